@@ -1,0 +1,208 @@
+"""Settings: defaults, one file (``sentinel.toml`` in the project folder), environment overrides.
+
+Precedence, lowest first: built-in default → ``sentinel.toml`` → ``SENTINEL_*`` environment
+variable. Every setting is listed in ``SETTINGS`` with its variable, type and help; a bad value
+raises ``ConfigError`` naming the setting, where it came from and what to write instead. This is
+one of the few modules allowed to read the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sentinel.errors import ConfigError
+
+CONFIG_FILE = "sentinel.toml"
+
+
+def _xdg_data_home(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local/share")
+    return Path(base) / "kube-sentinel"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    env: str
+    kind: str  # "path" | "str" | "int" | "float" | "bool" | "choice" | "list"
+    help: str
+    choices: tuple[str, ...] = ()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("specs_dir", "SENTINEL_SPECS_DIR", "path", "folder of spec files (default: specs)"),
+    Setting("output_dir", "SENTINEL_OUTPUT_DIR", "path", "folder for manifests (default: manifests)"),
+    Setting("state_dir", "SENTINEL_STATE_DIR", "path", "pipeline state: dry-run stamps, doit db"),
+    Setting("context", "SENTINEL_CONTEXT", "str", "kube context (default: kubeconfig's current)"),
+    Setting("kubectl", "SENTINEL_KUBECTL", "str", "kubectl path (default: bundled, then PATH)"),
+    Setting("kubectl_timeout", "SENTINEL_KUBECTL_TIMEOUT", "float", "seconds per kubectl call"),
+    Setting("dryrun_mode", "SENTINEL_DRYRUN_MODE", "choice", "server or client dry run",
+            ("server", "client")),
+    Setting("audit_log", "SENTINEL_AUDIT_LOG", "path", "audit log of applies and deletes"),
+    Setting("model", "SENTINEL_MODEL", "str", "chat model name"),
+    Setting("history_path", "SENTINEL_HISTORY", "path", "chat history database (TinyDB)"),
+    Setting("call_log", "SENTINEL_CALL_LOG", "path", "log of model calls (JSON lines)"),
+    Setting("context_budget", "SENTINEL_CONTEXT_BUDGET", "int", "tokens of history per request"),
+    Setting("max_retries", "SENTINEL_MAX_RETRIES", "int", "retries of transient provider errors"),
+    Setting("max_tool_steps", "SENTINEL_MAX_TOOL_STEPS", "int", "tool rounds per chat turn"),
+    Setting("turn_timeout", "SENTINEL_TURN_TIMEOUT", "float", "wall-time bound per chat turn (s)"),
+    Setting("breaker_threshold", "SENTINEL_BREAKER_THRESHOLD", "int",
+            "same tool error this many times stops the turn"),
+    Setting("tools", "SENTINEL_TOOLS", "list", "enabled chat tools (comma-separated; empty=all)"),
+    Setting("read_only", "SENTINEL_READ_ONLY", "bool", "disable every chat tool that writes"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; paths are absolute (relative ones are taken from the project root)."""
+
+    root: Path
+    specs_dir: Path
+    output_dir: Path
+    state_dir: Path
+    context: str | None
+    kubectl: str | None
+    kubectl_timeout: float
+    dryrun_mode: str
+    audit_log: Path
+    model: str
+    history_path: Path
+    call_log: Path
+    context_budget: int
+    max_retries: int
+    max_tool_steps: int
+    turn_timeout: float
+    breaker_threshold: int
+    tools: tuple[str, ...]
+    read_only: bool
+
+
+def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    data = _xdg_data_home(env)
+    return {
+        "specs_dir": root / "specs",
+        "output_dir": root / "manifests",
+        "state_dir": root / ".sentinel",
+        "context": None,
+        "kubectl": None,
+        "kubectl_timeout": 60.0,
+        "dryrun_mode": "server",
+        "audit_log": None,  # derived from state_dir below
+        "model": "gpt-4o-mini",
+        "history_path": data / "history",
+        "call_log": data / "calls.jsonl",
+        "context_budget": 12000,
+        "max_retries": 3,
+        "max_tool_steps": 8,
+        "turn_timeout": 120.0,
+        "breaker_threshold": 3,
+        "tools": (),
+        "read_only": False,
+    }
+
+
+def _convert(s: Setting, raw: object, source: str, root: Path) -> Any:
+    where = f"setting {s.name!r} (from {source})"
+
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(
+            f"{where}: {raw!r} is not {expected}",
+            setting=s.name,
+            hint=f"set {s.name} in {CONFIG_FILE} or {s.env} to {expected}",
+        )
+
+    if s.kind == "path":
+        if not isinstance(raw, str) or not raw.strip():
+            raise fail("a non-empty path")
+        p = Path(raw).expanduser()
+        return p if p.is_absolute() else root / p
+    if s.kind == "str":
+        if not isinstance(raw, str):
+            raise fail("a string")
+        return raw or None
+    if s.kind in ("int", "float"):
+        conv: Callable[[Any], Any] = int if s.kind == "int" else float
+        try:
+            value = conv(raw)
+        except (TypeError, ValueError):
+            raise fail("a positive number") from None
+        if isinstance(raw, bool) or value <= 0:
+            raise fail("a positive number")
+        return value
+    if s.kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise fail("true or false")
+    if s.kind == "choice":
+        if raw not in s.choices:
+            raise fail(" or ".join(s.choices))
+        return raw
+    if s.kind == "list":
+        if isinstance(raw, str):
+            return tuple(x.strip() for x in raw.split(",") if x.strip())
+        if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+            return tuple(raw)
+        raise fail("a list of names")
+    raise AssertionError(s.kind)
+
+
+def find_root(start: Path) -> Path:
+    """The project root: the nearest folder upwards holding ``sentinel.toml``, else ``start``."""
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return start
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    table = data.get("sentinel", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [sentinel] must be a table")
+    known = {s.name for s in SETTINGS}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s): {', '.join(unknown)}",
+            hint=f"known settings: {', '.join(sorted(known))}",
+        )
+    return table
+
+
+def load_settings(cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Resolve settings for the project containing ``cwd`` (default: the current folder)."""
+    env = os.environ if env is None else env
+    start = (cwd or Path.cwd()).resolve()
+    root = find_root(start)
+    values = _defaults(root, env)
+    config_path = root / CONFIG_FILE
+    file_values = _read_file(config_path) if config_path.is_file() else {}
+    by_name = {s.name: s for s in SETTINGS}
+    for name, raw in file_values.items():
+        values[name] = _convert(by_name[name], raw, str(config_path), root)
+    for s in SETTINGS:
+        if s.env in env:
+            values[s.name] = _convert(s, env[s.env], f"${s.env}", root)
+    if values["audit_log"] is None:
+        values["audit_log"] = values["state_dir"] / "audit.jsonl"
+    names = {f.name for f in fields(Settings)}
+    return Settings(root=root, **{k: v for k, v in values.items() if k in names})
