@@ -1,0 +1,88 @@
+"""Settings: defaults, sentinel.toml, environment overrides, and clear errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sentinel.config import CONFIG_FILE, SETTINGS, find_root, load_settings
+from sentinel.errors import ConfigError
+
+
+def test_defaults_are_relative_to_the_project_root(tmp_path: Path) -> None:
+    s = load_settings(tmp_path, env={"HOME": str(tmp_path)})
+    assert s.root == tmp_path.resolve()
+    assert s.specs_dir == tmp_path.resolve() / "specs"
+    assert s.output_dir == tmp_path.resolve() / "manifests"
+    assert s.audit_log == tmp_path.resolve() / ".sentinel" / "audit.jsonl"
+    assert s.dryrun_mode == "server"
+    assert s.context is None and s.kubectl is None
+    assert s.history_path == tmp_path / ".local/share/kube-sentinel/history"
+    assert s.tools == () and s.read_only is False
+
+
+def test_file_then_environment_precedence(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text(
+        '[sentinel]\nspecs_dir = "pods"\ncontext = "staging"\nkubectl_timeout = 5\n'
+        'tools = ["list_specs", "read_spec"]\n'
+    )
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    s = load_settings(sub, env={"SENTINEL_CONTEXT": "prod", "HOME": str(tmp_path)})
+    assert s.root == tmp_path.resolve()  # found by walking up
+    assert s.specs_dir == tmp_path.resolve() / "pods"
+    assert s.context == "prod"  # environment wins over the file
+    assert s.kubectl_timeout == 5.0
+    assert s.tools == ("list_specs", "read_spec")
+
+
+def test_environment_list_and_bool(tmp_path: Path) -> None:
+    env = {"SENTINEL_TOOLS": "list_specs, write_spec", "SENTINEL_READ_ONLY": "yes", "HOME": "/h"}
+    s = load_settings(tmp_path, env=env)
+    assert s.tools == ("list_specs", "write_spec")
+    assert s.read_only is True
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("SENTINEL_KUBECTL_TIMEOUT", "soon", "a positive number"),
+        ("SENTINEL_KUBECTL_TIMEOUT", "-1", "a positive number"),
+        ("SENTINEL_DRYRUN_MODE", "maybe", "server or client"),
+        ("SENTINEL_READ_ONLY", "perhaps", "true or false"),
+        ("SENTINEL_MAX_TOOL_STEPS", "0", "a positive number"),
+        ("SENTINEL_SPECS_DIR", "  ", "a non-empty path"),
+    ],
+)
+def test_bad_environment_value_names_the_setting(
+    tmp_path: Path, var: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, env={var: value, "HOME": "/h"})
+    text = str(info.value)
+    assert f"${var}" in text and expected in text
+    assert info.value.exit_code == 2
+
+
+def test_unknown_key_in_file_lists_known_settings(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text('[sentinel]\nspec_dir = "x"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, env={})
+    assert "spec_dir" in str(info.value) and "specs_dir" in str(info.value)
+
+
+def test_broken_toml_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[sentinel\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(tmp_path, env={})
+
+
+def test_every_setting_has_an_env_var_and_help() -> None:
+    envs = [s.env for s in SETTINGS]
+    assert len(set(envs)) == len(envs)
+    assert all(s.env.startswith("SENTINEL_") and s.help for s in SETTINGS)
+
+
+def test_find_root_without_config_is_start(tmp_path: Path) -> None:
+    assert find_root(tmp_path) == tmp_path
