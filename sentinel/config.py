@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "same tool error this many times stops the turn"),
     Setting("tools", "SENTINEL_TOOLS", "list", "enabled chat tools (comma-separated; empty=all)"),
     Setting("read_only", "SENTINEL_READ_ONLY", "bool", "disable every chat tool that writes"),
+    Setting("tool_output_limit", "SENTINEL_TOOL_OUTPUT_LIMIT", "int",
+            "bytes of one chat tool result sent to the model (longer is cut, marked truncated)"),
+    Setting("tool_timeout", "SENTINEL_TOOL_TIMEOUT", "float", "seconds one chat tool call may take"),
 )
 
 
@@ -83,6 +86,8 @@ class Settings:
     breaker_threshold: int
     tools: tuple[str, ...]
     read_only: bool
+    tool_output_limit: int
+    tool_timeout: float
 
 
 def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
@@ -106,6 +111,8 @@ def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
         "breaker_threshold": 3,
         "tools": (),
         "read_only": False,
+        "tool_output_limit": 16 * 1024,
+        "tool_timeout": 10.0,
     }
 
 
