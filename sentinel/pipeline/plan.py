@@ -1,0 +1,150 @@
+"""Plan a pipeline run: which specs exist, where each manifest goes, and which specs collide.
+
+This runs every time doit creates its tasks — on the no-op run too — so it only lists files and
+scans three keys per file (``sentinel.pipeline.scan``). Only a spec the scanner is unsure about
+is loaded for real here, through ``load_once`` so the task's action reuses the parse.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sentinel.errors import PathEscapeError, Problem, SentinelError, SpecError
+from sentinel.fsutil import resolve_inside
+from sentinel.pipeline.scan import ScanResult, list_specs, scan_file
+
+if TYPE_CHECKING:
+    from sentinel.spec import LoadedSpec
+
+# Parsed specs of this process, keyed by (path, mtime_ns, size): a spec loaded while planning (or
+# by `validate`) is not parsed again by its `generate` action in the same run. Forked parallel
+# workers inherit it.
+_LOADED: dict[tuple[str, int, int], LoadedSpec | SpecError] = {}
+
+
+def load_once(path: Path) -> LoadedSpec:
+    """Load a spec through the real loader once per process and file version; raises SpecError."""
+    from sentinel.spec import load_spec  # heavy (strictyaml, pydantic): only when really loading
+
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return load_spec(path)  # let the loader report the missing/unreadable file its way
+    cached = _LOADED.get(key)
+    if cached is None:
+        try:
+            cached = load_spec(path)
+        except SpecError as err:
+            cached = err
+        _LOADED[key] = cached
+    if isinstance(cached, SpecError):
+        raise cached
+    return cached
+
+
+def display(path: Path) -> Path:
+    """``path`` relative to the working folder when inside it (doit runs in the project root)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def target_for(name: str, namespace: str, output_path: str | None, output_dir: Path) -> Path:
+    """Where a manifest goes; must agree with ``sentinel.render.manifest_path`` (checked on write)."""
+    if output_path is not None:
+        return resolve_inside(output_dir, output_path, what="output_path")
+    return output_dir / namespace / f"{name}.yaml"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One spec's sub-task: name, file, manifest path (None if unknown or colliding), problems.
+
+    ``claimed`` is the path the spec maps to even when a collision withholds it as ``target``:
+    prune must never remove a manifest that some current spec still claims.
+    """
+
+    task: str
+    spec: Path
+    target: Path | None
+    problems: tuple[Problem, ...] = ()
+    scan: ScanResult | None = None
+    claimed: Path | None = None
+
+
+def _plan_one(spec: Path, specs_dir: Path, output_dir: Path) -> Planned:
+    task = spec.relative_to(specs_dir).as_posix()
+    shown = display(spec)
+    found = scan_file(spec)
+    try:
+        if found.sure:
+            assert found.name is not None  # sure implies a name
+            target = target_for(found.name, found.namespace, found.output_path, output_dir)
+            return Planned(task, shown, target, scan=found, claimed=target)
+        # The scanner is unsure: load for real (memoized for the action).
+        from sentinel.render import manifest_path
+
+        loaded = load_once(spec)
+        model = loaded.model
+        found = ScanResult(True, model.name, model.namespace, getattr(model, "output_path", None))
+        target = manifest_path(loaded, output_dir)
+        return Planned(task, shown, target, scan=found, claimed=target)
+    except PathEscapeError as err:
+        problem = Problem(str(shown), found.line_of("output_path"), None, "output_path",
+                          err.message, err.hint or "")
+        return Planned(task, shown, None, (problem,))
+    except SpecError as err:
+        return Planned(task, shown, None, tuple(err.problems))
+    except SentinelError as err:
+        return Planned(task, shown, None, (Problem(str(shown), message=str(err)),))
+
+
+def _collisions(plans: list[Planned]) -> dict[str, list[Problem]]:
+    """Problems for specs that share a manifest path or a namespace/name, naming the other file."""
+    by_target: dict[Path, list[Planned]] = defaultdict(list)
+    by_name: dict[tuple[str, str], list[Planned]] = defaultdict(list)
+    for p in plans:
+        if p.target is not None and p.scan is not None and p.scan.name:
+            by_target[p.target].append(p)
+            by_name[(p.scan.namespace, p.scan.name)].append(p)
+    out: dict[str, list[Problem]] = defaultdict(list)
+    for target, group in by_target.items():
+        for p in group if len(group) > 1 else ():
+            others = ", ".join(str(o.spec) for o in group if o is not p)
+            out[p.task].append(Problem(
+                str(p.spec), p.scan.line_of("name") if p.scan else None, None, "name",
+                f"renders the same manifest {display(target)} as {others}",
+                "give each spec its own name/namespace or output_path",
+            ))
+    for (namespace, name), group in by_name.items():
+        for p in group if len(group) > 1 else ():
+            others = ", ".join(str(o.spec) for o in group if o is not p)
+            out[p.task].append(Problem(
+                str(p.spec), p.scan.line_of("name") if p.scan else None, None, "name",
+                f"Pod {namespace}/{name} is also defined by {others}",
+                "two specs cannot describe the same Pod; rename one",
+            ))
+    return out
+
+
+def plan(specs_dir: Path, output_dir: Path) -> list[Planned]:
+    """Plan every spec under ``specs_dir``; colliding specs get problems and no target."""
+    plans = [_plan_one(s, specs_dir, output_dir) for s in list_specs(specs_dir)]
+    clashes = _collisions(plans)
+    if not clashes:
+        return plans
+    return [
+        Planned(p.task, p.spec, None, p.problems + tuple(clashes[p.task]), p.scan, p.claimed)
+        if p.task in clashes else p
+        for p in plans
+    ]
+
+
+def protected_paths(plans: list[Planned]) -> set[Path]:
+    """Every manifest path some current spec maps to, colliding ones included (never pruned)."""
+    return {p.claimed for p in plans if p.claimed is not None}

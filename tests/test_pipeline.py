@@ -1,0 +1,374 @@
+"""The doit pipeline run for real: ``doit`` as a subprocess on a project made like a user's.
+
+Each test copies the repository's ``specs/`` into a fresh project with the two-line ``dodo.py``
+and reads doit's own report (``.  task`` ran, ``-- task`` up to date) and the files it leaves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sentinel.pipeline import ledger
+from sentinel.pipeline.plan import plan, target_for
+from sentinel.pipeline.scan import UNSURE, list_specs, scan_file, scan_text
+from tests.conftest import BIN, REPO
+
+DODO = (REPO / "dodo.py").read_text()
+SPECS = sorted((REPO / "specs").glob("*.yaml"))
+
+
+def doit(project: Path, *args: str, dodo: str = "dodo.py") -> subprocess.CompletedProcess[str]:
+    """Run the real doit in ``project`` and return the finished process."""
+    return subprocess.run(
+        [str(BIN / "doit"), "-f", str(project / dodo), *args],
+        cwd=project, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def ran(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """Tasks doit executed (``.  name``)."""
+    return re.findall(r"^\.  (\S+)$", proc.stdout, re.MULTILINE)
+
+
+def skipped(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """Tasks doit found up to date (``-- name``)."""
+    return re.findall(r"^-- (\S+)$", proc.stdout, re.MULTILINE)
+
+
+def manifests(project: Path) -> dict[str, bytes]:
+    """Every file under manifests/, by relative path."""
+    out = project / "manifests"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder holding a copy of the repository's specs and the two-line dodo.py."""
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    for spec in SPECS:
+        shutil.copy(spec, root / "specs" / spec.name)
+    (root / "dodo.py").write_text(DODO)
+    return root
+
+
+def sub_tasks() -> list[str]:
+    return [f"generate:{s.name}" for s in SPECS]
+
+
+def test_repo_dodo_is_two_lines() -> None:
+    lines = DODO.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("#")
+    assert lines[1] == "from sentinel.pipeline.dodo import *  # noqa: F401,F403"
+
+
+def test_cold_run_generates_every_manifest_then_noop(project: Path) -> None:
+    first = doit(project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert sorted(t for t in ran(first) if t.startswith("generate:")) == sorted(sub_tasks())
+    made = manifests(project)
+    assert len(made) == len(SPECS)
+    for body in made.values():
+        assert b"app.kubernetes.io/managed-by: kube-sentinel" in body
+    assert (project / ".sentinel" / "doit.sqlite3").is_file()
+    mtimes = {p: (project / "manifests" / p).stat().st_mtime_ns for p in made}
+
+    second = doit(project)
+    assert second.returncode == 0, second.stderr
+    assert ran(second) == []
+    assert sorted(t for t in skipped(second) if t.startswith("generate:")) == sorted(sub_tasks())
+    assert {p: (project / "manifests" / p).stat().st_mtime_ns for p in made} == mtimes
+    assert not list((project / "manifests").rglob(".*.tmp")), "temp files left behind"
+
+
+def test_editing_one_spec_regenerates_exactly_one_manifest(project: Path) -> None:
+    assert doit(project).returncode == 0
+    before = manifests(project)
+    spec = project / "specs" / "web.yaml"
+    spec.write_text(spec.read_text().replace("1.27-alpine", "1.28-alpine"))
+    proc = doit(project)
+    assert proc.returncode == 0, proc.stderr
+    assert ran(proc) == ["generate:web.yaml"]
+    after = manifests(project)
+    changed = [p for p in after if after[p] != before[p]]
+    assert changed == ["shop/web.yaml"]
+    assert b"nginx-unprivileged:1.28-alpine" in after["shop/web.yaml"]
+
+
+def test_deleted_spec_manifest_is_pruned_but_foreign_and_edited_files_stay(project: Path) -> None:
+    assert doit(project).returncode == 0
+    made = manifests(project)
+    foreign = project / "manifests" / "shop" / "handwritten.yaml"
+    foreign.write_text("app.kubernetes.io/managed-by: kube-sentinel\n")
+    (project / "specs" / "web.yaml").unlink()
+    proc = doit(project)
+    assert proc.returncode == 0, proc.stderr
+    assert "removed manifests/shop/web.yaml (its spec is gone)" in proc.stdout
+    assert "shop/web.yaml" not in manifests(project)
+    assert foreign.is_file(), "a file kube-sentinel did not write must never be pruned"
+    assert len(manifests(project)) == len(made)  # web gone, the foreign file added
+
+    # A generated manifest edited by hand after its spec is gone is kept, with a warning.
+    worker = project / "specs" / "worker.yaml"
+    path = project / "manifests" / "shop" / "order-worker.yaml"
+    path.write_bytes(path.read_bytes() + b"# local note\n")
+    worker.unlink()
+    proc = doit(project)
+    assert proc.returncode == 0
+    assert "kept manifests/shop/order-worker.yaml: it was edited" in proc.stderr
+    assert path.is_file()
+    third = doit(project)
+    assert "prune" in skipped(third), "prune forgets what it declined to remove"
+
+
+def test_renamed_pod_moves_its_manifest_and_removes_empty_folder(project: Path) -> None:
+    for spec in (project / "specs").glob("*.yaml"):
+        if spec.name != "web.yaml":
+            spec.unlink()
+    assert doit(project).returncode == 0
+    spec = project / "specs" / "web.yaml"
+    spec.write_text(spec.read_text().replace("namespace: shop", "namespace: store"))
+    proc = doit(project)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(manifests(project)) == ["store/web.yaml"]
+    assert not (project / "manifests" / "shop").exists(), "emptied folder left behind"
+
+
+def test_generator_version_bump_regenerates_all(project: Path) -> None:
+    assert doit(project).returncode == 0
+    assert ran(doit(project)) == []
+    # An upgrade is simulated by a dodo that sets the version before importing the tasks.
+    (project / "bumped.py").write_text(
+        "import sentinel.pipeline.generate as g\n"
+        "g.GENERATOR_VERSION = 'next-release'\n"
+        + DODO
+    )
+    proc = doit(project, dodo="bumped.py")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(t for t in ran(proc) if t.startswith("generate:")) == sorted(sub_tasks())
+    assert ran(doit(project, dodo="bumped.py")) == []
+
+
+def test_clean_removes_manifests_and_folders_then_cold_again(project: Path) -> None:
+    assert doit(project).returncode == 0
+    proc = doit(project, "clean")
+    assert proc.returncode == 0, proc.stderr
+    assert "removing file" in proc.stdout
+    assert not (project / "manifests").exists() or not any((project / "manifests").rglob("*"))
+    assert not list((project / ".sentinel" / "generated").glob("*.json"))
+    again = doit(project)
+    assert sorted(t for t in ran(again) if t.startswith("generate:")) == sorted(sub_tasks())
+
+
+def test_list_shows_a_doc_per_task(project: Path) -> None:
+    proc = doit(project, "list")
+    assert proc.returncode == 0, proc.stderr
+    docs = dict(re.findall(r"^(\S+)\s+(.+)$", proc.stdout, re.MULTILINE))
+    for task in ("generate", "validate", "prune"):
+        assert len(docs.get(task, "")) > 20, proc.stdout
+    full = doit(project, "list", "--all")
+    assert "generate:web.yaml   specs/web.yaml -> manifests/shop/web.yaml" in full.stdout
+
+
+BAD = """\
+name: broken
+image: busybox:1.36
+restartPolicy: Sometimes
+ports:
+  - containerPort: 70000
+"""
+
+
+def test_invalid_spec_fails_with_file_line_and_others_still_generate(project: Path) -> None:
+    (project / "specs" / "broken.yaml").write_text(BAD)
+    proc = doit(project, "--continue")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert re.search(r"specs/broken\.yaml:3:\d+: .*restartPolicy", out), out
+    assert re.search(r"specs/broken\.yaml:5:\d+: .*containerPort", out), out
+    assert "Traceback" not in out
+    assert len(manifests(project)) == len(SPECS)
+    assert not (project / "manifests" / "default" / "broken.yaml").exists()
+    # The failed sub-task runs again next time; the good ones do not.
+    again = doit(project, "--continue")
+    assert [t for t in ran(again) if t.startswith("generate:")] == ["generate:broken.yaml"]
+
+
+def test_validate_task_reports_all_or_passes(project: Path) -> None:
+    ok = doit(project, "validate")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert f"all {len(SPECS)} specs valid" in ok.stdout
+    (project / "specs" / "broken.yaml").write_text(BAD)
+    bad = doit(project, "validate")
+    assert bad.returncode != 0
+    out = bad.stdout + bad.stderr
+    assert "specs/broken.yaml:3:" in out and "specs/broken.yaml:5:" in out
+    assert f"1 spec invalid, {len(SPECS)} valid" in out
+
+
+def test_duplicate_pod_fails_both_specs_without_crashing_doit(project: Path) -> None:
+    original = (project / "specs" / "web.yaml").read_text()
+    (project / "specs" / "web-copy.yaml").write_text(original)
+    proc = doit(project, "--continue")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out and "ERROR: Task" not in out
+    assert "specs/web-copy.yaml" in out and "also defined by specs/web.yaml" in out
+    # The manifest both claim is left as it was, never pruned.
+    assert "generate:cache.yaml" in ran(proc)
+
+
+def test_parallel_processes_generate_the_same_bytes(project: Path, tmp_path: Path) -> None:
+    serial = tmp_path / "serial"
+    shutil.copytree(project, serial)
+    assert doit(serial).returncode == 0
+    proc = doit(project, "-n", "2", "-P", "process")
+    assert proc.returncode == 0, proc.stderr
+    assert manifests(project) == manifests(serial)
+    assert len(list((project / ".sentinel" / "generated").glob("*.json"))) == len(SPECS)
+
+
+def test_missing_specs_folder_and_bad_setting_are_clear(project: Path) -> None:
+    shutil.rmtree(project / "specs")
+    proc = doit(project)
+    assert proc.returncode != 0
+    assert "specs folder specs does not exist" in proc.stdout + proc.stderr
+    (project / "sentinel.toml").write_text("[sentinel]\ndryrun_mode = 'sometimes'\n")
+    proc = doit(project)
+    assert proc.returncode != 0
+    assert "dryrun_mode" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_settings_move_the_folders(project: Path) -> None:
+    (project / "sentinel.toml").write_text(
+        "[sentinel]\noutput_dir = 'out'\nstate_dir = 'state'\n")
+    proc = doit(project)
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "out" / "shop" / "web.yaml").is_file()
+    assert (project / "state" / "doit.sqlite3").is_file()
+    env_dir = project / "from-env"
+    proc = subprocess.run(
+        [str(BIN / "doit"), "-f", str(project / "dodo.py")], cwd=project,
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "SENTINEL_OUTPUT_DIR": str(env_dir)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (env_dir / "shop" / "web.yaml").is_file()
+
+
+# ---------------------------------------------------------------- the planner's cheap scan
+
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "namespace", "output_path"),
+    [
+        ("name: web\nimage: x\n", "web", "default", None),
+        ("# c\nname: web  # trailing comment\nnamespace: shop\n", "web", "shop", None),
+        ("'name': 'web'\n\"namespace\": \"shop\"\n", "web", "shop", None),
+        ("\ufeffname: web\r\nnamespace: shop\r\n", "web", "shop", None),
+        ("name: web\nlabels:\n  name: other\n  namespace: x\n", "web", "default", None),
+        ("name: a1\noutput_path: 'it''s/a.yaml'\n", "a1", "default", "it's/a.yaml"),
+        ("---\nname: web\nenv:\n  A: |\n    name: evil\n", "web", "default", None),
+    ],
+)
+def test_scan_reads_simple_block_scalars(
+    text: str, name: str, namespace: str, output_path: str | None
+) -> None:
+    found = scan_text(text)
+    assert found.sure
+    assert (found.name, found.namespace, found.output_path) == (name, namespace, output_path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "image: x\n",  # no name
+        "name: web\nname: other\n",  # duplicate key
+        "name: >-\n  web\n",  # block scalar
+        "name: web\n  continued\n",  # multi-line plain scalar
+        'name: "w\\x65b"\n',  # escape
+        "name: Web\n",  # not a DNS label: the loader must explain
+        "name: web\nnamespace: [a]\n",  # flow style
+        "name: web\noutput_path:\n",  # empty value
+        "name: 'web\n",  # unterminated quote
+        "name: &a web\n",  # anchor
+    ],
+)
+def test_scan_is_unsure_rather_than_wrong(text: str) -> None:
+    assert scan_text(text) == UNSURE
+
+
+def test_scan_file_refuses_binary_huge_and_non_utf8(tmp_path: Path) -> None:
+    cases = {"bin.yaml": b"name: web\x00\n", "latin.yaml": b"name: w\xe9b\n",
+             "huge.yaml": b"name: web\n" + b"# pad\n" * 100_000}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert scan_file(tmp_path / name) == UNSURE, name
+    assert scan_file(tmp_path / "missing.yaml") == UNSURE
+
+
+def test_list_specs_recurses_sorted_and_skips_hidden(tmp_path: Path) -> None:
+    for rel in ("b.yaml", "a.yml", "team/c.yaml", ".hidden/d.yaml", ".e.yaml", "notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("name: x\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in list_specs(tmp_path)] == [
+        "a.yml", "b.yaml", "team/c.yaml"]
+
+
+def test_scan_agrees_with_the_loader_on_every_valid_sample(repo: Path, tmp_path: Path) -> None:
+    from sentinel.render import manifest_path
+    from sentinel.spec import load_spec
+
+    samples = sorted((repo / "samples" / "valid").glob("*.yaml")) + SPECS
+    assert len(samples) >= 10
+    out = tmp_path / "manifests"
+    for sample in samples:
+        found = scan_file(sample)
+        assert found.sure, sample
+        assert found.name is not None
+        planned = target_for(found.name, found.namespace, found.output_path, out)
+        assert planned == manifest_path(load_spec(sample), out), sample
+
+
+def test_plan_falls_back_to_the_loader_when_unsure(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    # A double-quoted escape is valid YAML the scanner does not decode: the loader must decide.
+    (specs / "web.yaml").write_text('name: web\nnamespace: "sh\\x6fp"\nimage: busybox:1.36\n')
+    (specs / "bad.yaml").write_text("name: Bad_Name\nimage: busybox:1.36\n")
+    plans = {p.task: p for p in plan(specs, tmp_path / "out")}
+    assert scan_file(specs / "web.yaml") == UNSURE
+    assert plans["web.yaml"].target == (tmp_path / "out" / "shop" / "web.yaml").resolve()
+    assert plans["bad.yaml"].target is None
+    assert any(p.line == 1 and p.field == "name" for p in plans["bad.yaml"].problems)
+
+
+def test_prune_only_removes_unchanged_files_it_recorded(tmp_path: Path) -> None:
+    import hashlib
+
+    state, out = tmp_path / "state", tmp_path / "out"
+    files = {}
+    for name in ("gone", "edited", "outside"):
+        base = tmp_path if name == "outside" else out / "ns"
+        path = base / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = b"metadata:\n  labels:\n    app.kubernetes.io/managed-by: kube-sentinel\n"
+        path.write_bytes(body)
+        ledger.write_record(state, ledger.Record(path, tmp_path / "s.yaml",
+                                                 hashlib.sha256(body).hexdigest()))
+        files[name] = path
+    files["edited"].write_bytes(files["edited"].read_bytes() + b"# mine\n")
+    stale = ledger.stale_record_files(state, out, current=[])
+    assert len(stale) == 2  # the record outside the output folder is not acted on
+    report = ledger.prune(state, out, stale)
+    assert report.removed == [files["gone"]]
+    assert [p for p, _ in report.kept] == [files["edited"]]
+    assert files["edited"].is_file() and files["outside"].is_file()
+    assert ledger.stale_record_files(state, out, current=[]) == []
