@@ -1,0 +1,1 @@
+"""The chat package: history store, provider, service, tools and the terminal REPL."""
