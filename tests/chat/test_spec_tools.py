@@ -299,6 +299,14 @@ def test_symlink_target_is_refused(registry: ToolRegistry, project: Path, tmp_pa
     assert (project / "specs" / "api.yaml").is_symlink()
 
 
+def test_symlink_inside_the_folder_is_not_replaced(registry: ToolRegistry, project: Path) -> None:
+    (project / "specs" / "alias.yaml").symlink_to(project / "specs" / "web.yaml")
+    out = call(registry, "write_spec", {"filename": "alias.yaml", "spec": API, "overwrite": True})
+    assert not out.ok and out.error is not None
+    assert out.error.startswith("specs/alias.yaml is a symlink; it is not replaced")
+    assert (project / "specs" / "web.yaml").read_text() == WEB
+
+
 def test_overwrite_needs_the_flag(registry: ToolRegistry, project: Path) -> None:
     twin = dict(API, name="web")
     refused = call(registry, "write_spec", {"filename": "web.yaml", "spec": twin})
