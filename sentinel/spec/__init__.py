@@ -1,0 +1,31 @@
+"""Spec files: discovery, loading and validation in layers, collisions, dumping, JSON Schema.
+
+The public API of the spec layer; everything above it (render, pipeline, chat, cli) uses only
+these names. ``sentinel.spec.schema.json_schema()`` is imported separately on purpose: building
+the schema is only needed by ``sentinel schema`` and the chat tools.
+"""
+
+from __future__ import annotations
+
+from sentinel.spec.dump import dump_spec
+from sentinel.spec.files import check_collisions, discover
+from sentinel.spec.loader import (
+    MAX_SPEC_BYTES,
+    LoadedSpec,
+    load_spec,
+    load_spec_text,
+    validate_data,
+)
+from sentinel.spec.model import PodSpec
+
+__all__ = [
+    "MAX_SPEC_BYTES",
+    "LoadedSpec",
+    "PodSpec",
+    "check_collisions",
+    "discover",
+    "dump_spec",
+    "load_spec",
+    "load_spec_text",
+    "validate_data",
+]

@@ -1,0 +1,158 @@
+"""Constrained field types of the spec model: names, paths, quantities, port references.
+
+Each type is a pydantic ``Annotated`` alias that checks its value with a rule from ``rules.py``
+and publishes the same rule (pattern, length) in the JSON Schema. Rule failures raise
+``PydanticCustomError`` with a ``message`` and a ``hint`` in the error context, which the loader
+turns into one-line, fixable ``Problem``s. ``violations`` raises several located problems at once
+for cross-field rules (duplicate names, request above limit, unknown probe port).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, NoReturn
+
+from pydantic import AfterValidator, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from sentinel.spec import rules
+from sentinel.spec.quantity import HINT as QUANTITY_HINT
+from sentinel.spec.quantity import QUANTITY, QuantityError, parse_quantity
+from sentinel.spec.rules import Violation, anchored
+
+RULE_ERROR = "spec_rule"
+VIOLATIONS_ERROR = "spec_rules"
+
+Loc = tuple[str | int, ...]
+
+
+def fail(violation: Violation, *, depends: Sequence[str] = ()) -> NoReturn:
+    """Raise one rule violation as a pydantic error carrying its fix hint."""
+    raise PydanticCustomError(
+        RULE_ERROR,
+        "{message}",
+        {"message": violation.message, "hint": violation.hint, "depends": tuple(depends)},
+    )
+
+
+def violations(found: Sequence[tuple[Loc, Violation]], *, depends: Sequence[str] = ()) -> None:
+    """Raise every cross-field violation at once; each keeps its own location below the field."""
+    if not found:
+        return
+    first = found[0][1]
+    summary = first.message if len(found) == 1 else f"{first.message} (and {len(found) - 1} more)"
+    raise PydanticCustomError(
+        VIOLATIONS_ERROR,
+        "{message}",
+        {
+            "message": summary,
+            "hint": first.hint,
+            "violations": tuple((loc, v.message, v.hint) for loc, v in found),
+            "depends": tuple(depends),
+        },
+    )
+
+
+def _rule(check: Callable[..., Violation | None], **kwargs: str) -> AfterValidator:
+    def validate(value: str) -> str:
+        bad = check(value, **kwargs)
+        if bad is not None:
+            fail(bad)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _schema(pattern: str | None = None, max_length: int | None = None, **extra: Any) -> Any:
+    schema: dict[str, Any] = dict(extra)
+    if pattern is not None:
+        schema["pattern"] = anchored(pattern)
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return Field(json_schema_extra=schema)
+
+
+DnsLabel = Annotated[
+    str, _rule(rules.check_dns_label), _schema(rules.DNS_LABEL, rules.DNS_LABEL_MAX, minLength=1)
+]
+DnsSubdomain = Annotated[
+    str, _rule(rules.check_dns_subdomain),
+    _schema(rules.DNS_SUBDOMAIN, rules.DNS_SUBDOMAIN_MAX, minLength=1),
+]
+LabelKey = Annotated[str, _rule(rules.check_label_key), _schema(rules.LABEL_KEY, minLength=1)]
+AnnotationKey = Annotated[
+    str, _rule(rules.check_label_key, what="annotation key"), _schema(rules.LABEL_KEY, minLength=1)
+]
+LabelValue = Annotated[
+    str, _rule(rules.check_label_value), _schema(rules.LABEL_VALUE, rules.LABEL_VALUE_MAX)
+]
+Image = Annotated[str, _rule(rules.check_image), _schema(rules.IMAGE_REFERENCE, minLength=1)]
+EnvName = Annotated[str, _rule(rules.check_env_name), _schema(rules.ENV_NAME, minLength=1)]
+ConfigKey = Annotated[
+    str, _rule(rules.check_config_key), _schema(rules.CONFIG_KEY, rules.DNS_SUBDOMAIN_MAX)
+]
+PortName = Annotated[
+    str, _rule(rules.check_port_name), _schema(rules.IANA_SVC_NAME, rules.IANA_SVC_NAME_MAX)
+]
+AbsolutePath = Annotated[str, _rule(rules.check_absolute_path), _schema("/.*")]
+RelativePath = Annotated[str, _rule(rules.check_relative_path), _schema(minLength=1)]
+
+
+def _quantity(value: Any) -> str:
+    """Accept a quantity string or a plain number; keep the canonical text."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        fail(Violation(f"expected a quantity such as 250m or 1Gi, got {type(value).__name__}",
+                       QUANTITY_HINT))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            fail(Violation(f"{value} is not a quantity", QUANTITY_HINT))
+        value = repr(value)
+    text = str(value)
+    try:
+        number = parse_quantity(text)
+    except QuantityError as exc:
+        fail(Violation(str(exc), QUANTITY_HINT))
+    if number < 0:
+        fail(Violation(f"quantity {text!r} is negative", "requests and limits must be ≥ 0"))
+    return text
+
+
+Quantity = Annotated[
+    str,
+    PlainValidator(_quantity),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "string", "pattern": anchored(QUANTITY)},
+            {"type": "number", "minimum": 0},
+        ],
+    }),
+]
+
+
+def _port_ref(value: Any) -> int | str:
+    """A probe port: a number 1–65535 or the name of a port in ``ports``."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        fail(Violation("port must be a number or a port name",
+                       "use a number 1-65535 or a name listed under ports"))
+    if isinstance(value, int):
+        if not 1 <= value <= 65535:
+            fail(Violation(f"port {value} is out of range", "use a number from 1 to 65535"))
+        return value
+    bad = rules.check_port_name(value)
+    if bad is not None:
+        fail(bad)
+    return value
+
+
+PortRef = Annotated[
+    int | str,
+    PlainValidator(_port_ref),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": 65535},
+            {"type": "string", "pattern": anchored(rules.IANA_SVC_NAME),
+             "maxLength": rules.IANA_SVC_NAME_MAX},
+        ],
+    }),
+]

@@ -1,0 +1,70 @@
+"""Rules across spec files: which files are specs, and which specs would clash.
+
+A single file can be valid and still collide with another: two specs for the same
+namespace/name would overwrite each other's Pod, and two specs writing the same manifest path
+would overwrite each other's output. Both are errors that name both files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sentinel.errors import PathEscapeError, Problem, UsageError
+from sentinel.fsutil import resolve_inside
+from sentinel.spec.loader import LoadedSpec
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """Spec files named by ``paths``: files as given, folders' ``*.yaml``/``*.yml``, sorted."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.iterdir()
+                         if p.suffix in SPEC_SUFFIXES and not p.name.startswith(".")
+                         and p.is_file())
+        elif path.is_file():
+            found.add(path)
+        elif path.exists():
+            raise UsageError(f"{path}: not a file or folder", hint="give spec files or folders")
+        else:
+            raise UsageError(f"{path}: no such file or folder", hint="check the path")
+    return sorted(found)
+
+
+def _problem(spec: LoadedSpec, loc: tuple[str, ...], message: str, hint: str) -> Problem:
+    line, col = spec.position(*loc) or (None, None)
+    return Problem(spec.source, line, col, ".".join(loc), message, hint)
+
+
+def check_collisions(specs: Sequence[LoadedSpec], output_dir: Path) -> list[Problem]:
+    """Specs that clash: same namespace/name, same manifest path, or a path outside the folder."""
+    problems: list[Problem] = []
+    by_pod: dict[tuple[str, str], LoadedSpec] = {}
+    by_output: dict[Path, LoadedSpec] = {}
+    for spec in specs:
+        model = spec.model
+        pod = (model.namespace, model.name)
+        first = by_pod.setdefault(pod, spec)
+        if first is not spec:
+            problems.append(_problem(
+                spec, ("name",),
+                f"Pod {pod[0]}/{pod[1]} is also defined by {first.source}",
+                f"rename the Pod in one of {first.source} and {spec.source}"))
+        loc = ("output_path",) if model.output_path else ("name",)
+        try:
+            target = resolve_inside(output_dir, model.resolved_output_path, what="output_path")
+        except PathEscapeError:
+            problems.append(_problem(
+                spec, loc, f"output_path {model.resolved_output_path!r} leaves the output folder "
+                f"{output_dir}", "use a relative path below the output folder"))
+            continue
+        other = by_output.setdefault(target, spec)
+        if other is not spec:
+            problems.append(_problem(
+                spec, loc,
+                f"manifest {model.resolved_output_path} is also written by {other.source}",
+                f"set a different output_path in {other.source} or {spec.source}"))
+    return problems

@@ -1,0 +1,148 @@
+"""The spec loader: file-level bad input, YAML-level problems, positions, all problems at once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sentinel.errors import Problem, SpecError
+from sentinel.spec import LoadedSpec, load_spec, load_spec_text
+
+MINIMAL = "name: web\nimage: nginx:1.27\n"
+
+
+def problems_of(text: str, source: str = "t.yaml") -> list[Problem]:
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, source)
+    return info.value.problems
+
+
+def only(text: str) -> Problem:
+    found = problems_of(text)
+    assert len(found) == 1, [p.format() for p in found]
+    return found[0]
+
+
+def test_minimal_spec_loads_with_defaults() -> None:
+    spec = load_spec_text(MINIMAL, "t.yaml")
+    assert isinstance(spec, LoadedSpec)
+    assert (spec.model.name, spec.model.namespace, spec.model.security) == (
+        "web", "default", "restricted")
+    assert spec.model.apply is True
+    assert spec.path is None and spec.source == "t.yaml" and spec.text == MINIMAL
+    assert spec.warnings == []
+    assert spec.position("image") == (2, 8)
+
+
+def test_load_spec_reads_file_and_keeps_path(tmp_path: Path) -> None:
+    path = tmp_path / "web.yaml"
+    path.write_text(MINIMAL)
+    spec = load_spec(path)
+    assert spec.path == path and spec.source == str(path)
+    assert spec.model.image == "nginx:1.27"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "file is empty"),
+    (b"\x00\x01\x02binary\xff", "binary file (contains NUL bytes)"),
+    (b"name: web\nimage: caf\xe9\n", "not valid UTF-8 text (byte 0xe9)"),
+    (b"x" * (5 * 1024 * 1024), "file is 5.0 MiB; a spec may be at most 1 MiB"),
+])
+def test_bad_file_content_is_one_clear_problem(tmp_path: Path, content: bytes,
+                                               message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    (problem,) = info.value.problems
+    assert problem.file == str(path)
+    assert problem.message.startswith(message)
+    assert problem.hint
+
+
+def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"name: web\nimage: caf\xe9\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert info.value.problems[0].line == 2
+
+
+def test_directory_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path)
+    assert info.value.problems[0].message == "is a directory, not a spec file"
+
+
+def test_missing_file_is_a_problem(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path / "nope.yaml")
+    assert info.value.problems[0].message == "file not found"
+
+
+def test_fifo_is_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecError) as info:
+        load_spec(fifo)  # would block forever if it were opened
+    assert info.value.problems[0].message == "is not a regular file"
+
+
+def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text(MINIMAL)
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # running as root: permissions do not apply
+        path.chmod(0o644)
+        path = tmp_path / "loop.yaml"
+        path.symlink_to(path)  # ELOOP is an OSError on every platform and user
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert info.value.problems[0].message.startswith("cannot read the file")
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert load_spec(path).model.name == "web"
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), [
+    ("", "the spec is empty", 1, 1),
+    ("# only a comment\n", "the spec is empty", 1, 1),
+    ("just text\n", "expected a mapping of spec keys, found 'just text'", 1, 1),
+    ("- name: web\n", "expected a mapping of spec keys, found a list", 1, 1),
+    ("name: web\nimage: x\nlabels: {a: b}\n", "flow style ({...} or [...]) is not allowed", 3, 9),
+    ("name: web\nimage: x\nargs: [a]\n", "flow style ({...} or [...]) is not allowed", 3, 7),
+    ("name: &n web\nimage: x\n", "YAML anchors and aliases (&name, *name) are not allowed", 1, 7),
+    ("name: !!str web\nimage: x\n", "YAML tags (!!str, !tag) are not allowed", 1, 7),
+    ("name: web\nimage: x\nname: db\n", "duplicate key 'name' found", 3, 1),
+    ("name: web\nimage: 'x\n", "not valid YAML: found unexpected end of stream", 3, 1),
+    ("name: web\n---\nname: db\n", "not valid YAML: but found another document", 2, 1),
+    ("name: web\n\tbad: 1\n", "not valid YAML: found character '\\t' that cannot start any token",
+     2, 1),
+    ("name: web\nimage: \x07\n", "special character '\\x07' is not allowed in a spec file", 2, 8),
+])
+def test_yaml_level_problems(text: str, message: str, line: int, column: int) -> None:
+    problem = only(text)
+    assert (problem.message, problem.line, problem.column) == (message, line, column)
+    assert problem.hint
+
+
+def test_empty_dir_flow_hint() -> None:
+    text = "name: web\nimage: x\nvolumes:\n  - name: a\n    emptyDir: {}\n    mountPath: /a\n"
+    problem = only(text)
+    assert (problem.field, problem.line, problem.column) == ("volumes[0].emptyDir", 5, 15)
+    assert problem.hint == "write `emptyDir:` with nothing after it"
+
+
+def test_text_with_nul_or_surrogates_is_refused() -> None:
+    assert only("name: web\x00").message.startswith("text contains NUL characters")
+    assert only("name: \ud800").message.startswith("text holds characters that are not valid")
+
+
+def test_deep_nesting_is_a_problem() -> None:
+    text = "name: web\nimage: x\nlabels:\n  " + "- " * 5000 + "x\n"
+    assert only(text).message == "the document is nested too deeply"
