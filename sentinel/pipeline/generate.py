@@ -42,6 +42,10 @@ def _missing_specs_dir(settings: Settings) -> TaskFailed:
     )
 
 
+def _count(n: int) -> str:
+    return f"{n} spec" if n == 1 else f"{n} specs"
+
+
 def _warn(problems: list[Problem]) -> None:
     """Warnings never fail a task but must be seen; doit shows an action's stderr."""
     for problem in problems:
@@ -64,11 +68,11 @@ def validate_all(specs_dir: str, output_dir: str) -> TaskFailed | None:
     invalid: set[str] = set()
     for path in paths:
         try:
-            spec = load_once(display(path))
+            spec = load_once(Path(display(path)))
         except SpecError as err:
             errors += err.errors
             _warn([p for p in err.problems if p.severity != "error"])
-            invalid.add(str(display(path)))
+            invalid.add(display(path))
             continue
         _warn(spec.warnings)
         loaded.append(spec)
@@ -80,16 +84,16 @@ def validate_all(specs_dir: str, output_dir: str) -> TaskFailed | None:
             _warn([problem])
     if errors:
         lines = [p.format() for p in sorted(errors)]
-        lines.append(f"{len(invalid)} specs invalid, {len(paths) - len(invalid)} valid")
+        lines.append(f"{_count(len(invalid))} invalid, {len(paths) - len(invalid)} valid")
         return TaskFailed("\n".join(lines))
-    print(f"all {len(paths)} specs valid")
+    print(f"all {_count(len(paths))} valid")
     return None
 
 
 def task_validate() -> dict[str, Any]:
     """Check every spec: schema, Kubernetes rules, collisions; fails listing every problem."""
     settings = pipeline_settings()
-    specs = [str(display(p)) for p in list_specs(settings.specs_dir)]
+    specs = [display(p) for p in list_specs(settings.specs_dir)]
     return {
         "doc": "check every spec (schema, Kubernetes rules, collisions); lists every problem",
         "actions": [(validate_all, [str(settings.specs_dir), str(settings.output_dir)])],
@@ -199,7 +203,7 @@ def task_generate() -> Iterator[dict[str, Any]]:
     for p in plans:
         task: dict[str, Any] = {
             "name": p.task,
-            "file_dep": [str(p.spec)],
+            "file_dep": [p.spec],
             "uptodate": [config_changed({"generator": GENERATOR_VERSION,
                                          "output": str(p.target)})],
         }
@@ -207,11 +211,11 @@ def task_generate() -> Iterator[dict[str, Any]]:
             message = "\n".join(pr.format() for pr in sorted(p.problems))
             task.update(doc=f"{p.spec} (invalid)", actions=[(fail_with, [message])])
         else:
-            target = str(display(p.target))
+            target = display(p.target)
             task.update(
                 doc=f"{p.spec} -> {target}",
                 targets=[target],
-                actions=[(generate_one, [str(p.spec), target, str(p.target), out, state])],
+                actions=[(generate_one, [p.spec, target, p.target, out, state])],
                 clean=True,
             )
         yield task

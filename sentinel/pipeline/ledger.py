@@ -37,7 +37,7 @@ class Record:
     sha256: str
 
 
-def record_key(manifest: Path) -> str:
+def record_key(manifest: Path | str) -> str:
     """The record's file name for a manifest path (stable, filesystem-safe)."""
     return hashlib.sha256(os.fsencode(manifest)).hexdigest()[:32] + ".json"
 
@@ -65,7 +65,9 @@ def read_record(path: Path) -> Record | None:
         return None
 
 
-def stale_record_files(state_dir: Path, output_dir: Path, current: Iterable[Path]) -> list[Path]:
+def stale_record_files(
+    state_dir: Path, output_dir: Path, current: Iterable[Path | str],
+) -> list[Path]:
     """Record files that ``prune`` should act on: no current spec maps to their manifest.
 
     Costs one listing plus a hash per current manifest; only records of manifests no spec claims

@@ -2,11 +2,13 @@
 
 This runs every time doit creates its tasks — on the no-op run too — so it only lists files and
 scans three keys per file (``sentinel.pipeline.scan``). Only a spec the scanner is unsure about
-is loaded for real here, through ``load_once`` so the task's action reuses the parse.
+is loaded for real here, through ``load_once`` so the task's action reuses the parse. Paths are
+plain strings in this module because it handles every spec on every run.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +33,9 @@ def load_once(path: Path) -> LoadedSpec:
 
     try:
         st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
     except OSError:
         return load_spec(path)  # let the loader report the missing/unreadable file its way
+    key = (str(path), st.st_mtime_ns, st.st_size)
     cached = _LOADED.get(key)
     if cached is None:
         try:
@@ -46,67 +48,72 @@ def load_once(path: Path) -> LoadedSpec:
     return cached
 
 
-def display(path: Path) -> Path:
+def display(path: str | Path) -> str:
     """``path`` relative to the working folder when inside it (doit runs in the project root)."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
+    text = os.fspath(path)
+    cwd = os.getcwd() + os.sep
+    return text[len(cwd):] if text.startswith(cwd) else text
 
 
-def target_for(name: str, namespace: str, output_path: str | None, output_dir: Path) -> Path:
+def target_for(name: str, namespace: str, output_path: str | None, output_dir: Path) -> str:
     """Where a manifest goes; must agree with ``sentinel.render.manifest_path`` (checked on write)."""
     if output_path is not None:
-        return resolve_inside(output_dir, output_path, what="output_path")
-    return output_dir / namespace / f"{name}.yaml"
+        return str(resolve_inside(output_dir, output_path, what="output_path"))
+    return os.path.join(output_dir, namespace, name + ".yaml")
 
 
 @dataclass(frozen=True)
 class Planned:
     """One spec's sub-task: name, file, manifest path (None if unknown or colliding), problems.
 
+    ``spec`` is shown relative to the project; ``target`` and ``claimed`` are absolute.
     ``claimed`` is the path the spec maps to even when a collision withholds it as ``target``:
     prune must never remove a manifest that some current spec still claims.
     """
 
     task: str
-    spec: Path
-    target: Path | None
+    spec: str
+    target: str | None
     problems: tuple[Problem, ...] = ()
     scan: ScanResult | None = None
-    claimed: Path | None = None
+    claimed: str | None = None
 
 
-def _plan_one(spec: Path, specs_dir: Path, output_dir: Path) -> Planned:
-    task = spec.relative_to(specs_dir).as_posix()
+def _plan_one(spec: str, prefix: int, output_dir: Path) -> Planned:
+    task = spec[prefix:].replace(os.sep, "/")
     shown = display(spec)
     found = scan_file(spec)
     try:
-        if found.sure:
-            assert found.name is not None  # sure implies a name
+        if found.sure and found.name is not None:
             target = target_for(found.name, found.namespace, found.output_path, output_dir)
             return Planned(task, shown, target, scan=found, claimed=target)
         # The scanner is unsure: load for real (memoized for the action).
         from sentinel.render import manifest_path
 
-        loaded = load_once(spec)
+        loaded = load_once(Path(shown))
         model = loaded.model
-        found = ScanResult(True, model.name, model.namespace, getattr(model, "output_path", None))
-        target = manifest_path(loaded, output_dir)
+        found = ScanResult(True, model.name, model.namespace, model.output_path)
+        target = str(manifest_path(loaded, output_dir))
         return Planned(task, shown, target, scan=found, claimed=target)
     except PathEscapeError as err:
-        problem = Problem(str(shown), found.line_of("output_path"), None, "output_path",
+        problem = Problem(shown, found.line_of("output_path"), None, "output_path",
                           err.message, err.hint or "")
         return Planned(task, shown, None, (problem,))
     except SpecError as err:
         return Planned(task, shown, None, tuple(err.problems))
     except SentinelError as err:
-        return Planned(task, shown, None, (Problem(str(shown), message=str(err)),))
+        return Planned(task, shown, None, (Problem(shown, message=str(err)),))
+
+
+def _clash(p: Planned, group: list[Planned], message: str, hint: str) -> Problem:
+    others = ", ".join(o.spec for o in group if o is not p)
+    line = p.scan.line_of("name") if p.scan else None
+    return Problem(p.spec, line, None, "name", message.format(others=others), hint)
 
 
 def _collisions(plans: list[Planned]) -> dict[str, list[Problem]]:
     """Problems for specs that share a manifest path or a namespace/name, naming the other file."""
-    by_target: dict[Path, list[Planned]] = defaultdict(list)
+    by_target: dict[str, list[Planned]] = defaultdict(list)
     by_name: dict[tuple[str, str], list[Planned]] = defaultdict(list)
     for p in plans:
         if p.target is not None and p.scan is not None and p.scan.name:
@@ -115,26 +122,21 @@ def _collisions(plans: list[Planned]) -> dict[str, list[Problem]]:
     out: dict[str, list[Problem]] = defaultdict(list)
     for target, group in by_target.items():
         for p in group if len(group) > 1 else ():
-            others = ", ".join(str(o.spec) for o in group if o is not p)
-            out[p.task].append(Problem(
-                str(p.spec), p.scan.line_of("name") if p.scan else None, None, "name",
-                f"renders the same manifest {display(target)} as {others}",
-                "give each spec its own name/namespace or output_path",
-            ))
+            out[p.task].append(_clash(
+                p, group, f"renders the same manifest {display(target)} as {{others}}",
+                "give each spec its own name/namespace or output_path"))
     for (namespace, name), group in by_name.items():
         for p in group if len(group) > 1 else ():
-            others = ", ".join(str(o.spec) for o in group if o is not p)
-            out[p.task].append(Problem(
-                str(p.spec), p.scan.line_of("name") if p.scan else None, None, "name",
-                f"Pod {namespace}/{name} is also defined by {others}",
-                "two specs cannot describe the same Pod; rename one",
-            ))
+            out[p.task].append(_clash(
+                p, group, f"Pod {namespace}/{name} is also defined by {{others}}",
+                "two specs cannot describe the same Pod; rename one"))
     return out
 
 
 def plan(specs_dir: Path, output_dir: Path) -> list[Planned]:
     """Plan every spec under ``specs_dir``; colliding specs get problems and no target."""
-    plans = [_plan_one(s, specs_dir, output_dir) for s in list_specs(specs_dir)]
+    prefix = len(os.path.join(specs_dir, ""))
+    plans = [_plan_one(s, prefix, output_dir) for s in list_specs(specs_dir)]
     clashes = _collisions(plans)
     if not clashes:
         return plans
@@ -145,6 +147,6 @@ def plan(specs_dir: Path, output_dir: Path) -> list[Planned]:
     ]
 
 
-def protected_paths(plans: list[Planned]) -> set[Path]:
+def protected_paths(plans: list[Planned]) -> set[str]:
     """Every manifest path some current spec maps to, colliding ones included (never pruned)."""
     return {p.claimed for p in plans if p.claimed is not None}

@@ -29,7 +29,8 @@ DEFAULT_NAMESPACE = "default"
 SCAN_LIMIT = 256 * 1024
 
 _KEY_LINE = re.compile(
-    r"""^(?P<q>["']?)(?P<key>name|namespace|output_path)(?P=q)[ ]*:(?:[ ]+(?P<value>.*))?$"""
+    r"""^(?P<q>["']?)(?P<key>name|namespace|output_path)(?P=q)[ ]*:(?:[ ]+(?P<value>.*))?$""",
+    re.MULTILINE,
 )
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 # Characters that open something other than a one-line scalar in block YAML.
@@ -54,14 +55,20 @@ class ScanResult:
 UNSURE = ScanResult(sure=False)
 
 
-def list_specs(specs_dir: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` file under ``specs_dir``, recursively, sorted; hidden ones skipped."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(specs_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.endswith(SPEC_SUFFIXES) and not name.startswith("."):
-                found.append(Path(folder, name))
+def list_specs(specs_dir: Path | str) -> list[str]:
+    """The ``*.yaml``/``*.yml`` files directly in ``specs_dir``, sorted, hidden ones skipped.
+
+    The same rule as ``sentinel.spec.discover`` for a folder (so ``sentinel validate`` and
+    ``doit generate`` see the same specs), with plain strings: for a thousand specs, ``pathlib``
+    objects would cost more than the listing itself. A missing folder lists nothing; the tasks
+    that need it say so when they run.
+    """
+    try:
+        with os.scandir(specs_dir) as entries:
+            found = [e.path for e in entries if e.name.endswith(SPEC_SUFFIXES)
+                     and not e.name.startswith(".") and e.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
     found.sort()
     return found
 
@@ -89,23 +96,18 @@ def _quoted_value(raw: str) -> str | None:
 def scan_text(text: str) -> ScanResult:
     """Find ``name``/``namespace``/``output_path`` in block-style spec text, or report doubt."""
     text = text.removeprefix("\ufeff")
-    lines = text.split("\n")
+    if text.startswith("\t") or "\n\t" in text:
+        return UNSURE  # tabs cannot indent YAML: let the loader explain
     found: dict[str, tuple[str, int]] = {}
-    for index, line in enumerate(lines):
-        line = line.rstrip("\r")
-        if "\t" in line[:1]:
-            return UNSURE
-        match = _KEY_LINE.match(line)
-        if not match:
-            continue
+    for match in _KEY_LINE.finditer(text):
         key = match.group("key")
-        raw = (match.group("value") or "").strip(" ")
+        raw = (match.group("value") or "").strip(" \r")
         if key in found or not raw:
             return UNSURE  # duplicate key, or a nested/block value follows
         value = _quoted_value(raw) if raw[0] in "'\"" else _plain_value(raw)
-        if value is None or _continues(lines, index):
+        if value is None or _continues(text, match.end()):
             return UNSURE
-        found[key] = (value, index + 1)
+        found[key] = (value, text.count("\n", 0, match.start()) + 1)
     if "name" not in found or not _DNS_LABEL.match(found["name"][0]):
         return UNSURE
     namespace = found.get("namespace", (DEFAULT_NAMESPACE, 0))[0]
@@ -123,20 +125,19 @@ def scan_text(text: str) -> ScanResult:
     )
 
 
-def _continues(lines: list[str], index: int) -> bool:
-    """True if the next meaningful line is indented, i.e. continues a multi-line scalar."""
-    for follower in lines[index + 1:]:
-        stripped = follower.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        return follower[:1] in (" ", "\t")
-    return False
+_MEANINGFUL_LINE = re.compile(r"^(?![ \t]*(?:#|\r?$))(.)", re.M)
 
 
-def scan_file(path: Path) -> ScanResult:
+def _continues(text: str, end: int) -> bool:
+    """True if the next meaningful line after ``end`` is indented: a multi-line scalar."""
+    match = _MEANINGFUL_LINE.search(text, end + 1)
+    return match is not None and match.group(1) in " \t"
+
+
+def scan_file(path: Path | str) -> ScanResult:
     """Scan one spec file; unreadable, oversized or non-UTF-8 files are ``UNSURE``."""
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             raw = fh.read(SCAN_LIMIT + 1)
     except OSError:
         return UNSURE

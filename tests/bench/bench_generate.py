@@ -1,0 +1,165 @@
+"""Benchmark: ``doit generate`` on 1,000 specs against a floor measured in the same run.
+
+The floor is the cheapest honest doit pipeline over the same files: one task per file with
+``file_dep``/``targets``, parsing with PyYAML's C loader and dumping with its C dumper. Printed:
+cold run (serial and ``-n 2 -P process``), no-op run, one spec changed, for both, with ratios;
+the median wall time of ``sentinel validate`` on one spec; and a cProfile top-15 of the cold
+path's per-spec work (load + render + dump), which shows where a cold run's time goes.
+
+Run: ``/tmp/venv/bin/python tests/bench/bench_generate.py [--specs N] [--repeats R]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
+
+FLOOR_DODO = '''\
+from pathlib import Path
+import yaml
+
+DOIT_CONFIG = {"backend": "sqlite3", "dep_file": ".floor.sqlite3", "default_tasks": ["floor"],
+               "verbosity": 1}
+
+def _convert(src, dst):
+    data = yaml.load(Path(src).read_text(), Loader=yaml.CSafeLoader)
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    Path(dst).write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False))
+
+def task_floor():
+    for src in sorted(Path("specs").glob("*.yaml")):
+        dst = Path("floor-out") / src.name
+        yield {"name": src.name, "file_dep": [str(src)], "targets": [str(dst)],
+               "actions": [(_convert, [str(src), str(dst)])]}
+'''
+
+IMAGES = ("nginxinc/nginx-unprivileged:1.27", "busybox:1.36", "registry.example.com/team/api:2.4.1",
+          "ghcr.io/acme/worker@sha256:" + "a" * 64, "python:3.12-slim")
+
+
+def spec_text(i: int) -> str:
+    """A valid spec; the index varies its shape so the files are not all alike."""
+    lines = [f"# generated spec {i}", f"name: pod-{i:04d}", f"namespace: team-{i % 7}",
+             f"image: {IMAGES[i % len(IMAGES)]}", "labels:", f"  tier: t{i % 3}",
+             f"  app.kubernetes.io/part-of: app-{i % 11}"]
+    if i % 2 == 0:
+        lines += ["ports:", "  - name: http", f"    containerPort: {8000 + i % 100}"]
+        lines += ["probes:", "  readiness:", "    http:", "      path: /healthz",
+                  "      port: http", "    periodSeconds: 5"]
+    if i % 3 == 0:
+        lines += ["env:", "  LOG_LEVEL: info", f"  SHARD: \"{i}\"", "  DB_URL:",
+                  "    secretKeyRef:", f"      name: db-{i % 5}", "      key: url"]
+    if i % 4 != 1:
+        lines += ["resources:", "  requests:", f"    cpu: {50 + i % 200}m", "    memory: 64Mi",
+                  "  limits:", "    cpu: \"1\"", "    memory: 256Mi"]
+    if i % 5 == 0:
+        lines += ["command:", "  - /bin/sh", "args:", "  - -c", f"  - sleep {i}"]
+    lines += ["runAsUser: 10001"]
+    return "\n".join(lines) + "\n"
+
+
+def make_project(root: Path, count: int) -> None:
+    (root / "specs").mkdir(parents=True)
+    for i in range(count):
+        (root / "specs" / f"pod-{i:04d}.yaml").write_text(spec_text(i))
+    (root / "dodo.py").write_text((REPO / "dodo.py").read_text())
+    (root / "floor.py").write_text(FLOOR_DODO)
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    """Wall seconds of one command; fails loudly if the command fails."""
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def reset(root: Path) -> None:
+    for folder in ("manifests", ".sentinel", "floor-out"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+    (root / ".floor.sqlite3").unlink(missing_ok=True)
+
+
+def measure(root: Path, dodo: str, parallel: list[str], edit: Path) -> dict[str, float]:
+    """Cold (serial), cold (parallel), no-op and one-changed wall times for one dodo file."""
+    doit = [str(BIN / "doit"), "-f", dodo]
+    reset(root)
+    results = {"cold": timed(doit, root)}
+    reset(root)
+    results["cold -n 2 -P process"] = timed(doit + parallel, root)
+    results["no-op"] = min(timed(doit, root) for _ in range(3))
+    original = edit.read_text()
+    edit.write_text(original.replace("tier: t", "tier: u", 1))
+    results["one changed"] = timed(doit, root)
+    edit.write_text(original)
+    timed(doit, root)
+    return results
+
+
+def validate_one(root: Path, repeats: int) -> float:
+    spec = root / "specs" / "pod-0000.yaml"
+    times = [timed([str(BIN / "sentinel"), "validate", str(spec)], root) for _ in range(repeats)]
+    return statistics.median(times)
+
+
+def profile_cold_path(root: Path, count: int) -> str:
+    """cProfile of the per-spec work of a cold run, in-process: top 15 by own time."""
+    from sentinel.render import dump_manifest, render
+    from sentinel.spec import load_spec
+
+    specs = sorted((root / "specs").glob("*.yaml"))[:count]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in specs:
+        spec = load_spec(path)
+        dump_manifest(render(spec.model, source=spec.source))
+    profiler.disable()
+    buffer = io.StringIO()
+    pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(15)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--specs", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_project(root, args.specs)
+        edit = root / "specs" / "pod-0500.yaml" if args.specs > 500 else root / "specs/pod-0000.yaml"
+        parallel = ["-n", "2", "-P", "process"]
+        ours = measure(root, "dodo.py", parallel, edit)
+        floor = measure(root, "floor.py", parallel, edit)
+        print(f"doit generate over {args.specs} specs (wall seconds; floor = PyYAML C loader/dumper)")
+        print(f"{'run':<24}{'sentinel':>10}{'floor':>10}{'ratio':>8}")
+        for key in ours:
+            print(f"{key:<24}{ours[key]:>10.3f}{floor[key]:>10.3f}{ours[key] / floor[key]:>8.2f}")
+        best_cold = min(ours["cold"], ours["cold -n 2 -P process"])
+        best_floor = min(floor["cold"], floor["cold -n 2 -P process"])
+        print(f"{'best cold':<24}{best_cold:>10.3f}{best_floor:>10.3f}{best_cold / best_floor:>8.2f}")
+        print("targets: no-op <= 1.5x floor no-op; cold <= 4x floor cold")
+        median = validate_one(root, args.repeats)
+        print(f"sentinel validate, one spec: median {median * 1000:.0f} ms over {args.repeats} runs "
+              "(target <= 200 ms)")
+        sample = min(200, args.specs)
+        print(f"\ncProfile of the cold path's per-spec work ({sample} specs, top 15 by own time):")
+        print(profile_cold_path(root, sample))
+
+
+if __name__ == "__main__":
+    main()
