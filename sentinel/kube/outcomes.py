@@ -1,0 +1,247 @@
+"""Turn what kubectl printed into one outcome per manifest, and its errors into our own messages.
+
+kubectl handles many ``-f`` files in one run and keeps going past a failing object: successes
+come on stdout (``pod/web created``), failures on stderr as blocks that quote the file they came
+from (``error when creating "/x/web.yaml": ...``) or at least the Pod's name. Each block is
+attributed to its manifest and mapped to a ``sentinel.errors`` class whose message names the Pod
+and the spec file; errors that concern the whole run (cluster unreachable, timeout) are given to
+every manifest of the run that has no result of its own. kubectl's stderr is never shown as is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sentinel.errors import (
+    ClusterUnreachable,
+    ConfigError,
+    Conflict,
+    Forbidden,
+    InvalidObject,
+    KubeError,
+    KubeTimeout,
+    NamespaceNotFound,
+    NotFound,
+)
+from sentinel.kube.kubectl import Completed
+
+
+@dataclass(frozen=True)
+class Target:
+    """One manifest to hand to kubectl, and where it came from (for messages and the audit log)."""
+
+    manifest: Path
+    namespace: str
+    name: str
+    source: str  # the spec file, as shown to people
+
+    @property
+    def pod(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    def where(self) -> str:
+        """The prefix of every message about this Pod."""
+        return f"{self.source}: Pod {self.pod}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one manifest: an action kubectl reported, or an error."""
+
+    target: Target
+    action: str | None = None  # created, configured, unchanged, deleted, absent, differs, same
+    error: KubeError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when kubectl reported success for this manifest."""
+        return self.error is None
+
+
+_ACTION = re.compile(r'^pod/(?P<name>[^\s]+) (?P<action>[\w-]+)|^pod "(?P<dname>[^"]+)" deleted')
+_BLOCK_START = re.compile(r"^(Error from server|error:|Error:|The connection to the server|"
+                          r"Unable to connect|Error in configuration)")
+_KLOG = re.compile(r"^[EWIF]\d{4} ")
+_FILE_REF = re.compile(r'(?:error when \w+|for:|error validating) "(?P<file>[^"]+)"')
+_POD_REF = re.compile(r'\b(?:pods|Pod) "(?P<name>[^"]+)"')
+_SERVER_REASON = re.compile(r"^Error from server \((?P<reason>\w+)\)")
+_UNREACHABLE = ("connection refused", "Unable to connect to the server", "no such host",
+                "i/o timeout", "network is unreachable", "no route to host", "TLS handshake",
+                "certificate", "connection reset")
+_CONTEXT_PROBLEMS = ("context was not found", "does not exist", "cannot locate context",
+                     "no configuration has been provided", "invalid configuration")
+
+
+def parse_actions(stdout: str) -> dict[str, str]:
+    """Pod name → the action kubectl reported on stdout (``created``, ``deleted`` …)."""
+    actions: dict[str, str] = {}
+    for line in stdout.splitlines():
+        match = _ACTION.match(line.strip())
+        if match and match.group("dname"):
+            actions[match.group("dname")] = "deleted"
+        elif match:
+            actions[match.group("name")] = match.group("action")
+    return actions
+
+
+def error_blocks(stderr: str) -> list[str]:
+    """kubectl's stderr split into one block per error (log noise and warnings dropped)."""
+    blocks: list[str] = []
+    for line in stderr.splitlines():
+        if not line.strip() or _KLOG.match(line) or line.startswith("Warning:"):
+            continue
+        if _BLOCK_START.match(line) or not blocks:
+            blocks.append(line)
+        else:
+            blocks[-1] += "\n" + line
+    return blocks
+
+
+def unreachable_detail(stderr: str) -> str | None:
+    """A one-line reason if kubectl could not reach the API server at all, else None."""
+    if not any(marker in stderr for marker in _UNREACHABLE):
+        return None
+    server = re.search(r"The connection to the server (\S+) was refused", stderr)
+    url = re.search(r'"(https?://[^/"\s?]+)', stderr)
+    where = server.group(1) if server else (url.group(1) if url else "the API server")
+    why = next((m for m in _UNREACHABLE if m in stderr), "unreachable")
+    if why == "Unable to connect to the server":
+        why = stderr.split("Unable to connect to the server:", 1)[-1].strip().splitlines()[0]
+    return f"cannot reach the cluster at {where}: {why}"
+
+
+def check_context(done: Completed) -> None:
+    """Raise ``ConfigError`` if kubectl refused the kubeconfig or context before doing anything."""
+    if done.returncode == 0 or "Error from server" in done.stderr:
+        return
+    for line in error_blocks(done.stderr):
+        if any(p in line for p in _CONTEXT_PROBLEMS) and "namespaces" not in line:
+            raise ConfigError(
+                f"kubectl cannot use the kube context: {line.splitlines()[0]}",
+                setting="context",
+                hint="check KUBECONFIG and the 'context' setting (sentinel.toml or SENTINEL_CONTEXT)",
+            )
+
+
+def _detail(block: str) -> str:
+    """The server's own words, without kubectl's 'error when creating "file":' wrapping."""
+    text = block.replace("\n", " ")
+    parts = re.split(r'error when \w+ "[^"]+": ', text)
+    tail = parts[-1] if len(parts) > 1 else re.sub(r"^Error from server \(\w+\): ", "", text)
+    return tail.strip()
+
+
+def _causes(detail: str) -> list[tuple[str, str]]:
+    """``(field, message)`` pairs of a 422 ``... is invalid: [f1: m1, f2: m2]`` message."""
+    body = detail.split(" is invalid: ", 1)[-1].strip()
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1]
+    pieces = re.split(r", (?=(?:metadata|spec|status|kind|apiVersion)[\w.\[\]*]*: )", body)
+    causes = []
+    for piece in pieces:
+        field, sep, message = piece.partition(": ")
+        if sep:
+            causes.append((field.strip(), message.strip()))
+    return causes
+
+
+def _make(cls: type[KubeError], message: str, done: Completed, block: str,
+          hint: str | None = None) -> KubeError:
+    return cls(message, argv=done.argv, returncode=done.returncode, stderr=block, hint=hint)
+
+
+def map_block(block: str, target: Target, done: Completed) -> KubeError:
+    """One stderr block about ``target`` → the matching ``KubeError`` with our message."""
+    reason_match = _SERVER_REASON.match(block)
+    reason = reason_match.group("reason") if reason_match else ""
+    detail = _detail(block)
+    where = target.where()
+    if reason == "NotFound" and (ns := re.search(r'namespaces "([^"]+)" not found', detail)):
+        return _make(
+            NamespaceNotFound, f'{where}: namespace "{ns.group(1)}" does not exist', done, block,
+            hint=f"create it (kubectl create namespace {ns.group(1)}) or change 'namespace' "
+            "in the spec",
+        )
+    if reason == "NotFound":
+        return _make(NotFound, f"{where}: not found (404): {detail}", done, block)
+    if reason == "Invalid" or " is invalid: " in detail:
+        causes = _causes(detail)
+        lines = "".join(f"\n  {field}: {message}" for field, message in causes)
+        return InvalidObject(
+            f"{where}: the cluster rejected the object as invalid (422):{lines or ' ' + detail}",
+            causes=causes, hint="fix the spec and run `doit generate` again",
+            argv=done.argv, returncode=done.returncode, stderr=block,
+        )
+    if reason == "Forbidden":
+        return _make(
+            Forbidden, f"{where}: forbidden (403): {detail}", done, block,
+            hint="ask for RBAC permission on pods in this namespace, or use another context",
+        )
+    if reason in ("Conflict", "AlreadyExists"):
+        return _make(
+            Conflict, f"{where}: conflict (409): {detail}", done, block,
+            hint="the live Pod changed meanwhile or is owned elsewhere; check `doit diff`, retry",
+        )
+    if reason in ("Timeout", "ServerTimeout"):
+        return _make(KubeTimeout, f"{where}: the API server timed out: {detail}", done, block)
+    return _make(KubeError, f"{where}: kubectl failed: {detail}", done, block)
+
+
+def _find_target(block: str, targets: Sequence[Target]) -> Target | None:
+    by_file = {str(t.manifest): t for t in targets}
+    for match in _FILE_REF.finditer(block):
+        if match.group("file") in by_file:
+            return by_file[match.group("file")]
+    by_name = {t.name: t for t in targets}
+    for match in _POD_REF.finditer(block):
+        if match.group("name") in by_name:
+            return by_name[match.group("name")]
+    return None
+
+
+def outcomes(done: Completed, targets: Sequence[Target], *, timeout: float,
+             missing_action: str | None = None) -> list[Outcome]:
+    """One outcome per target from a batched kubectl run (never raises for per-object errors)."""
+    check_context(done)
+    actions = parse_actions(done.stdout)
+    errors: dict[Path, KubeError] = {}
+    general: list[str] = []
+    for block in error_blocks(done.stderr):
+        target = _find_target(block, targets)
+        if target is None or unreachable_detail(block):
+            general.append(block)
+        elif target.manifest not in errors:
+            errors[target.manifest] = map_block(block, target, done)
+    unreachable = unreachable_detail(done.stderr)
+    results: list[Outcome] = []
+    for t in targets:
+        if t.manifest in errors:
+            results.append(Outcome(t, error=errors[t.manifest]))
+        elif t.name in actions:
+            results.append(Outcome(t, action=actions[t.name]))
+        elif done.timed_out:
+            results.append(Outcome(t, error=_make(
+                KubeTimeout, f"{t.where()}: kubectl did not finish within {timeout:g}s", done,
+                done.stderr, hint="raise 'kubectl_timeout' (sentinel.toml or "
+                "SENTINEL_KUBECTL_TIMEOUT) or check the cluster's health")))
+        elif unreachable:
+            results.append(Outcome(t, error=_make(
+                ClusterUnreachable, f"{t.where()}: {unreachable}", done, done.stderr,
+                hint="check that the cluster is running and that KUBECONFIG and the 'context' "
+                "setting point at it")))
+        elif general:
+            said = " ".join(general).replace("\n", " ").strip()
+            results.append(Outcome(t, error=_make(
+                KubeError, f"{t.where()}: kubectl failed: {said}", done, done.stderr)))
+        elif missing_action is not None:
+            results.append(Outcome(t, action=missing_action))
+        else:
+            results.append(Outcome(t, error=_make(
+                KubeError,
+                f"{t.where()}: kubectl reported nothing for this Pod (exit code {done.returncode})",
+                done, done.stderr)))
+    return results

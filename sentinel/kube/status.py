@@ -1,0 +1,98 @@
+"""Live state of the Pods the specs describe: phase, readiness, restarts and why one is not running.
+
+One ``kubectl get pods -o json`` per namespace (not one per Pod); the JSON is reduced to the few
+facts a person needs, with the reason taken from where Kubernetes puts it: a container's waiting
+or terminated state (``CrashLoopBackOff``, ``ImagePullBackOff`` …), the Pod's own reason, or the
+scheduling condition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sentinel.errors import KubeError
+from sentinel.kube.batch import by_namespace
+from sentinel.kube.kubectl import Kubectl
+from sentinel.kube.outcomes import Target, check_context, outcomes
+
+
+@dataclass(frozen=True)
+class PodState:
+    """What the cluster says about one spec's Pod."""
+
+    target: Target
+    found: bool
+    phase: str = ""
+    ready: bool = False
+    restarts: int = 0
+    reason: str = ""
+
+    def row(self) -> tuple[str, str, str, str, str]:
+        """Cells for the status table: POD PHASE READY RESTARTS REASON."""
+        if not self.found:
+            return (self.target.pod, "-", "-", "-", "not found")
+        return (self.target.pod, self.phase, "yes" if self.ready else "no", str(self.restarts),
+                self.reason)
+
+
+def summarize(target: Target, pod: Mapping[str, Any] | None) -> PodState:
+    """Reduce one Pod object (or its absence) to a ``PodState``."""
+    if pod is None:
+        return PodState(target, found=False)
+    status = pod.get("status") or {}
+    conditions = {c.get("type"): c for c in status.get("conditions") or []}
+    ready = (conditions.get("Ready") or {}).get("status") == "True"
+    statuses = list(status.get("initContainerStatuses") or []) + list(
+        status.get("containerStatuses") or [])
+    restarts = sum(int(s.get("restartCount") or 0) for s in status.get("containerStatuses") or [])
+    phase = str(status.get("phase") or "Unknown")
+    return PodState(target, True, phase, ready, restarts, "" if ready else _reason(status, statuses))
+
+
+def _reason(status: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]]) -> str:
+    for s in statuses:
+        state = s.get("state") or {}
+        for key in ("waiting", "terminated"):
+            info = state.get(key)
+            if info and info.get("reason") and info.get("reason") != "Completed":
+                return _join(info.get("reason"), info.get("message"))
+    if status.get("reason") or status.get("message"):
+        return _join(status.get("reason"), status.get("message"))
+    for cond in status.get("conditions") or []:
+        if cond.get("status") == "False" and (cond.get("reason") or cond.get("message")):
+            return _join(cond.get("reason"), cond.get("message"))
+    for s in statuses:
+        if not s.get("ready"):
+            return f"container {s.get('name', '?')} not ready"
+    return "not ready"
+
+
+def _join(reason: object, message: object) -> str:
+    text = str(reason or "")
+    if message:
+        text = f"{text}: {message}" if text else str(message)
+    return text.replace("\n", " ")
+
+
+def pod_states(kubectl: Kubectl, targets: Sequence[Target]) -> list[PodState]:
+    """The live state of every target's Pod; raises the mapped ``KubeError`` if kubectl fails."""
+    states: list[PodState] = []
+    for namespace, group in by_namespace(targets):
+        done = kubectl.run(["get", "pods", "-n", namespace, "-o", "json"])
+        check_context(done)
+        if done.returncode != 0 or done.timed_out:
+            first = outcomes(done, group, timeout=kubectl.timeout)[0]
+            raise first.error or KubeError(f"kubectl get pods -n {namespace} failed",
+                                           argv=done.argv, returncode=done.returncode)
+        try:
+            items = json.loads(done.stdout).get("items") or []
+        except ValueError as exc:
+            raise KubeError(f"kubectl get pods -n {namespace} printed no JSON",
+                            argv=done.argv, stderr=done.stderr) from exc
+        live = {str((p.get("metadata") or {}).get("name")): p for p in items}
+        states += [summarize(t, live.get(t.name)) for t in group]
+    order = {t.manifest: n for n, t in enumerate(targets)}
+    return sorted(states, key=lambda s: order[s.target.manifest])

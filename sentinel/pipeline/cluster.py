@@ -1,0 +1,154 @@
+"""doit task creators for the cluster side: ``dryrun``, ``apply``, ``diff``, ``delete``, ``status``.
+
+``dryrun`` and ``apply`` track each manifest separately — a sub-task per spec
+(``dryrun:<spec>``, ``apply:<spec>``) with the manifest (and for ``apply`` the spec, whose
+``apply:`` flag is not in the manifest) as ``file_dep`` and a stamp check for the context — while
+the kubectl work is done by one hidden batch task each (``_dryrun_batch``, ``_apply_batch``)
+whose action gets doit's ``changed`` list and runs one kubectl per namespace. The sub-tasks
+depend on their batch and report their own manifest's result. ``apply`` depends on the dry-run
+batch and only touches manifests whose dry run passed with the same content and context.
+Because the manifests are ``targets`` of ``generate``, doit regenerates changed specs first.
+
+Task parameters (``doit dryrun --mode client``, ``doit apply --yes``, ``doit status --wait``)
+are creator parameters, so the hidden batch tasks see them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
+
+from doit import task_params as _doit_task_params
+
+from sentinel.pipeline.cluster_actions import (
+    Item,
+    apply_batch,
+    delete_all,
+    dryrun_batch,
+    report,
+    stamp_current,
+    stamps_current,
+)
+from sentinel.pipeline.cluster_report import diff_all, status_all
+from sentinel.pipeline.confirm import has_terminal
+from sentinel.pipeline.plan import display, plan
+from sentinel.pipeline.settings import pipeline_settings
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+# doit's decorator is untyped; this is its real signature.
+task_params = cast(Callable[[list[dict[str, Any]]], Callable[[_F], _F]], _doit_task_params)
+
+YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": False,
+       "help": "confirm without a prompt (for scripts)"}
+
+
+def items() -> list[Item]:
+    """Every valid spec's Pod, in spec order (invalid specs are left to ``generate``)."""
+    settings = pipeline_settings()
+    if not settings.specs_dir.is_dir():
+        return []
+    found = []
+    for p in plan(settings.specs_dir, settings.output_dir):
+        if p.target is None or p.problems or p.scan is None or not p.scan.name:
+            continue
+        found.append(Item(p.task, str(p.spec), str(display(p.target)), p.scan.namespace,
+                          p.scan.name))
+    return found
+
+
+@task_params([{"name": "mode", "long": "mode", "type": str, "default": "",
+               "help": "server (default, from the dryrun_mode setting) or client"}])
+def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
+    """kubectl apply --dry-run for every changed manifest (one kubectl per namespace)."""
+    mode = mode or pipeline_settings().dryrun_mode  # a bad value is refused by the action
+    all_items = items()
+    manifests = [i.manifest for i in all_items]
+    yield {"name": None, "doc": f"kubectl apply --dry-run={mode} for every manifest"}
+    yield {
+        "basename": "_dryrun_batch",
+        "doc": "the batched kubectl runs behind dryrun",
+        "actions": [(dryrun_batch, [all_items, mode])],
+        "file_dep": manifests,
+        "uptodate": [stamps_current("dryrun", all_items, mode)],
+        "verbosity": 2,
+    }
+    for item in all_items:
+        yield {
+            "name": item.task,
+            "doc": f"{item.manifest} ({item.pod})",
+            "actions": [(report, ["dryrun", item, mode])],
+            "file_dep": [item.manifest],
+            "task_dep": ["_dryrun_batch"],
+            "uptodate": [stamp_current("dryrun", item, mode)],
+            "verbosity": 2,
+        }
+
+
+@task_params([YES])
+def task_apply(yes: bool) -> Iterator[dict[str, Any]]:
+    """kubectl apply, after a confirmation, of manifests that passed their dry run."""
+    all_items = items()
+    files = sorted({i.manifest for i in all_items} | {i.spec for i in all_items})
+    yield {"name": None, "doc": "apply manifests that passed a dry run (asks first; --yes)"}
+    yield {
+        "basename": "_apply_batch",
+        "doc": "the confirmation and batched kubectl runs behind apply",
+        "actions": [(apply_batch, [all_items, yes, has_terminal()])],
+        "file_dep": files,
+        "task_dep": ["_dryrun_batch"],
+        "uptodate": [stamps_current("apply", all_items)],
+        "verbosity": 2,
+    }
+    for item in all_items:
+        yield {
+            "name": item.task,
+            "doc": f"{item.manifest} ({item.pod})",
+            "actions": [(report, ["apply", item])],
+            "file_dep": [item.manifest, item.spec],
+            "task_dep": ["_apply_batch"],
+            "uptodate": [stamp_current("apply", item)],
+            "verbosity": 2,
+        }
+
+
+def task_diff() -> dict[str, Any]:
+    """kubectl diff of every manifest against the live Pods (always runs)."""
+    all_items = items()
+    return {
+        "doc": "show how the live Pods differ from the manifests",
+        "actions": [(diff_all, [all_items])],
+        "file_dep": [i.manifest for i in all_items],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+@task_params([YES])
+def task_delete(yes: bool) -> dict[str, Any]:
+    """kubectl delete, after a confirmation, of every spec's Pod (always runs)."""
+    all_items = items()
+    return {
+        "doc": "delete every spec's Pod from the cluster (asks first; --yes)",
+        "actions": [(delete_all, [all_items, yes, has_terminal()])],
+        "file_dep": [i.manifest for i in all_items],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+@task_params([
+    {"name": "wait", "long": "wait", "type": bool, "default": False,
+     "help": "wait until every Pod is Ready (or the timeout)"},
+    {"name": "timeout", "long": "timeout", "type": float, "default": 60.0,
+     "help": "seconds --wait waits before failing"},
+    {"name": "interval", "long": "interval", "type": float, "default": 1.0,
+     "help": "seconds between polls with --wait"},
+])
+def task_status(wait: bool, timeout: float, interval: float) -> dict[str, Any]:
+    """Each spec's live Pod: phase, readiness, restarts, why it is not running."""
+    return {
+        "doc": "each spec's live Pod: phase, ready, restarts, reason (--wait --timeout N)",
+        "actions": [(status_all, [items(), wait, timeout, interval])],
+        "uptodate": [False],
+        "verbosity": 2,
+    }

@@ -1,0 +1,264 @@
+"""The actions behind the cluster tasks: batched kubectl runs, stamps, the gate, the audit log.
+
+A batch action (``_dryrun_batch``, ``_apply_batch``) gets doit's ``changed`` list, adds every
+manifest whose last stamp is not a success for the current context, and hands those to kubectl
+in one run per namespace. It records one stamp per manifest and fails only for what concerns the
+whole run (no kubectl, no usable context, gate refused). Each per-manifest sub-task then reports
+its own stamp, so a bad Pod fails its own sub-task and nothing else. Actions return
+``TaskFailed`` with a message naming the Pod and its spec file; they never raise for an expected
+failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from doit.exceptions import TaskFailed
+
+from sentinel.errors import ConfirmationRefused, SentinelError, SpecError
+from sentinel.kube import audit, batch
+from sentinel.kube.kubectl import ContextIdentity, Kubectl
+from sentinel.kube.outcomes import Outcome, Target
+from sentinel.pipeline import stamps
+from sentinel.pipeline.confirm import confirm
+from sentinel.pipeline.plan import load_once
+from sentinel.pipeline.settings import pipeline_settings
+
+
+@dataclass(frozen=True)
+class Item:
+    """One spec's Pod as the cluster tasks see it (paths as doit knows them)."""
+
+    task: str
+    spec: str
+    manifest: str
+    namespace: str
+    name: str
+
+    @property
+    def pod(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    def target(self) -> Target:
+        """The kube-layer view; absolute path so kubectl's messages can be matched back."""
+        return Target(Path(self.manifest).absolute(), self.namespace, self.name, self.spec)
+
+
+def kubectl() -> Kubectl:
+    """kubectl as the settings configure it (raises ``KubectlNotFound``)."""
+    s = pipeline_settings()
+    return Kubectl.from_settings(s.kubectl, s.context, s.kubectl_timeout)
+
+
+@lru_cache(maxsize=1)
+def identity() -> ContextIdentity:
+    """The target context of this run (once per process: it reads the kubeconfig via kubectl)."""
+    return kubectl().identity()
+
+
+def _state() -> Path:
+    return pipeline_settings().state_dir
+
+
+def stamps_current(kind: str, items: Sequence[Item], mode: str = "") -> Callable[[], bool]:
+    """Up-to-date check: every item has a success stamp of ``kind`` for the current context."""
+
+    def check() -> bool:
+        try:
+            key = identity().key()
+        except SentinelError:
+            return False  # let the action run and report the problem properly
+        for item in items:
+            stamp = stamps.read(_state(), kind, item.manifest)
+            if stamp is None or not stamp.matches(None, key, mode):
+                return False
+        return True
+
+    return check
+
+
+def stamp_current(kind: str, item: Item, mode: str = "") -> Callable[[], bool]:
+    """Up-to-date check of one sub-task: success stamp for this content and context."""
+
+    def check() -> bool:
+        try:
+            key = identity().key()
+        except SentinelError:
+            return False
+        stamp = stamps.read(_state(), kind, item.manifest)
+        return stamp is not None and stamp.matches(stamps.sha256_of(Path(item.manifest)), key, mode)
+
+    return check
+
+
+def _todo(kind: str, items: Sequence[Item], changed: Sequence[str], key: str,
+          mode: str = "") -> list[Item]:
+    """Items doit saw change, plus items without a success stamp for this context."""
+    touched = set(changed)
+    todo = []
+    for item in items:
+        stamp = stamps.read(_state(), kind, item.manifest)
+        if item.manifest in touched or item.spec in touched or stamp is None \
+                or not stamp.matches(None, key, mode):
+            todo.append(item)
+    return todo
+
+
+def _stamp(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Outcome | None,
+           *, result: str = "", message: str = "", mode: str = "") -> None:
+    ok = outcome.ok if outcome else not message
+    if outcome is not None:
+        result = outcome.action or "error" if outcome.ok else "error"
+        message = str(outcome.error) if outcome.error else ""
+    stamps.write(_state(), kind, stamps.Stamp(
+        item.manifest, item.spec, item.namespace, item.name, sha, ident.key(), ok, result,
+        message, mode))
+
+
+def dryrun_batch(items: list[Item], mode: str, changed: list[str]) -> TaskFailed | None:
+    """Action of ``_dryrun_batch``: dry-run what changed, one kubectl per namespace."""
+    if mode not in batch.DRY_RUN_MODES:
+        return TaskFailed(f"dry-run mode must be server or client, not {mode!r} "
+                          "(doit dryrun --mode, or the dryrun_mode setting)")
+    try:
+        kube, ident = kubectl(), identity()
+        todo = _todo("dryrun", items, changed, ident.key(), mode)
+        if not todo:
+            return None
+        shas = {i.manifest: stamps.sha256_of(Path(i.manifest)) for i in todo}
+        results = batch.dry_run(kube, [i.target() for i in todo], mode)
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    for item, outcome in zip_outcomes(todo, results):
+        _stamp("dryrun", item, shas[item.manifest], ident, outcome, mode=mode)
+    return None
+
+
+def zip_outcomes(items: Sequence[Item], results: Sequence[Outcome]) -> list[tuple[Item, Outcome]]:
+    """Pair each item with its outcome (batch results come back grouped by namespace)."""
+    by_manifest = {r.target.manifest: r for r in results}
+    return [(i, by_manifest[i.target().manifest]) for i in items]
+
+
+def report(kind: str, item: Item, mode: str = "") -> TaskFailed | None:
+    """Action of a per-manifest sub-task: show this manifest's recorded result."""
+    stamp = stamps.read(_state(), kind, item.manifest)
+    if stamp is None:
+        return TaskFailed(f"{item.spec}: Pod {item.pod}: no {kind} result was recorded")
+    if not stamp.ok:
+        return TaskFailed(stamp.message)
+    suffix = f" ({mode} dry run)" if kind == "dryrun" else ""
+    print(f"{item.pod} ({item.spec}): {stamp.result}{suffix}")
+    return None
+
+
+def _apply_flag(item: Item) -> bool:
+    return bool(load_once(Path(item.spec)).model.apply)
+
+
+def apply_batch(items: list[Item], yes: bool, interactive: bool,
+                changed: list[str]) -> TaskFailed | None:
+    """Action of ``_apply_batch``: gate once, then apply what passed its dry run."""
+    state = _state()
+    try:
+        kube, ident = kubectl(), identity()
+        todo = _todo("apply", items, changed, ident.key())
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    ready: list[Item] = []
+    shas: dict[str, str] = {}
+    for item in todo:
+        sha = shas[item.manifest] = stamps.sha256_of(Path(item.manifest))
+        try:
+            wanted = _apply_flag(item)
+        except SpecError as err:
+            _stamp("apply", item, sha, ident, None, message=f"{item.spec}: invalid spec:\n{err}")
+            continue
+        if not wanted:
+            print(f"{item.pod} ({item.spec}): skipped (apply: false in the spec)")
+            _stamp("apply", item, sha, ident, None, result="skipped")
+            continue
+        dry = stamps.read(state, "dryrun", item.manifest)
+        if dry is None or not dry.ok or dry.sha256 != sha or dry.context != ident.key():
+            why = dry.message if dry is not None and not dry.ok else "no passing dry run"
+            _stamp("apply", item, sha, ident, None, message=(
+                f"{item.spec}: Pod {item.pod}: not applied: it did not pass a dry run with this "
+                f"content against context '{ident.name}' ({why})"))
+            continue
+        ready.append(item)
+    if not ready:
+        return None
+    try:
+        confirm("apply", ident.name, [(i.namespace, i.name) for i in ready], yes=yes,
+                interactive=interactive, command="doit apply")
+        results = batch.apply(kube, [i.target() for i in ready])
+    except ConfirmationRefused as err:
+        return TaskFailed(str(err))
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    pairs = zip_outcomes(ready, results)
+    audit_failed = _audit("apply", ident, pairs, shas)
+    for item, outcome in pairs:
+        _stamp("apply", item, shas[item.manifest], ident, outcome)
+    return audit_failed
+
+
+def _audit(operation: str, ident: ContextIdentity, pairs: Sequence[tuple[Item, Outcome]],
+           shas: dict[str, str]) -> TaskFailed | None:
+    user, when = audit.current_user(), audit.now()
+    records = [
+        audit.AuditRecord(when, user, operation, ident.name, ident.server, i.namespace, i.name,
+                          i.spec, shas.get(i.manifest, ""), o.action or "error" if o.ok else "error",
+                          "" if o.ok else str(o.error))
+        for i, o in pairs
+    ]
+    try:
+        audit.append(pipeline_settings().audit_log, records)
+    except SentinelError as err:
+        return TaskFailed(f"the cluster was changed but the audit log was not written: {err}")
+    return None
+
+
+def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | None:
+    """Action of ``delete``: gate once, delete every applicable spec's Pod, audit, report."""
+    try:
+        kube, ident = kubectl(), identity()
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    chosen: list[Item] = []
+    for item in items:
+        try:
+            wanted = _apply_flag(item)
+        except SpecError as err:
+            return TaskFailed(f"{item.spec}: invalid spec:\n{err}")
+        if wanted:
+            chosen.append(item)
+        else:
+            print(f"{item.pod} ({item.spec}): skipped (apply: false in the spec)")
+    if not chosen:
+        print("nothing to delete")
+        return None
+    shas = {i.manifest: stamps.sha256_of(Path(i.manifest)) for i in chosen}
+    try:
+        confirm("delete", ident.name, [(i.namespace, i.name) for i in chosen], yes=yes,
+                interactive=interactive, command="doit delete")
+        results = batch.delete(kube, [i.target() for i in chosen])
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    pairs = zip_outcomes(chosen, results)
+    audit_failed = _audit("delete", ident, pairs, shas)
+    failures = []
+    for item, outcome in pairs:
+        if outcome.ok:
+            stamps.remove(_state(), "apply", item.manifest)  # it must be applied again
+            shown = "deleted" if outcome.action == "deleted" else "not found (nothing to delete)"
+            print(f"{item.pod} ({item.spec}): {shown}")
+        else:
+            failures.append(str(outcome.error))
+    if failures:
+        return TaskFailed("\n".join(failures))
+    return audit_failed

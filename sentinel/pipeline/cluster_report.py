@@ -1,0 +1,76 @@
+"""The read-only cluster tasks' actions: ``diff`` (live vs manifest) and ``status`` (live Pods).
+
+Neither changes the cluster, so neither has a gate, stamps or audit records; both always run.
+``status --wait`` polls until every Pod is Ready or the timeout passes, then fails naming the
+Pods that are not ready and why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from doit.exceptions import TaskFailed
+
+from sentinel.errors import SentinelError
+from sentinel.kube import batch
+from sentinel.kube.status import PodState, pod_states
+from sentinel.pipeline.cluster_actions import Item, kubectl, zip_outcomes
+
+HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
+
+
+def diff_all(items: list[Item]) -> TaskFailed | None:
+    """Action of ``diff``: show how the live Pods differ from the manifests."""
+    if not items:
+        print("no manifests to compare")
+        return None
+    try:
+        result = batch.diff(kubectl(), [i.target() for i in items])
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    if result.text:
+        print(result.text, end="" if result.text.endswith("\n") else "\n")
+    failures = []
+    for item, outcome in zip_outcomes(items, result.outcomes):
+        if outcome.ok:
+            print(f"{item.pod} ({item.spec}): {outcome.action}")
+        else:
+            failures.append(str(outcome.error))
+    return TaskFailed("\n".join(failures)) if failures else None
+
+
+def table(states: Sequence[PodState]) -> str:
+    """The status table, columns padded to fit."""
+    rows = [HEADER, *(s.row() for s in states)]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(HEADER) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -> TaskFailed | None:
+    """Action of ``status``: one table of the live Pods; with ``wait``, poll until all are Ready."""
+    if not items:
+        print("no specs")
+        return None
+    deadline = time.monotonic() + timeout
+    try:
+        kube = kubectl()
+        while True:
+            states = pod_states(kube, [i.target() for i in items])
+            waiting = [s for s in states if not s.ready]
+            if not wait or not waiting or time.monotonic() >= deadline:
+                break
+            time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
+    except SentinelError as err:
+        return TaskFailed(str(err))
+    print(table(states))
+    if wait and waiting:
+        lines = [f"{s.target.where()}: {s.row()[4] or 'not ready'}" for s in waiting]
+        return TaskFailed(f"{len(waiting)} Pod(s) not Ready after {timeout:g}s:\n" + "\n".join(lines))
+    if wait:
+        print(f"all {len(states)} Pod(s) Ready")
+    return None

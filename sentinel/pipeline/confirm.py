@@ -1,0 +1,64 @@
+"""The confirmation gate in front of every cluster change (``doit apply``, ``doit delete``).
+
+The question goes to the terminal itself (``/dev/tty``), not through ``input()``: doit runs
+actions in worker processes under ``doit -n 2`` whose stdin is not the terminal (doit #177), and
+doit may capture stdout. Whether there is a person to ask is decided in the main process when
+the tasks are created (stdin is a terminal) and confirmed by being able to open ``/dev/tty``.
+With nobody to ask and no ``--yes``, the gate refuses: nothing is changed and the message says
+how to confirm.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from sentinel.errors import ConfirmationRefused
+
+TTY = "/dev/tty"
+
+
+def has_terminal() -> bool:
+    """True if this process was started from an interactive terminal (checked at task creation)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # stdin closed
+        return False
+
+
+def describe(verb: str, context: str, pods: Sequence[tuple[str, str]]) -> str:
+    """What the change will touch: the context, each namespace and its Pods."""
+    namespaces = sorted({ns for ns, _ in pods})
+    lines = [(f"{verb} {len(pods)} Pod(s) in context '{context}', "
+             f"namespace(s): {', '.join(namespaces)}")]
+    for ns in namespaces:
+        names = sorted(name for pns, name in pods if pns == ns)
+        lines.append(f"  {ns}: {', '.join(names)}")
+    return "\n".join(lines)
+
+
+def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bool,
+            interactive: bool, command: str, tty_path: str = TTY) -> None:
+    """Return if the change is confirmed; raise ``ConfirmationRefused`` otherwise (nothing done)."""
+    if yes:
+        return
+    summary = describe(verb.capitalize(), context, pods)
+    how = f"run `{command} --yes` to confirm without a prompt"
+    if not interactive:
+        raise ConfirmationRefused(
+            f"refusing to {verb} without confirmation (no terminal to ask on); nothing was "
+            f"changed.\n{summary}", hint=how)
+    try:
+        tty = open(tty_path, "r+", encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError as exc:
+        raise ConfirmationRefused(
+            f"refusing to {verb} without confirmation (cannot open {tty_path}: {exc.strerror}); "
+            f"nothing was changed.\n{summary}", hint=how) from exc
+    with tty:
+        tty.write(f"{summary}\nProceed? [y/N] ")
+        tty.flush()
+        answer = tty.readline()
+        if not answer.endswith("\n"):
+            tty.write("\n")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise ConfirmationRefused(f"{verb} not confirmed; nothing was changed", hint=how)
