@@ -38,7 +38,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 from tinydb.table import Document
 
-from sentinel.chat.storage import JournalStorage
+from sentinel.chat.storage import LOCK_TIMEOUT, JournalStorage
 from sentinel.errors import HistoryError
 
 SEGMENT = 256  # messages per TinyDB table: bounds the work TinyDB does per append
@@ -278,17 +278,17 @@ def info_from(meta: Mapping[str, Any]) -> ConversationInfo:
 class TinyDBHistoryStore(ChatHistoryStore):
     """History persisted with TinyDB in the folder ``path`` (see the module docstring)."""
 
-    def __init__(self, path: Path) -> None:
-        if path.exists() and not path.is_dir():
-            raise HistoryError(f"{path}: the history location must be a folder, it is a file",
-                               hint="point SENTINEL_HISTORY (history_path) at a folder")
+    def __init__(self, path: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         try:
+            if path.exists() and not path.is_dir():
+                raise HistoryError(f"{path}: the history location must be a folder, not a file",
+                                   hint="point SENTINEL_HISTORY (history_path) at a folder")
             path.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            raise HistoryError(f"{path}: cannot create the history folder: {exc.strerror}",
-                               hint="check permissions, or set SENTINEL_HISTORY") from exc
+            raise HistoryError(f"{path}: cannot use the history folder: {exc.strerror}",
+                               hint="check its permissions, or set SENTINEL_HISTORY") from exc
         self.path = path
-        self._storage = JournalStorage(path / JOURNAL)
+        self._storage = JournalStorage(path / JOURNAL, lock_timeout=lock_timeout)
         self._db = self._new_db()
 
     def _new_db(self) -> TinyDB:

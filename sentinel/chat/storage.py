@@ -58,7 +58,9 @@ class JournalStorage(Storage):
     def __init__(self, path: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
-        self._lock = FileLock(str(path.with_name(path.name + ".lock")), timeout=lock_timeout)
+        # Waiters poll; a short interval keeps a busy writer from starving another process.
+        self._lock = FileLock(str(path.with_name(path.name + ".lock")), timeout=lock_timeout,
+                              poll_interval=0.002)
         self._data: Tables = {}
         self._shadow: Tables = {}  # shallow copies of every document as last committed
         self._seen: dict[str, dict[str, Doc]] = {}  # table dict objects as last committed
@@ -72,7 +74,12 @@ class JournalStorage(Storage):
         #: Bumped whenever the data changes other than through TinyDB's own writes (another
         #: process's lines, a reload, a rollback): TinyDB's per-table caches must be dropped then.
         self.generation = 0
-        if not path.exists():
+        try:
+            missing = not path.exists()
+        except OSError as exc:
+            raise HistoryError(f"{path}: cannot reach the history file: {exc.strerror}",
+                               hint="check the permissions of its folder") from exc
+        if missing:
             self._create()
         with self._open() as fh:
             self._load(fh)
@@ -144,8 +151,12 @@ class JournalStorage(Storage):
                 self._load(fh)  # compacted (new file) or cut short by hand: start over
                 self.generation += 1
             elif st.st_size > self._offset:
-                fh.seek(self._offset)
-                if self._apply_tail(self._read(fh)):
+                fh.seek(self._offset - 1)
+                tail = self._read(fh)
+                if not tail.startswith(b"\n"):
+                    self._load(fh)  # rewritten in place (a hand edit): our offset means nothing
+                    self.generation += 1
+                elif self._apply_tail(tail[1:]):
                     self.generation += 1
         if truncate_torn_tail:
             self._drop_torn_tail()

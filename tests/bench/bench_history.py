@@ -26,7 +26,8 @@ from sentinel.chat.history import TinyDBHistoryStore
 SIZES = (100, 1_000, 10_000)
 APPENDS = 60
 LOADS = 7
-WORDS = "pod spec image limits namespace container port probe volume label policy".split()
+WORDS = ("pod", "spec", "image", "limits", "namespace", "container", "port", "probe", "volume",
+         "label", "policy")
 
 
 def text(rng: random.Random, size: int) -> str:
@@ -81,8 +82,11 @@ def bench_stock(folder: Path, size: int, rng: random.Random) -> tuple[float, flo
     db = TinyDB(path, storage=JSONStorage)
     table = db.table("conv_bench")
     table.insert_multiple(m for n in range(size // 2) for m in turn(rng, n))
-    append = median_ms(lambda n: None if table.insert_multiple(turn(rng, n)) else None,
-                       APPENDS, size)
+
+    def append_one(n: int) -> None:
+        table.insert_multiple(turn(rng, n))
+
+    append = median_ms(append_one, APPENDS, size)
     db.close()
 
     def load(_: int) -> None:
