@@ -57,7 +57,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_validate_valid_gallery(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "validate", str(REPO / "samples" / "valid"))
+    code, _, err = run(capsys, "validate", str(REPO / "samples" / "valid"))
     assert code == 0, err
     assert err.splitlines()[-1].startswith(f"all {len(VALID)} specs valid")
 

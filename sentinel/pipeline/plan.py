@@ -52,7 +52,7 @@ def display(path: str | Path) -> str:
     """``path`` relative to the working folder when inside it (doit runs in the project root)."""
     text = os.fspath(path)
     cwd = os.getcwd() + os.sep
-    return text[len(cwd):] if text.startswith(cwd) else text
+    return text.removeprefix(cwd)
 
 
 def target_for(name: str, namespace: str, output_path: str | None, output_dir: Path) -> str:

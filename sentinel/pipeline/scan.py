@@ -125,7 +125,7 @@ def scan_text(text: str) -> ScanResult:
     )
 
 
-_MEANINGFUL_LINE = re.compile(r"^(?![ \t]*(?:#|\r?$))(.)", re.M)
+_MEANINGFUL_LINE = re.compile(r"^(?![ \t]*(?:#|\r?$))(.)", re.MULTILINE)
 
 
 def _continues(text: str, end: int) -> bool:
