@@ -146,3 +146,111 @@ def test_text_with_nul_or_surrogates_is_refused() -> None:
 def test_deep_nesting_is_a_problem() -> None:
     text = "name: web\nimage: x\nlabels:\n  " + "- " * 5000 + "x\n"
     assert only(text).message == "the document is nested too deeply"
+
+
+MANY = """\
+name: Web_1
+image: nginx:1.27
+imagePulPolicy: Always
+ports:
+  - name: http
+    containerPort: abc
+  - name: metrics
+    containerPort: 9090
+    protocl: TCP
+resources:
+  requests:
+    cpu: 2
+  limits:
+    cpu: 500m
+probes:
+  livenes:
+    tcp:
+      port: 80
+volumes:
+  - name: data
+    emptyDir: {}
+    mountPath: data
+runAsUser: 0
+"""
+
+
+def test_every_problem_of_a_file_in_one_run() -> None:
+    found = [(p.line, p.column, p.field, p.message) for p in problems_of(MANY)]
+    assert found == [
+        (1, 7, "name", "'Web_1' is not a valid DNS-1123 label"),
+        (3, 1, "imagePulPolicy", "unknown key 'imagePulPolicy'"),
+        (6, 20, "ports[0].containerPort", "expected a whole number, found 'abc'"),
+        (9, 5, "ports[1].protocl", "unknown key 'protocl'"),
+        (12, 10, "resources.requests.cpu", "request 2 (2) is above the limit 500m (0.5)"),
+        (16, 3, "probes.livenes", "unknown key 'livenes'"),
+        (21, 15, "volumes[0].emptyDir", "flow style ({...} or [...]) is not allowed"),
+        (22, 16, "volumes[0].mountPath", "'data' must be an absolute path"),
+        (23, 12, "runAsUser", "0 (root) is not allowed under the restricted profile"),
+    ]
+
+
+def test_problems_format_as_one_line_each() -> None:
+    lines = str(SpecError(problems_of(MANY))).splitlines()
+    assert lines[1] == ("t.yaml:3:1: imagePulPolicy: unknown key 'imagePulPolicy' "
+                        "(hint: did you mean 'imagePullPolicy'?)")
+    assert len(lines) == 9
+
+
+@pytest.mark.parametrize(("snippet", "field", "hint"), [
+    ("imagepullpolicy: Always", "imagepullpolicy", "did you mean 'imagePullPolicy'?"),
+    ("working_dir: /x", "working_dir", "did you mean 'workingDir'?"),
+    ("outputPath: a.yaml", "outputPath", "did you mean 'output_path'?"),
+    ("ports:\n  - contanerPort: 80", "ports[0].contanerPort", "did you mean 'containerPort'?"),
+    ("resources:\n  request:\n    cpu: 1", "resources.request", "did you mean 'requests'?"),
+    ("resources:\n  limits:\n    ephemeral_storage: 1Gi", "resources.limits.ephemeral_storage",
+     "did you mean 'ephemeral-storage'?"),
+    ("probes:\n  readiness:\n    httpGet:\n      path: /\n      port: 80",
+     "probes.readiness.httpGet", "did you mean 'http'?"),
+    ("env:\n  A:\n    secretRef:\n      name: a\n      key: b", "env.A.secretRef",
+     "did you mean 'secretKeyRef'?"),
+    ("volumes:\n  - name: a\n    emptydir:\n    mountPath: /a", "volumes[0].emptydir",
+     "did you mean 'emptyDir'?"),
+    ("volumes:\n  - name: a\n    secret:\n      name: s\n    mountPath: /a",
+     "volumes[0].secret.name", "did you mean 'secretName'?"),
+    ("colour: blue", "colour", "allowed keys here: name, namespace, labels"),
+])
+def test_unknown_keys_suggest_the_right_one(snippet: str, field: str, hint: str) -> None:
+    found = [p for p in problems_of(MINIMAL + snippet) if p.message.startswith("unknown key")]
+    assert [p.field for p in found] == [field]
+    assert found[0].hint.startswith(hint)
+    assert found[0].line is not None and found[0].line > 2
+
+
+def test_positions_of_values_are_recorded() -> None:
+    spec = load_spec_text(MINIMAL + "ports:\n  - name: http\n    containerPort: 80\n", "t.yaml")
+    assert spec.position("ports", 0, "name") == (4, 11)
+    assert spec.position("ports", 0, "containerPort") == (5, 20)
+    assert spec.position("nope") is None
+
+
+def test_empty_value_points_at_its_key() -> None:
+    problem = only("name:\nimage: x\n")
+    assert (problem.line, problem.column, problem.message) == (1, 1, "must not be empty")
+
+
+def test_missing_nested_key_points_at_its_parent_key() -> None:
+    problem = only(MINIMAL + "probes:\n  readiness:\n    http:\n      port: 80\n")
+    assert (problem.field, problem.line, problem.column) == ("probes.readiness.http.path", 5, 5)
+
+
+def test_shape_problem_is_not_echoed_by_the_model() -> None:
+    # containerPort is reported once (shape), not again as "missing" by the model
+    found = problems_of(MINIMAL + "ports:\n  - containerPort: eighty\n")
+    assert [p.field for p in found] == ["ports[0].containerPort"]
+
+
+def test_probe_port_check_waits_for_valid_ports() -> None:
+    found = problems_of(MINIMAL + "ports:\n  - name: web\n    containerPort: x\n"
+                        "probes:\n  readiness:\n    tcp:\n      port: web\n")
+    assert [p.field for p in found] == ["ports[0].containerPort"]
+
+
+def test_root_check_waits_for_a_valid_security_profile() -> None:
+    found = problems_of(MINIMAL + "security: lax\nrunAsUser: 0\n")
+    assert [p.field for p in found] == ["security"]

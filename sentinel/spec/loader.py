@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sentinel.errors import Problem, SpecError
 from sentinel.spec.fields import RULE_ERROR, VIOLATIONS_ERROR
 from sentinel.spec.model import PodSpec
-from sentinel.spec.rules import is_c_identifier
+from sentinel.spec.rules import check_env_name, is_c_identifier
 from sentinel.spec.shape import Loc, Pos, Shape, check, format_loc, parse
 from sentinel.spec.yamlschema import SPEC_SCHEMA
 
@@ -141,7 +141,7 @@ def load_spec_text(text: str, source: str, *, path: Path | None = None) -> Loade
             model = PodSpec.model_validate(shape.data)
         except ValidationError as exc:
             problems += model_problems(exc, source, shape)
-    warnings = _warnings(model, source, shape) if model is not None else []
+    warnings = _warnings(shape, source)
     if problems or model is None:
         raise SpecError(problems + warnings)
     return LoadedSpec(path, source, text, model, warnings, shape.positions)
@@ -155,10 +155,12 @@ def validate_data(data: Mapping[str, Any], source: str) -> PodSpec:
         raise SpecError(model_problems(exc, source, Shape(data=None))) from None
 
 
-def _warnings(model: PodSpec, source: str, shape: Shape) -> list[Problem]:
+def _warnings(shape: Shape, source: str) -> list[Problem]:
+    """Things valid today that older clusters refuse (env names outside C identifiers)."""
+    env = (shape.data or {}).get("env") or {}
     out = []
-    for name in model.env:
-        if not is_c_identifier(name):
+    for name in env:
+        if check_env_name(name) is None and not is_c_identifier(name):
             line, col = shape.key_positions.get(("env", name), (None, None))
             out.append(Problem(
                 source, line, col, format_loc(("env", name)),
@@ -171,12 +173,17 @@ def _under(loc: Loc, tainted: set[Loc]) -> bool:
     return any(loc[: len(t)] == t for t in tainted)
 
 
+def _echo(loc: Loc, tainted: set[Loc]) -> bool:
+    """An error at or around a node the shape layer already reported (or left out) is an echo."""
+    return any(loc[: len(t)] == t or t[: len(loc)] == loc for t in tainted)
+
+
 def _where(shape: Shape, loc: Loc, *, key: bool = False, missing: bool = False) -> Pos | None:
     if key:
         return shape.key_positions.get(loc)
     if missing:  # point at the mapping that lacks the key: its own key line, or the file start
         parent = loc[:-1]
-        return shape.key_positions.get(parent) or shape.positions.get(parent) or (1, 1)
+        return shape.key_positions.get(parent) or shape.positions.get(parent)
     while loc and loc not in shape.positions:
         loc = loc[:-1]
     return shape.positions.get(loc)
@@ -191,13 +198,17 @@ def model_problems(exc: ValidationError, source: str, shape: Shape) -> list[Prob
         loc: Loc = raw[:-1] if key else raw
         ctx = err.get("ctx") or {}
         depends = ctx.get("depends", ())
-        if _under(loc, shape.tainted) or any(_under((d,), shape.tainted) for d in depends):
+        if any(_under((d,), shape.tainted) for d in depends):
             continue
         if err["type"] == VIOLATIONS_ERROR:
             for sub, message, hint in ctx["violations"]:
                 full = (*loc, *sub)
+                if _under(full, shape.tainted):
+                    continue
                 line, col = _where(shape, full) or (None, None)
                 out.append(Problem(source, line, col, format_loc(full), message, hint))
+            continue
+        if _echo(loc, shape.tainted):
             continue
         message, hint = _describe(err, loc)
         line, col = _where(shape, loc, key=key, missing=err["type"] == "missing") or (None, None)

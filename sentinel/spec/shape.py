@@ -146,16 +146,22 @@ def _alternatives(validator: Validator) -> list[Validator]:
     return [validator]
 
 
+_EXPECTED: tuple[tuple[type, str], ...] = (
+    (Int, "a whole number"), (Bool, "true or false"), (EmptyDict, "an empty value"),
+    (Str, "text"), (MapValidator, "a mapping (key: value lines)"),
+    (SeqValidator, "a list ('- item' lines)"),
+)
+
+
 def _expected(validator: Validator) -> str:
     if isinstance(validator, OrValidator):
         return " or ".join(_expected(v) for v in _alternatives(validator))
     if isinstance(validator, Enum):
         return "one of " + ", ".join(validator._restricted_to)
-    return {
-        Int: "a whole number", Bool: "true or false", Str: "text", EmptyDict: "an empty value",
-        Map: "a mapping (key: value lines)", MapPattern: "a mapping (key: value lines)",
-        Seq: "a list ('- item' lines)",
-    }.get(type(validator), "a value")
+    for kind, words in _EXPECTED:
+        if isinstance(validator, kind):
+            return words
+    return "a value"
 
 
 def _found(node: Any) -> str:
@@ -271,6 +277,7 @@ class _Walker:
             return self._wrong_kind(node, validator, loc, pos)
         out: dict[str, Any] = {}
         known = validator._validator_dict if isinstance(validator, Map) else None
+        suggested: set[str] = set()
         for key, value in node.items():
             kline, kcol, vline, vcol = node.lc.data[key]
             kpos = (kline + 1, kcol + 1)
@@ -286,28 +293,37 @@ class _Walker:
             elif key in known:
                 sub = known[key]
             else:
-                self._unknown_key(child, kpos, key, list(known))
+                missing = [k for k in validator._required_keys if k not in node]
+                suggested.add(self._unknown_key(child, kpos, key, list(known), missing))
                 continue
             result = self.visit(value, sub, child, vpos)
             if result is not _BAD:
                 out[key] = result
         if isinstance(validator, Map):
             for key in validator._required_keys:
-                if key not in node:
+                if key in node:
+                    continue
+                if key in suggested:  # "unknown key 'contanerPort', did you mean …" says it all
+                    self.shape.tainted.add((*loc, key))
+                else:
                     where = self.shape.key_positions.get(loc, pos)
                     self.problem((*loc, key), where, f"required key '{key}' is missing",
                                  f"add '{key}: ...'" + (" at the top of the file" if not loc
                                                         else f" under {format_loc(loc)}"))
         return out
 
-    def _unknown_key(self, loc: Loc, pos: Pos, key: str, known: list[str]) -> None:
+    def _unknown_key(self, loc: Loc, pos: Pos, key: str, known: list[str],
+                     missing: list[str]) -> str:
+        """Report an unknown key; return the key suggested instead (or "")."""
         folded = {k.lower().replace("_", "").replace("-", ""): k for k in known}
         close = folded.get(key.lower().replace("_", "").replace("-", ""))
         if close is None:
             matches = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            close = matches[0] if matches else None
+            # With no close spelling, the one required key that is missing is the best guess.
+            close = matches[0] if matches else missing[0] if len(missing) == 1 else None
         hint = f"did you mean '{close}'?" if close else "allowed keys here: " + ", ".join(known)
         self.problem(loc, pos, f"unknown key '{key}'", hint)
+        return close or ""
 
     def _seq(self, node: Any, validator: Seq, loc: Loc, pos: Pos) -> Any:
         if not isinstance(node, CommentedSeq):
