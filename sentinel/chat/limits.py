@@ -169,4 +169,4 @@ def error_fingerprint(outcome: ToolOutcome) -> str:
 
 def _first_line(text: str | None, width: int = 120) -> str:
     line = (text or "").splitlines()[0] if text else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
+    return line if len(line) <= width else line[: width - 3] + "..."

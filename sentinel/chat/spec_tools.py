@@ -156,7 +156,7 @@ class SpecTools:
                 row |= {"valid": True, "namespace": loaded.model.namespace,
                         "name": loaded.model.name}
             rows.append(row)
-        return json.dumps({"specs_dir": self.display(self.specs_dir), "specs": rows}, indent=1)
+        return json.dumps({"specs_dir": self.display(self.specs_dir), "specs": rows})
 
     def read_spec(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """The text of one existing spec file, valid or not (validate_spec lists problems)."""
@@ -172,7 +172,7 @@ class SpecTools:
             raise ToolFailed("the spec collides with another spec", detail=collisions)
         return json.dumps({"valid": True, "namespace": loaded.model.namespace,
                            "name": loaded.model.name,
-                           "warnings": [w.to_dict() for w in loaded.warnings]}, indent=1)
+                           "warnings": [w.to_dict() for w in loaded.warnings]})
 
     def render_manifest(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """The Pod manifest YAML that ``doit generate`` would write for this spec."""
@@ -216,7 +216,7 @@ class SpecTools:
             "namespace": loaded.model.namespace, "name": loaded.model.name,
             "warnings": [w.to_dict() for w in loaded.warnings],
             "next": "doit generate renders it into a manifest",
-        }, indent=1)
+        })
 
 
 def _suffix(name: str) -> str:
@@ -238,7 +238,8 @@ def spec_tools(settings: Settings) -> list[Tool]:
             "description": "an existing spec's name as list_specs shows it, e.g. web"}
     spec = dict(spec_schema, description="the spec as data (never YAML text)")
     filename = {"type": "string", "pattern": FILENAME_PATTERN,
-                "description": "file name inside the specs folder, e.g. web.yaml"}
+                "description": "a file name in the specs folder: lowercase letters, digits and "
+                               "'-', ending in .yaml, e.g. web.yaml"}
     return [
         Tool("list_specs",
              "List the spec files in the specs folder: name, file, namespace/name, valid or not.",

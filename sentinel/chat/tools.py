@@ -240,9 +240,21 @@ class ToolRegistry:
         self, name: str, target: str, error: str, *, detail: Any = None, hint: str | None = None
     ) -> ToolEnvelope:
         message = f"{error} (hint: {hint})" if hint else error
-        content = "" if detail is None else json.dumps(detail, ensure_ascii=False, indent=1)
+        content = "" if detail is None else json.dumps(detail, ensure_ascii=False)
         text, truncated = cap_text(content, self.output_limit)
-        return ToolEnvelope(False, text, message, truncated, summarize(name, target, f"error: {error}"))
+        return ToolEnvelope(False, text, message, truncated,
+                            summarize(name, target, _failure_result(error, detail)))
+
+
+def _failure_result(error: str, detail: Any) -> str:
+    """The REPL's result word: the first listed problem when there are any, else the error."""
+    items = [d for d in detail if isinstance(d, dict)] if isinstance(detail, list) else []
+    if not items:
+        return f"error: {error}"
+    first = items[0]
+    where = f"{first['field']}: " if first.get("field") else ""
+    more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
+    return f"invalid: {where}{first.get('message', '')}{more}"
 
 
 def _safe_target(tool: Tool, args: Mapping[str, Any]) -> str:
@@ -267,7 +279,12 @@ def _flatten(err: ValidationError) -> list[dict[str, str]]:
         if best:
             deepest = max(len(e.absolute_path) for e in best)
             return [x for e in best if len(e.absolute_path) == deepest for x in _flatten(e)]
-    return [{"field": field_path(err.absolute_path), "message": _short(err.message)}]
+    message = err.message
+    description = err.schema.get("description") if isinstance(err.schema, dict) else None
+    if err.validator == "pattern" and description:
+        # "'x' does not match '^[a-z0-9]…$'" tells a model less than what the field is for.
+        message = f"{err.instance!r} is not valid here: {description}"
+    return [{"field": field_path(err.absolute_path), "message": _short(message)}]
 
 
 def field_path(parts: Iterable[str | int]) -> str:
@@ -279,7 +296,7 @@ def field_path(parts: Iterable[str | int]) -> str:
 
 
 def _short(message: str, limit: int = 300) -> str:
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 def cap_text(text: str, limit: int) -> tuple[str, bool]:
@@ -294,4 +311,5 @@ def summarize(name: str, target: str, result: str) -> str:
     """One REPL line: ``tool target: result``, first line only, within ``SUMMARY_WIDTH``."""
     head = f"{name} {target}".rstrip() if target else name
     line = f"{head}: {result.splitlines()[0] if result else ''}"
-    return line if len(line) <= SUMMARY_WIDTH else line[: SUMMARY_WIDTH - 1] + "…"
+    # ASCII on purpose: the REPL may run under LANG=C (cram does)
+    return line if len(line) <= SUMMARY_WIDTH else line[: SUMMARY_WIDTH - 3] + "..."

@@ -160,7 +160,7 @@ def test_invalid_call_writes_nothing_and_the_next_request_carries_the_errors(
     c = chat()
     events = c.turn("Create api")
     summaries = [e.summary for e in events if isinstance(e, ToolActivity)]
-    assert summaries[0].startswith("write_spec api.yaml: error: the spec is invalid")
+    assert summaries[0].startswith("write_spec api.yaml: invalid: resources.requests.memory: ")
     assert summaries[1].startswith("write_spec: error: arguments are not valid JSON")
     assert summaries[2] == "write_spec api.yaml: ok"
 

@@ -206,7 +206,9 @@ def test_validate_spec(registry: ToolRegistry) -> None:
     assert call(registry, "validate_spec", {"name": "web"}).ok
     bad_data = dict(API, resources={"requests": {"cpu": "2"}, "limits": {"cpu": "1"}})
     bad = call(registry, "validate_spec", {"spec": bad_data})
-    assert not bad.ok and bad.summary.startswith("validate_spec api: error: the spec is invalid")
+    assert not bad.ok and (bad.error or "").startswith("the spec is invalid (1 error(s))")
+    assert bad.summary == ("validate_spec api: invalid: resources.requests.cpu: "
+                           "request 2 (2) is above the limit 1 (1)")
     problems = json.loads(bad.content)
     assert [p["field"] for p in problems] == ["resources.requests.cpu"]
     assert problems[0]["hint"]

@@ -24,7 +24,7 @@ from sentinel.errors import ConfigError, PathEscapeError, Problem, SpecError
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "name": {"type": "string", "pattern": "^[a-z]+$"},
+        "name": {"type": "string", "pattern": "^[a-z]+$", "description": "lowercase letters"},
         "count": {"type": "integer", "minimum": 1},
         "items": {"type": "array", "items": {"type": "object",
                                              "properties": {"port": {"type": "integer"}}}},
@@ -116,7 +116,14 @@ def test_schema_violations_are_all_listed_with_field_paths() -> None:
     assert not out.ok and out.error is not None and "4 error(s)" in out.error
     fields = [e["field"] for e in json.loads(out.content)]
     assert fields == ["", "count", "items[1].port", "name"]
-    assert out.summary.startswith("probe UPPER: error: arguments do not match the schema")
+    assert out.summary == ("probe UPPER: invalid: Additional properties are not allowed "
+                           "('extra' was unexpected) (+3 more)")
+
+
+def test_pattern_violations_say_what_the_field_wants() -> None:
+    out = run(ToolRegistry([make(Recorder())]), "probe", {"name": "A1", "items": [{"port": 1}]})
+    assert json.loads(out.content) == [
+        {"field": "name", "message": "'A1' is not valid here: lowercase letters"}]
 
 
 def test_unknown_tool_names_the_available_ones() -> None:
@@ -160,7 +167,9 @@ def test_tool_failed_carries_detail_and_hint() -> None:
     out = run(ToolRegistry([make(Recorder(exc=exc))]), "probe", {"name": "a"})
     assert not out.ok and out.error == "nope (hint: try y)"
     assert json.loads(out.content) == [{"field": "x", "message": "bad"}]
-    assert out.summary == "probe a: error: nope"
+    assert out.summary == "probe a: invalid: x: bad"  # the REPL shows the first problem
+    plain = run(ToolRegistry([make(Recorder(exc=ToolFailed("nope")))]), "probe", {"name": "a"})
+    assert plain.summary == "probe a: error: nope" and plain.content == ""
 
 
 def test_spec_error_returns_every_problem() -> None:
@@ -227,4 +236,4 @@ def test_field_path_and_summary_helpers() -> None:
     assert field_path([]) == ""
     assert summarize("write_spec", "web.yaml", "ok") == "write_spec web.yaml: ok"
     long = summarize("t", "x", "error: " + "y" * 200 + "\nsecond line")
-    assert len(long) == 100 and long.endswith("…") and "second" not in long
+    assert len(long) == 100 and long.endswith("...") and "second" not in long
