@@ -100,7 +100,7 @@ def write_call(filename: str, spec: Any, **extra: Any) -> dict[str, Any]:
 def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
     """The envelopes of the tool messages at the end of a logged request."""
     messages = request["body"]["messages"]
-    tail = []
+    tail: list[dict[str, Any]] = []
     for message in reversed(messages):
         if message["role"] != "tool":
             break
