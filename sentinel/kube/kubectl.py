@@ -117,7 +117,7 @@ class Kubectl:
             )
         except subprocess.TimeoutExpired as exc:
             return Completed(argv, -1, _text(exc.stdout), _text(exc.stderr), timed_out=True)
-        except (FileNotFoundError, PermissionError) as exc:
+        except OSError as exc:  # missing, not executable, not a program (ENOEXEC)
             raise KubectlNotFound(
                 f"kubectl could not be started: {self.binary}: {exc.strerror}",
                 argv=argv, hint=SETTING_HINT,

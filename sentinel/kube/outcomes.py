@@ -64,7 +64,7 @@ class Outcome:
 
 _ACTION = re.compile(r'^pod/(?P<name>[^\s]+) (?P<action>[\w-]+)|^pod "(?P<dname>[^"]+)" deleted')
 _BLOCK_START = re.compile(r"^(Error from server|error:|Error:|The connection to the server|"
-                          r"Unable to connect|Error in configuration)")
+                          r"Unable to connect|Error in configuration|The \w+ \"[^\"]*\" is invalid)")
 _KLOG = re.compile(r"^[EWIF]\d{4} ")
 _FILE_REF = re.compile(r'(?:error when \w+|for:|error validating) "(?P<file>[^"]+)"')
 _POD_REF = re.compile(r'\b(?:pods|Pod) "(?P<name>[^"]+)"')
@@ -135,12 +135,17 @@ def _detail(block: str) -> str:
     return tail.strip()
 
 
-def _causes(detail: str) -> list[tuple[str, str]]:
-    """``(field, message)`` pairs of a 422 ``... is invalid: [f1: m1, f2: m2]`` message."""
-    body = detail.split(" is invalid: ", 1)[-1].strip()
-    if body.startswith("[") and body.endswith("]"):
-        body = body[1:-1]
-    pieces = re.split(r", (?=(?:metadata|spec|status|kind|apiVersion)[\w.\[\]*]*: )", body)
+def _causes(block: str) -> list[tuple[str, str]]:
+    """``(field, message)`` pairs of a 422: kubectl prints one cause inline, several as bullets
+    (``* field: message`` lines) or, from older servers, as ``[f1: m1, f2: m2]``."""
+    body = block.split(" is invalid: ", 1)[-1].strip()
+    if "\n* " in "\n" + body:
+        pieces = [ln[2:] for ln in body.splitlines() if ln.startswith("* ")]
+    else:
+        body = body.replace("\n", " ")
+        if body.startswith("[") and body.endswith("]"):
+            body = body[1:-1]
+        pieces = re.split(r", (?=(?:metadata|spec|status|kind|apiVersion)[\w.\[\]*]*: )", body)
     causes = []
     for piece in pieces:
         field, sep, message = piece.partition(": ")
@@ -169,7 +174,7 @@ def map_block(block: str, target: Target, done: Completed) -> KubeError:
     if reason == "NotFound":
         return _make(NotFound, f"{where}: not found (404): {detail}", done, block)
     if reason == "Invalid" or " is invalid: " in detail:
-        causes = _causes(detail)
+        causes = _causes(block)
         lines = "".join(f"\n  {field}: {message}" for field, message in causes)
         return InvalidObject(
             f"{where}: the cluster rejected the object as invalid (422):{lines or ' ' + detail}",

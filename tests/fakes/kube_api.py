@@ -196,7 +196,7 @@ class FakeKubeAPI:
 
     def inject(self, code: int, *, namespace: str | None = None, name: str | None = None,
                verbs: tuple[str, ...] | None = None, times: int | None = None) -> None:
-        """Answer matching pod requests with ``code`` (403, 409, 422 or 500)."""
+        """Answer matching pod requests with ``code`` (403, 404, 409, 422 or 500)."""
         with self._lock:
             self._state.injections.append(Injection(
                 code, namespace, name, tuple(verbs) if verbs else Injection.verbs, times))
@@ -224,6 +224,8 @@ class FakeKubeAPI:
             if inj.matches(verb, namespace, name):
                 if inj.times is not None:
                     inj.times -= 1
+                if inj.code == 404:
+                    raise ko.not_found("pods", name or "")
                 if inj.code == 403:
                     raise ko.forbidden(verb, namespace, name)
                 if inj.code == 409:
