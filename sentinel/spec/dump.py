@@ -21,9 +21,18 @@ from sentinel.spec.yamlschema import SPEC_SCHEMA
 
 
 def _prune(data: dict[str, Any]) -> dict[str, Any]:
-    # Empty top-level maps and lists mean the same as leaving the key out, and block-style
-    # YAML has no way to write them.
-    return {k: v for k, v in data.items() if not (isinstance(v, dict | list) and not v)}
+    # An explicit null means "not set", and empty top-level maps and lists mean the same as
+    # leaving the key out; block-style YAML has no way to write either.
+    return {k: _drop_none(v) for k, v in data.items()
+            if v is not None and not (isinstance(v, dict | list) and not v)}
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
 
 
 def dump_spec(data: Mapping[str, Any], *, source: str = "spec") -> str:

@@ -2,9 +2,10 @@
 
 It is the contract for people (``sentinel schema``) and the argument schema of the chat
 ``write_spec`` tool. It is built on first use and cached: generating it costs more than
-importing the package should. Pydantic's output is adjusted in two ways: constrained map keys
+importing the package should. Pydantic's output is adjusted in three ways: constrained map keys
 become ``propertyNames`` (pydantic emits ``patternProperties``, which lets a non-matching key
-through unchecked), and the root gets ``$schema``, ``$id`` and a title.
+through unchecked); optional fields do not offer ``null`` (a spec leaves the key out, and
+YAML has no null here); and the root gets ``$schema``, ``$id`` and a title.
 
 Cross-field rules (request ≤ limit, named probe ports, unique names) cannot be expressed here;
 data that passes the schema must still pass ``load_spec_text``/``validate_data``.
@@ -23,8 +24,22 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def _tighten(node: Any) -> None:
-    """Turn single-pattern ``patternProperties`` into ``propertyNames`` + ``additionalProperties``."""
+    """Constrain map keys with ``propertyNames``; leave out ``null`` for optional fields."""
     if isinstance(node, dict):
+        options = node.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            # Optional[X]: a spec leaves the key out rather than writing null.
+            rest = [o for o in options if o != {"type": "null"}]
+            del node["anyOf"]
+            if len(rest) == 1:
+                node.update(rest[0])
+            else:
+                node["anyOf"] = rest
+            if node.get("default", 0) is None:
+                del node["default"]
+        for prop in (node.get("properties") or {}).values():
+            if isinstance(prop, dict):
+                prop.pop("title", None)  # pydantic's "Containerport"-style titles add nothing
         patterns = node.get("patternProperties")
         if isinstance(patterns, dict) and len(patterns) == 1:
             (pattern, value), = patterns.items()
