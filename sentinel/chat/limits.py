@@ -12,7 +12,8 @@ fresh ``RunGuard`` per turn; the chat service calls the guard at three points:
   times with no successful write in between cannot produce anything new, since the tools are
   deterministic for a given state of the specs folder;
 - ``after_tool_result`` — the circuit breaker: the same tool failing with the same error
-  ``settings.breaker_threshold`` times in one turn.
+  ``settings.breaker_threshold`` times in one turn ("same" ignores where a spec problem sits,
+  see ``error_fingerprint``), even when the arguments differ in ways that do not matter.
 
 Each bound raises ``ToolLoopStopped`` with a reason; the service then commits the turn so far
 plus ``[stopped: reason]``.
@@ -34,7 +35,10 @@ Clock = Callable[[], float]
 DEFAULT_REPEAT_LIMIT = 2  # identical calls allowed between state changes; the next one stops
 
 
-__all__ = ["RunGuard", "RunLimitReached", "RunLimits", "ToolLoopStopped", "normalize_arguments"]
+__all__ = [
+    "RunGuard", "RunLimitReached", "RunLimits", "ToolLoopStopped", "error_fingerprint",
+    "normalize_arguments",
+]
 
 
 class RunLimitReached(ToolLoopStopped):

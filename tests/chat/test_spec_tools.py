@@ -398,3 +398,20 @@ def test_spec_tools_bind_the_settings_folders(project: Path) -> None:
     os.makedirs(project / "elsewhere")
     listing = json.loads(tools[0].handler({}, ToolContext(conversation_id="c", message_id="m")))
     assert listing == {"specs_dir": "elsewhere", "specs": []}
+
+
+def test_write_spec_creates_a_missing_specs_folder(tmp_path: Path) -> None:
+    (tmp_path / "sentinel.toml").write_text("")
+    out = call(build_registry(settings_for(tmp_path), now=lambda: WHEN), "write_spec",
+               {"filename": "api.yaml", "spec": API})
+    assert out.ok, out.error
+    assert load_spec(tmp_path / "specs" / "api.yaml").model.name == "api"
+
+
+def test_output_cap_and_timeout_come_from_settings(project: Path) -> None:
+    reg = build_registry(settings_for(project, SENTINEL_TOOL_OUTPUT_LIMIT="20",
+                                      SENTINEL_TOOL_TIMEOUT="2.5"))
+    assert (reg.output_limit, reg.timeout) == (20, 2.5)
+    out = call(reg, "read_spec", {"name": "web"})
+    assert out.ok and out.truncated and out.content == WEB[:20]
+    assert json.loads(out.to_message_content())["truncated"] is True
