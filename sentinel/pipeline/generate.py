@@ -12,6 +12,7 @@ problem line, so doit shows a message, not a traceback; they print only warnings
 from __future__ import annotations
 
 import hashlib
+import inspect
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,20 @@ from sentinel.pipeline.settings import pipeline_settings
 # Part of every generate sub-task's up-to-date check: a release that changes what the generator
 # writes regenerates every manifest. Read at task-creation time, so it can be varied per run.
 GENERATOR_VERSION = __version__
+
+
+class _ConfigChanged(config_changed):  # type: ignore[misc]  # doit is untyped
+    """doit's ``config_changed`` with its call signature given up front.
+
+    doit calls ``inspect.signature`` on every ``uptodate`` callable of every task on every run;
+    for a callable object that costs about 50 µs, more than the check itself, i.e. ~50 ms per
+    1,000 specs on the no-op run. ``inspect`` returns a ``__signature__`` attribute as is.
+    """
+
+    __signature__ = inspect.Signature([
+        inspect.Parameter("task", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("values", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+    ])
 
 
 def _missing_specs_dir(settings: Settings) -> TaskFailed:
@@ -204,7 +219,7 @@ def task_generate() -> Iterator[dict[str, Any]]:
         task: dict[str, Any] = {
             "name": p.task,
             "file_dep": [p.spec],
-            "uptodate": [config_changed({"generator": GENERATOR_VERSION,
+            "uptodate": [_ConfigChanged({"generator": GENERATOR_VERSION,
                                          "output": str(p.target)})],
         }
         if p.target is None or p.problems:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sentinel.errors import PathEscapeError, Problem, SentinelError, SpecError
 from sentinel.fsutil import resolve_inside
 from sentinel.pipeline.scan import ScanResult, list_specs, scan_file
+from sentinel.pipeline.scancache import ScanCache
 
 if TYPE_CHECKING:
     from sentinel.spec import LoadedSpec
@@ -79,10 +80,9 @@ class Planned:
     claimed: str | None = None
 
 
-def _plan_one(spec: str, prefix: int, output_dir: Path) -> Planned:
+def _plan_one(spec: str, prefix: int, output_dir: Path, found: ScanResult) -> Planned:
     task = spec[prefix:].replace(os.sep, "/")
     shown = display(spec)
-    found = scan_file(spec)
     try:
         if found.sure and found.name is not None:
             target = target_for(found.name, found.namespace, found.output_path, output_dir)
@@ -133,18 +133,61 @@ def _collisions(plans: list[Planned]) -> dict[str, list[Problem]]:
     return out
 
 
+# The last plan of this process and the file versions it was made from: every task creator
+# (generate, validate, the cluster tasks) asks for the plan, and doit creates them all each run.
+_PLANNED: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], list[Planned]]] = {}
+
+
+def _versions(paths: list[str]) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return ()  # vanished while listing: never reuse an old plan for this
+        out.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+# Where scan results are kept across runs; set once per doit run (``use_scan_cache``) so every
+# task creator that plans — in whatever order doit calls them — reads and refreshes the same cache.
+_SCAN_CACHE: list[Path | None] = [None]
+
+
+def use_scan_cache(path: Path | None) -> None:
+    """Keep scan results in ``path`` across runs (None: scan every file every time)."""
+    _SCAN_CACHE[0] = path
+
+
 def plan(specs_dir: Path, output_dir: Path) -> list[Planned]:
-    """Plan every spec under ``specs_dir``; colliding specs get problems and no target."""
+    """Plan every spec under ``specs_dir``; colliding specs get problems and no target.
+
+    Reused within a process while no spec file changed (same names, mtimes and sizes); scan
+    results are also kept across runs when ``use_scan_cache`` named a file.
+    """
+    paths = list_specs(specs_dir)
+    versions = _versions(paths)
+    key = (os.fspath(specs_dir), os.fspath(output_dir))
+    cached = _PLANNED.get(key)
+    if cached is not None and versions and cached[0] == versions:
+        return cached[1]
     prefix = len(os.path.join(specs_dir, ""))
-    plans = [_plan_one(s, prefix, output_dir) for s in list_specs(specs_dir)]
+    if versions:
+        cache = ScanCache(_SCAN_CACHE[0])
+        plans = [_plan_one(s, prefix, output_dir, cache.scan(s, m, z)) for s, m, z in versions]
+        cache.save()
+    else:
+        plans = [_plan_one(s, prefix, output_dir, scan_file(s)) for s in paths]
     clashes = _collisions(plans)
-    if not clashes:
-        return plans
-    return [
-        Planned(p.task, p.spec, None, p.problems + tuple(clashes[p.task]), p.scan, p.claimed)
-        if p.task in clashes else p
-        for p in plans
-    ]
+    if clashes:
+        plans = [
+            Planned(p.task, p.spec, None, p.problems + tuple(clashes[p.task]), p.scan, p.claimed)
+            if p.task in clashes else p
+            for p in plans
+        ]
+    if versions:
+        _PLANNED[key] = (versions, plans)
+    return plans
 
 
 def protected_paths(plans: list[Planned]) -> set[str]:

@@ -11,9 +11,8 @@ says so, and the caller falls back to the real loader for that file (memoized, s
 reuses the result). The action re-derives the path from the fully loaded spec and refuses to
 write if the two ever disagree, so a scanner mistake can only fail loudly, never misplace a file.
 
-Choice documented against the alternative (a cache keyed on mtime/size in the state dir): the scan
-reads each small file once (about 15 µs each), has no invalidation problem and needs no locking
-when doit runs actions in parallel processes.
+The scan costs about 40 µs a file; ``sentinel.pipeline.scancache`` keeps its results across runs
+keyed on each file's mtime and size, so a no-op run does not even open the specs.
 """
 
 from __future__ import annotations

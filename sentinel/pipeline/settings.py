@@ -13,6 +13,9 @@ from doit.exceptions import InvalidDodoFile
 
 from sentinel.config import Settings, load_settings
 from sentinel.errors import ConfigError
+from sentinel.pipeline.plan import use_scan_cache
+
+SCAN_CACHE = "scan-cache.json"
 
 
 @lru_cache(maxsize=1)
@@ -25,9 +28,13 @@ def pipeline_settings() -> Settings:
 
 
 def doit_config(settings: Settings, verbosity: int = 1) -> dict[str, object]:
-    """``DOIT_CONFIG`` for a project: sqlite3 dependency database in the state folder."""
+    """``DOIT_CONFIG`` for a project: sqlite3 dependency database in the state folder.
+
+    Also keeps the planner's scan cache in the state folder for this run.
+    """
     # doit's sqlite3 backend opens the file with sqlite3.connect, which does not create folders.
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    use_scan_cache(settings.state_dir / SCAN_CACHE)
     return {
         "backend": "sqlite3",
         "dep_file": str(settings.state_dir / "doit.sqlite3"),
