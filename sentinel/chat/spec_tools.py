@@ -237,6 +237,9 @@ def spec_tools(settings: Settings) -> list[Tool]:
     name = {"type": "string", "minLength": 1, "maxLength": 255,
             "description": "an existing spec's name as list_specs shows it, e.g. web"}
     spec = dict(spec_schema, description="the spec as data (never YAML text)")
+    # The full spec schema is ~14 KB; sent once (write_spec) rather than three times per request.
+    # The read tools run the loader on their data anyway, which reports every problem.
+    loose = {"type": "object", "description": "spec data, shaped like write_spec's spec"}
     filename = {"type": "string", "pattern": FILENAME_PATTERN,
                 "description": "a file name in the specs folder: lowercase letters, digits and "
                                "'-', ending in .yaml, e.g. web.yaml"}
@@ -252,12 +255,12 @@ def spec_tools(settings: Settings) -> list[Tool]:
              "`sentinel validate`, including clashes with other specs; ok means valid, "
              "otherwise content lists every problem (field, message, hint). Pass filename when "
              "the data is meant to replace that file.",
-             _params({"name": name, "spec": spec, "filename": filename}, [], defs), "read",
+             _params({"name": name, "spec": loose, "filename": filename}, [], {}), "read",
              impl.validate_spec, _name_target),
         Tool("render_manifest",
              "Render the Kubernetes Pod manifest (YAML) for an existing spec (name) or spec data "
              "(spec), exactly as `doit generate` would. Nothing is written or applied.",
-             _params({"name": name, "spec": spec}, [], defs), "read", impl.render_manifest,
+             _params({"name": name, "spec": loose}, [], {}), "read", impl.render_manifest,
              _name_target),
         Tool("write_spec",
              "Create a spec file in the specs folder from spec data. The data is validated "

@@ -120,6 +120,10 @@ def test_definitions_are_valid_function_schemas(registry: ToolRegistry) -> None:
         assert not {"anyOf", "oneOf", "allOf", "not", "enum", "$schema"} & set(params)
         for ref in _refs(params):  # every $ref resolves from the root of the parameters
             assert ref.startswith("#/$defs/") and ref.split("/")[-1] in params["$defs"], ref
+    # the ~14 KB spec schema goes out once per request, with write_spec only
+    with_schema = [d["function"]["name"] for d in registry.definitions()
+                   if "$defs" in d["function"]["parameters"]]
+    assert with_schema == ["write_spec"]
 
 
 def test_write_spec_input_is_the_spec_json_schema(registry: ToolRegistry) -> None:
