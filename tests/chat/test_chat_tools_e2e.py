@@ -317,6 +317,12 @@ def test_tool_turns_are_stored_restored_and_trimmed_in_pairs(
     for n in range(2, 4):
         resumed.turn(f"question {n}")
     sent = [r["body"]["messages"][1:] for r in fake.requests]
+    # the resumed session's first request carries the stored tool calls and results as stored
+    def tool_part(messages: list[dict[str, Any]]) -> list[Any]:
+        return [(m["role"], m.get("tool_call_id"), m.get("tool_calls"), m.get("content"))
+                for m in messages if m.get("tool_calls") or m["role"] == "tool"]
+
+    assert tool_part(sent[4]) == tool_part(stored) and len(tool_part(stored)) == 6
     assert all(pairs_intact(messages) for messages in sent)
     assert len(sent[-1]) < len(resumed.service.get_history())  # the budget did trim
     assert any(m["role"] == "tool" for m in sent[-1])
