@@ -133,7 +133,8 @@ class ToolRegistry:
             raise ConfigError(
                 f"setting 'tools' names unknown tool(s): {', '.join(unknown)}",
                 setting="tools",
-                hint=f"choose from: {', '.join(sorted(self._all))} (empty enables all)",
+                hint=f"list some of {', '.join(sorted(self._all))} in sentinel.toml or "
+                     "SENTINEL_TOOLS (comma-separated; empty enables all)",
             )
         allowed = set(enabled) if enabled else set(self._all)
         self.read_only = read_only
