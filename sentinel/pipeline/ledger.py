@@ -53,7 +53,9 @@ def write_record(state_dir: Path, record: Record) -> None:
         {"manifest": str(record.manifest), "spec": str(record.spec), "sha256": record.sha256},
         sort_keys=True,
     )
-    atomic_write(ledger_dir(state_dir) / record_key(record.manifest), body + "\n")
+    # Not fsynced: a record lost in a power cut only means that manifest is never pruned (the
+    # safe direction), and read_record treats a damaged record as absent.
+    atomic_write(ledger_dir(state_dir) / record_key(record.manifest), body + "\n", durable=False)
 
 
 def read_record(path: Path) -> Record | None:

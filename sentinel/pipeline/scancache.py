@@ -59,6 +59,6 @@ class ScanCache:
             return
         body = json.dumps({"format": FORMAT, "entries": self._new}, separators=(",", ":"))
         try:
-            atomic_write(self.path, body)
+            atomic_write(self.path, body, durable=False)  # a lost or damaged cache is ignored
         except OSError:
             pass  # a read-only state folder only costs speed, never correctness

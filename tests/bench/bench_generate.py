@@ -104,7 +104,10 @@ def reset(root: Path) -> None:
 
 
 def measure(root: Path, dodo: str, parallel: list[str], edit: Path) -> dict[str, float]:
-    """Cold (serial), cold (parallel), no-op and one-changed wall times for one dodo file."""
+    """Cold (serial), cold (parallel), no-op and one-changed wall times for one dodo file.
+
+    The machine is shared, so warm figures are the best of three.
+    """
     doit = [str(BIN / "doit"), "-f", dodo]
     reset(root)
     results = {"cold": timed(doit, root)}
@@ -112,8 +115,11 @@ def measure(root: Path, dodo: str, parallel: list[str], edit: Path) -> dict[str,
     results["cold -n 2 -P process"] = timed(doit + parallel, root)
     results["no-op"] = min(timed(doit, root) for _ in range(3))
     original = edit.read_text()
-    edit.write_text(original.replace("tier: t", "tier: u", 1))
-    results["one changed"] = timed(doit, root)
+    changed = []
+    for n in range(3):
+        edit.write_text(original.replace("tier: t", f"tier: v{n}", 1))
+        changed.append(timed(doit, root))
+    results["one changed"] = min(changed)
     edit.write_text(original)
     timed(doit, root)
     return results
