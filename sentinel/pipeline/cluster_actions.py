@@ -11,10 +11,12 @@ failure.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from doit.exceptions import TaskFailed
 
@@ -81,16 +83,18 @@ def stamps_current(kind: str, items: Sequence[Item], mode: str = "") -> Callable
     return check
 
 
-def stamp_current(kind: str, item: Item, mode: str = "") -> Callable[[], bool]:
-    """Up-to-date check of one sub-task: success stamp for this content and context."""
+def stamp_current(kind: str, item: Item, mode: str = "") -> Callable[[Any, dict[str, Any]], bool]:
+    """Up-to-date check of one sub-task: success stamp for this content and context, already
+    reported (``values`` holds the run id its ``report`` action returned)."""
 
-    def check() -> bool:
+    def check(task: Any, values: dict[str, Any]) -> bool:
         try:
             key = identity().key()
         except SentinelError:
             return False
         stamp = stamps.read(_state(), kind, item.manifest)
-        return stamp is not None and stamp.matches(stamps.sha256_of(Path(item.manifest)), key, mode)
+        return (stamp is not None and values.get("run") == stamp.run
+                and stamp.matches(stamps.sha256_of(Path(item.manifest)), key, mode))
 
     return check
 
@@ -108,6 +112,9 @@ def _todo(kind: str, items: Sequence[Item], changed: Sequence[str], key: str,
     return todo
 
 
+RUN_ID = uuid.uuid4().hex  # this process's batch run
+
+
 def _stamp(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Outcome | None,
            *, result: str = "", message: str = "", mode: str = "") -> None:
     ok = outcome.ok if outcome else not message
@@ -116,7 +123,7 @@ def _stamp(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Out
         message = str(outcome.error) if outcome.error else ""
     stamps.write(_state(), kind, stamps.Stamp(
         item.manifest, item.spec, item.namespace, item.name, sha, ident.key(), ok, result,
-        message, mode))
+        message, mode, RUN_ID))
 
 
 def dryrun_batch(items: list[Item], mode: str, changed: list[str]) -> TaskFailed | None:
@@ -144,8 +151,9 @@ def zip_outcomes(items: Sequence[Item], results: Sequence[Outcome]) -> list[tupl
     return [(i, by_manifest[i.target().manifest]) for i in items]
 
 
-def report(kind: str, item: Item, mode: str = "") -> TaskFailed | None:
-    """Action of a per-manifest sub-task: show this manifest's recorded result."""
+def report(kind: str, item: Item, mode: str = "") -> TaskFailed | dict[str, str]:
+    """Action of a per-manifest sub-task: show this manifest's recorded result; doit saves the
+    returned run id, so the sub-task is up to date until a batch records a new result."""
     stamp = stamps.read(_state(), kind, item.manifest)
     if stamp is None:
         return TaskFailed(f"{item.spec}: Pod {item.pod}: no {kind} result was recorded")
@@ -153,7 +161,7 @@ def report(kind: str, item: Item, mode: str = "") -> TaskFailed | None:
         return TaskFailed(stamp.message)
     suffix = f" ({mode} dry run)" if kind == "dryrun" else ""
     print(f"{item.pod} ({item.spec}): {stamp.result}{suffix}")
-    return None
+    return {"run": stamp.run}
 
 
 def _apply_flag(item: Item) -> bool:

@@ -15,7 +15,7 @@ from doit.exceptions import TaskFailed
 from sentinel.errors import SentinelError
 from sentinel.kube import batch
 from sentinel.kube.status import PodState, pod_states
-from sentinel.pipeline.cluster_actions import Item, kubectl, zip_outcomes
+from sentinel.pipeline.cluster_actions import Item, identity, kubectl, zip_outcomes
 
 HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
 
@@ -59,6 +59,7 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
     deadline = time.monotonic() + timeout
     try:
         kube = kubectl()
+        identity()  # a missing kubeconfig/context is a configuration problem, say so first
         while True:
             states = pod_states(kube, [i.target() for i in items])
             waiting = [s for s in states if not s.ready]

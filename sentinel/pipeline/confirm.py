@@ -10,6 +10,7 @@ how to confirm.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,16 +50,20 @@ def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bo
             f"refusing to {verb} without confirmation (no terminal to ask on); nothing was "
             f"changed.\n{summary}", hint=how)
     try:
-        tty = open(tty_path, "r+", encoding="utf-8", errors="replace")  # noqa: SIM115
+        fd = os.open(tty_path, os.O_RDWR | os.O_NOCTTY)
     except OSError as exc:
         raise ConfirmationRefused(
             f"refusing to {verb} without confirmation (cannot open {tty_path}: {exc.strerror}); "
             f"nothing was changed.\n{summary}", hint=how) from exc
-    with tty:
-        tty.write(f"{summary}\nProceed? [y/N] ")
-        tty.flush()
-        answer = tty.readline()
+    try:
+        os.write(fd, f"{summary}\nProceed? [y/N] ".encode())
+        answer = os.read(fd, 1024).decode("utf-8", "replace")  # the terminal hands over one line
         if not answer.endswith("\n"):
-            tty.write("\n")
+            os.write(fd, b"\n")
+    except OSError as exc:
+        raise ConfirmationRefused(f"{verb} not confirmed ({tty_path}: {exc.strerror}); "
+                                  "nothing was changed", hint=how) from exc
+    finally:
+        os.close(fd)
     if answer.strip().lower() not in ("y", "yes"):
         raise ConfirmationRefused(f"{verb} not confirmed; nothing was changed", hint=how)

@@ -37,6 +37,7 @@ class Stamp:
     result: str  # created, configured, unchanged, skipped, error …
     message: str = ""
     mode: str = ""  # dry-run mode; empty for apply
+    run: str = ""  # id of the batch run that wrote it: a sub-task reports each new result once
 
     def matches(self, sha256: str | None, context: str, mode: str = "") -> bool:
         """True if this is a success for this content (when given), context and mode."""

@@ -1,0 +1,377 @@
+"""The cluster tasks end to end: the installed ``doit`` in a project folder, the real kubectl, the
+loopback API. Covers dry runs (modes, up-to-date per manifest and per context, batching), the
+confirmation gate (refusal, ``--yes``, a real pseudo-terminal answering y and N, ``-n 2``),
+apply/diff/delete/status, the audit trail, and every error as the user sees it."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import select
+import stat
+import subprocess
+import termios
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sentinel.kube import audit
+from sentinel.kube.kubectl import find_kubectl
+from tests.fakes.kube_api import FakeKubeAPI
+
+SPEC = "name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:{tag}\n"
+
+
+class Project:
+    """A kube-sentinel project folder with its own fake cluster."""
+
+    def __init__(self, root: Path, kube: FakeKubeAPI) -> None:
+        self.root = root
+        self.kube = kube
+        (root / "specs").mkdir(parents=True)
+        (root / "dodo.py").write_text("from sentinel.pipeline.dodo import *  # noqa: F403\n")
+        self.env = dict(os.environ)
+        self.env["KUBECONFIG"] = str(kube.write_kubeconfig(root / "kubeconfig"))
+
+    def spec(self, name: str, ns: str = "default", tag: str = "1.27", extra: str = "") -> Path:
+        path = self.root / "specs" / f"{name}.yaml"
+        path.write_text(SPEC.format(name=name, ns=ns, tag=tag) + extra)
+        return path
+
+    def doit(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(["doit", *args], cwd=self.root, env={**self.env, **env},
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL, check=False)
+        assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+        return done
+
+    def audit(self) -> list[audit.AuditRecord]:
+        records, warnings = audit.read(self.root / ".sentinel" / "audit.jsonl")
+        assert warnings == []
+        return records
+
+    def real_writes(self) -> list[str]:
+        return [f"{r.method} {r.path}" for r in self.kube.writes() if r.query.get("dryRun") != "All"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    with FakeKubeAPI() as kube:
+        yield Project(tmp_path / "proj", kube)
+
+
+def counting_kubectl(folder: Path) -> tuple[Path, Path]:
+    """A kubectl wrapper that logs each start (a real binary path for the ``kubectl`` setting)."""
+    log, script = folder / "starts.log", folder / "kubectl-counting"
+    script.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{find_kubectl(None)}" "$@"\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script, log
+
+
+def run_on_tty(argv: list[str], cwd: Path, env: dict[str, str], answer: bytes | None,
+               timeout: float = 120) -> tuple[int, str]:
+    """Run with a pseudo-terminal as controlling tty and stdio; type ``answer`` at the prompt."""
+    master, slave = os.openpty()
+
+    def make_controlling_tty() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True, preexec_fn=make_controlling_tty)
+    os.close(slave)
+    out, answered, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the child side closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                if answer is not None and not answered and b"[y/N]" in out:
+                    os.write(master, answer)
+                    answered = True
+            elif proc.poll() is not None:
+                break
+        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        os.close(master)
+    return code, out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+# ---------------------------------------------------------------- dryrun
+
+
+def test_dryrun_creates_nothing_and_tracks_manifest_and_context(project: Project,
+                                                                tmp_path: Path) -> None:
+    project.spec("web")
+    done = project.doit("dryrun")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "default/web (specs/web.yaml): created (server dry run)" in done.stdout
+    assert project.kube.pod_names() == []
+    assert [(r.method, r.query.get("dryRun")) for r in project.kube.writes()] == [("POST", "All")]
+
+    project.kube.clear_requests()
+    again = project.doit("dryrun")
+    assert "-- dryrun:web.yaml" in again.stdout
+    assert project.kube.requests == []  # up to date: kubectl never called the cluster
+
+    with FakeKubeAPI() as other:  # same context name, another server: not up to date
+        config = other.write_kubeconfig(tmp_path / "other-kubeconfig")
+        moved = project.doit("dryrun", KUBECONFIG=str(config))
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+        assert ".  dryrun:web.yaml" in moved.stdout
+        assert [r.method for r in other.writes()] == ["POST"]
+
+
+def test_dryrun_client_mode_by_param_and_setting(project: Project) -> None:
+    project.spec("web")
+    done = project.doit("dryrun", "--mode", "client")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(client dry run)" in done.stdout
+    assert project.kube.writes() == []  # client mode never sends the object
+    server = project.doit("dryrun")  # mode changed: not up to date
+    assert "(server dry run)" in server.stdout
+    (project.root / "sentinel.toml").write_text('dryrun_mode = "client"\n')
+    assert "(client dry run)" in project.doit("dryrun").stdout
+    bad = project.doit("dryrun", "--mode", "sideways")
+    assert bad.returncode == 1 and "must be server or client" in bad.stdout + bad.stderr
+
+
+def test_dryrun_failure_is_attributed_and_retried_alone(project: Project) -> None:
+    project.spec("web")
+    project.spec("api", ns="nosuchns")
+    done = project.doit("--continue", "dryrun")
+    assert done.returncode == 2  # doit's code for "a task failed, dependents not run"
+    out = done.stdout + done.stderr
+    assert 'specs/api.yaml: Pod nosuchns/api: namespace "nosuchns" does not exist' in out
+    assert "default/web (specs/web.yaml): created (server dry run)" in out
+    project.kube.clear_requests()
+    again = project.doit("--continue", "dryrun")
+    assert again.returncode == 2
+    assert "-- dryrun:web.yaml" in again.stdout
+    assert [r.path for r in project.kube.writes()] == ["/api/v1/namespaces/nosuchns/pods"]
+
+
+def test_batches_one_kubectl_per_namespace_and_only_changed(project: Project,
+                                                            tmp_path: Path) -> None:
+    project.kube.add_namespace("shop")
+    for name, ns in (("a", "default"), ("b", "default"), ("c", "shop"), ("d", "shop")):
+        project.spec(name, ns=ns)
+    script, log = counting_kubectl(tmp_path)
+    done = project.doit("dryrun", SENTINEL_KUBECTL=str(script))
+    assert done.returncode == 0, done.stdout + done.stderr
+    applies = [ln for ln in log.read_text().splitlines() if ln.startswith("apply")]
+    assert len(applies) == 2
+    assert sorted(ln.count("-f ") for ln in applies) == [2, 2]
+    log.unlink()
+    project.spec("c", ns="shop", tag="1.28")
+    done = project.doit("dryrun", SENTINEL_KUBECTL=str(script))
+    applies = [ln for ln in log.read_text().splitlines() if ln.startswith("apply")]
+    assert len(applies) == 1 and applies[0].count("-f ") == 1 and "shop/c.yaml" in applies[0]
+
+
+# ---------------------------------------------------------------- apply and the gate
+
+
+def test_apply_refused_without_terminal_changes_nothing(project: Project) -> None:
+    project.spec("web")
+    done = project.doit("apply")
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "refusing to apply without confirmation" in out
+    assert "run `doit apply --yes` to confirm" in out
+    assert "context 'fake'" in out and "default: web" in out
+    assert project.real_writes() == []
+    assert not (project.root / ".sentinel" / "audit.jsonl").exists()
+
+
+def test_apply_yes_then_up_to_date_then_unchanged(project: Project) -> None:
+    project.spec("web")
+    done = project.doit("apply", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "default/web (specs/web.yaml): created" in done.stdout
+    assert project.kube.pod_names() == ["default/web"]
+    [rec] = project.audit()
+    assert (rec.operation, rec.context, rec.namespace, rec.name, rec.result) == (
+        "apply", "fake", "default", "web", "created")
+    assert rec.spec == "specs/web.yaml" and rec.server == project.kube.url
+    manifest = project.root / "manifests" / "default" / "web.yaml"
+    import hashlib
+    assert rec.manifest_sha256 == hashlib.sha256(manifest.read_bytes()).hexdigest()
+
+    project.kube.clear_requests()
+    again = project.doit("apply", "--yes")
+    assert "-- apply:web.yaml" in again.stdout and project.kube.requests == []
+    project.doit("forget", "_apply_batch")
+    forced = project.doit("apply", "--yes")
+    assert "default/web (specs/web.yaml): unchanged" in forced.stdout
+    assert [r.result for r in project.audit()] == ["created", "unchanged"]
+
+
+def test_apply_only_what_passed_its_dry_run_and_skips_apply_false(project: Project) -> None:
+    project.spec("web")
+    project.spec("canary", extra="apply: false\n")
+    project.spec("api", ns="nosuchns")
+    done = project.doit("--continue", "apply", "--yes")
+    assert done.returncode == 2
+    out = done.stdout + done.stderr
+    assert "default/canary (specs/canary.yaml): skipped (apply: false in the spec)" in out
+    assert ("specs/api.yaml: Pod nosuchns/api: not applied: it did not pass a dry run with this "
+            "content against context 'fake'") in out
+    assert project.kube.pod_names() == ["default/web"]
+    assert [r.name for r in project.audit()] == ["web"]
+
+
+def test_edit_redoes_the_dry_run_before_applying(project: Project) -> None:
+    project.spec("web")
+    project.doit("apply", "--yes")
+    project.spec("web", tag="1.28")
+    project.kube.clear_requests()
+    done = project.doit("apply", "--yes")
+    assert "default/web (specs/web.yaml): configured" in done.stdout
+    patches = [r.query.get("dryRun", "real") for r in project.kube.writes()]
+    assert patches == ["All", "real"]  # dry run first, then the change
+    assert [r.result for r in project.audit()] == ["created", "configured"]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "n2"])
+def test_interactive_prompt_yes(project: Project, parallel: bool) -> None:
+    project.spec("web")
+    project.spec("cache")
+    argv = ["doit", *(["-n", "2"] if parallel else []), "apply"]
+    code, out = run_on_tty(argv, project.root, project.env, b"y\n")
+    assert code == 0, out
+    assert "Apply 2 Pod(s) in context 'fake', namespace(s): default" in out
+    assert "  default: cache, web" in out and "Proceed? [y/N]" in out
+    assert project.kube.pod_names() == ["default/cache", "default/web"]
+
+
+def test_interactive_prompt_no_changes_nothing(project: Project) -> None:
+    project.spec("web")
+    code, out = run_on_tty(["doit", "apply"], project.root, project.env, b"n\n")
+    assert code == 1
+    assert "apply not confirmed; nothing was changed" in out
+    assert project.real_writes() == [] and project.kube.pod_names() == []
+
+
+# ---------------------------------------------------------------- diff, delete, status
+
+
+def test_diff_after_an_edit(project: Project) -> None:
+    project.spec("web")
+    project.spec("cache")
+    project.doit("apply", "--yes")
+    same = project.doit("diff")
+    assert same.returncode == 0 and "default/web (specs/web.yaml): same" in same.stdout
+    project.spec("web", tag="1.28")
+    done = project.doit("diff")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "-  - image: nginxinc/nginx-unprivileged:1.27" in done.stdout
+    assert "+  - image: nginxinc/nginx-unprivileged:1.28" in done.stdout
+    assert "default/web (specs/web.yaml): differs" in done.stdout
+    assert "default/cache (specs/cache.yaml): same" in done.stdout
+    project.kube.inject(403, name="cache", verbs=("get", "patch"))
+    failed = project.doit("diff")
+    assert failed.returncode == 1
+    assert "specs/cache.yaml: Pod default/cache: forbidden (403)" in failed.stdout + failed.stderr
+
+
+def test_delete_is_confirmed_audited_and_reapplies(project: Project) -> None:
+    project.spec("web")
+    project.doit("apply", "--yes")
+    refused = project.doit("delete")
+    assert refused.returncode == 1 and "run `doit delete --yes`" in refused.stdout + refused.stderr
+    assert project.kube.pod_names() == ["default/web"]
+    done = project.doit("delete", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "default/web (specs/web.yaml): deleted" in done.stdout
+    assert project.kube.pod_names() == []
+    assert [(r.operation, r.result) for r in project.audit()] == [
+        ("apply", "created"), ("delete", "deleted")]
+    back = project.doit("apply", "--yes")
+    assert "default/web (specs/web.yaml): created" in back.stdout
+
+
+def test_status_running_failing_missing_and_wait(project: Project) -> None:
+    project.spec("web")
+    project.spec("worker")
+    project.spec("ghost", extra="apply: false\n")
+    project.doit("apply", "--yes")
+    project.kube.set_pod_status("default", "web", phase="Running", ready=True)
+    project.kube.set_pod_status("default", "worker", phase="Running", ready=False, restarts=4,
+                                reason="CrashLoopBackOff", message="back-off 40s")
+    done = project.doit("status")
+    assert done.returncode == 0
+    rows = [ln.split(None, 4) for ln in done.stdout.splitlines() if ln.startswith("default/")]
+    assert rows == [
+        ["default/ghost", "-", "-", "-", "not found"],
+        ["default/web", "Running", "yes", "0"],
+        ["default/worker", "Running", "no", "4", "CrashLoopBackOff: back-off 40s"],
+    ]
+    waited = project.doit("status", "--wait", "--timeout", "1", "--interval", "0.2")
+    assert waited.returncode == 1
+    out = waited.stdout + waited.stderr
+    assert "2 Pod(s) not Ready after 1s" in out
+    assert "specs/worker.yaml: Pod default/worker: CrashLoopBackOff: back-off 40s" in out
+    assert "specs/ghost.yaml: Pod default/ghost: not found" in out
+    (project.root / "specs" / "ghost.yaml").unlink()
+    project.kube.set_pod_status("default", "worker", phase="Running", ready=True)
+    ok = project.doit("status", "--wait", "--timeout", "5")
+    assert ok.returncode == 0 and "all 2 Pod(s) Ready" in ok.stdout
+
+
+# ---------------------------------------------------------------- errors as the user sees them
+
+
+def test_unreachable_cluster(project: Project, tmp_path: Path) -> None:
+    project.spec("web")
+    config = project.root / "kubeconfig"
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config.write_text(config.read_text().replace(project.kube.url, f"http://127.0.0.1:{port}"))
+    done = project.doit("dryrun")
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert (f"specs/web.yaml: Pod default/web: cannot reach the cluster at "
+            f"http://127.0.0.1:{port}: connection refused") in out
+    assert "memcache.go" not in out  # kubectl's own noise is not echoed
+
+
+def test_timeout_is_a_setting(project: Project) -> None:
+    project.spec("web")
+    project.kube.set_delay(10)
+    done = project.doit("dryrun", SENTINEL_KUBECTL_TIMEOUT="1.5")
+    assert done.returncode == 1
+    assert ("specs/web.yaml: Pod default/web: kubectl did not finish within 1.5s"
+            in done.stdout + done.stderr)
+
+
+def test_kubectl_missing_and_no_context(project: Project, tmp_path: Path) -> None:
+    project.spec("web")
+    missing = project.doit("dryrun", SENTINEL_KUBECTL=str(tmp_path / "no" / "kubectl"))
+    assert missing.returncode == 1
+    assert "kubectl not found: setting 'kubectl'" in missing.stdout + missing.stderr
+    nocontext = project.doit("status", KUBECONFIG=str(tmp_path / "none"))
+    assert nocontext.returncode == 1
+    assert "no usable kube context" in nocontext.stdout + nocontext.stderr
+    other = project.doit("dryrun", SENTINEL_CONTEXT="elsewhere")
+    assert other.returncode == 1
+    assert "'context'" in other.stdout + other.stderr
+
+
+def test_stamps_record_sha_and_context(project: Project) -> None:
+    project.spec("web")
+    project.doit("dryrun")
+    [stamp] = (project.root / ".sentinel" / "cluster" / "dryrun").glob("*.json")
+    data = json.loads(stamp.read_text())
+    assert data["context"] == f"fake@{project.kube.url}" and data["ok"] is True
+    assert data["mode"] == "server" and len(data["sha256"]) == 64
