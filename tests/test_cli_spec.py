@@ -87,6 +87,18 @@ def test_validate_prints_every_problem_with_its_line(here: Path, capsys: pytest.
     assert any(line.startswith("bad.yaml:5:") for line in problems)
 
 
+def test_warnings_are_shown_but_do_not_fail(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "w.yaml").write_text("name: w\nimage: busybox:1.36\nenv:\n  queue.name: orders\n")
+    code, _, err = run(capsys, "validate", "w.yaml")
+    assert code == 0
+    assert err.startswith("w.yaml:4:3: warning: env['queue.name']")
+    assert err.splitlines()[-1] == "all 1 spec valid (1 warning)"
+    code, out, _ = run(capsys, "validate", "--json", "w.yaml")
+    report = json.loads(out)
+    assert code == 0 and report["valid"] is True and report["counts"]["warnings"] == 1
+    assert report["files"][0]["problems"][0]["severity"] == "warning"
+
+
 def test_validate_json_report(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (here / "bad.yaml").write_text(SEVERAL)
     (here / "good.yaml").write_bytes(VALID[0].read_bytes())

@@ -74,8 +74,13 @@ def test_cold_run_generates_every_manifest_then_noop(project: Path) -> None:
     assert sorted(t for t in ran(first) if t.startswith("generate:")) == sorted(sub_tasks())
     made = manifests(project)
     assert len(made) == len(SPECS)
-    for body in made.values():
-        assert b"app.kubernetes.io/managed-by: kube-sentinel" in body
+    from sentinel.render import dump_manifest, manifest_path, render
+    from sentinel.spec import load_spec
+
+    for spec_file in SPECS:  # the pipeline writes exactly what `sentinel render` prints
+        spec = load_spec(spec_file)
+        rel = manifest_path(spec, project / "manifests").relative_to(project / "manifests")
+        assert made[rel.as_posix()] == dump_manifest(render(spec.model, source=spec.source))
     assert (project / ".sentinel" / "doit.sqlite3").is_file()
     mtimes = {p: (project / "manifests" / p).stat().st_mtime_ns for p in made}
 
@@ -99,6 +104,15 @@ def test_editing_one_spec_regenerates_exactly_one_manifest(project: Path) -> Non
     changed = [p for p in after if after[p] != before[p]]
     assert changed == ["shop/web.yaml"]
     assert b"nginx-unprivileged:1.28-alpine" in after["shop/web.yaml"]
+
+    # A comment-only edit reruns the sub-task, but an identical manifest is not rewritten, so
+    # whatever depends on it (dry run, apply) stays up to date.
+    manifest = project / "manifests" / "shop" / "web.yaml"
+    mtime = manifest.stat().st_mtime_ns
+    spec.write_text(spec.read_text() + "# reviewed\n")
+    proc = doit(project)
+    assert ran(proc) == ["generate:web.yaml"]
+    assert manifest.stat().st_mtime_ns == mtime
 
 
 def test_deleted_spec_manifest_is_pruned_but_foreign_and_edited_files_stay(project: Path) -> None:
@@ -211,6 +225,9 @@ def test_validate_task_reports_all_or_passes(project: Path) -> None:
     out = bad.stdout + bad.stderr
     assert "specs/broken.yaml:3:" in out and "specs/broken.yaml:5:" in out
     assert f"1 spec invalid, {len(SPECS)} valid" in out
+    (project / "specs" / "broken.yaml").unlink()
+    assert doit(project, "validate").returncode == 0
+    assert skipped(doit(project, "validate")) == ["validate"], "unchanged specs: up to date"
 
 
 def test_duplicate_pod_fails_both_specs_without_crashing_doit(project: Path) -> None:
