@@ -5,13 +5,14 @@ apply/diff/delete/status, the audit trail, and every error as the user sees it."
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
 import os
 import select
+import socket
 import stat
 import subprocess
-import termios
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,12 +76,12 @@ def run_on_tty(argv: list[str], cwd: Path, env: dict[str, str], answer: bytes | 
                timeout: float = 120) -> tuple[int, str]:
     """Run with a pseudo-terminal as controlling tty and stdio; type ``answer`` at the prompt."""
     master, slave = os.openpty()
-
-    def make_controlling_tty() -> None:
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
-                            start_new_session=True, preexec_fn=make_controlling_tty)
+    # In a new session, make the pty our controlling terminal, then become the command: done by a
+    # tiny launcher rather than preexec_fn, which is unsafe while the fake's threads run.
+    launcher = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+                "os.execvp(sys.argv[1], sys.argv[1:])")
+    proc = subprocess.Popen([sys.executable, "-c", launcher, *argv], cwd=cwd, env=env,
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
     os.close(slave)
     out, answered, deadline = b"", False, time.monotonic() + timeout
     try:
@@ -203,7 +204,6 @@ def test_apply_yes_then_up_to_date_then_unchanged(project: Project) -> None:
         "apply", "fake", "default", "web", "created")
     assert rec.spec == "specs/web.yaml" and rec.server == project.kube.url
     manifest = project.root / "manifests" / "default" / "web.yaml"
-    import hashlib
     assert rec.manifest_sha256 == hashlib.sha256(manifest.read_bytes()).hexdigest()
 
     project.kube.clear_requests()
@@ -333,7 +333,6 @@ def test_status_running_failing_missing_and_wait(project: Project) -> None:
 def test_unreachable_cluster(project: Project, tmp_path: Path) -> None:
     project.spec("web")
     config = project.root / "kubeconfig"
-    import socket
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
