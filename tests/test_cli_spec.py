@@ -200,6 +200,13 @@ def test_render_folder_via_binary_has_no_traceback(here: Path) -> None:
 # ---------------------------------------------------------------- schema
 
 
+def test_editor_modeline_is_just_a_comment(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (REPO / "samples" / "valid" / "minimal.yaml").read_text()
+    (here / "m.yaml").write_text("# yaml-language-server: $schema=./spec.schema.json\n" + text)
+    code, _, err = run(capsys, "validate", "m.yaml")
+    assert code == 0, err
+
+
 def test_schema_stdout_and_file(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from sentinel.spec.schema import json_schema
 
