@@ -56,6 +56,23 @@ def items() -> list[Item]:
     return found
 
 
+def in_order(kind: str, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Barrier tasks that release the sub-tasks one by one after the batch, in spec order.
+
+    doit releases every task waiting on one finished task in set order, so sub-tasks that all
+    depended on the batch would report in a different order each run. A chain of hidden no-op
+    tasks (each after the previous one, the first after the batch) gives every sub-task its own
+    release point without making it depend on another sub-task: a failing Pod never blocks the
+    next one's report. Yields (the task a sub-task depends on, the barrier task to yield).
+    """
+    previous = f"_{kind}_batch"
+    for index in range(count):
+        name = f"_{kind}_after_{index}"
+        yield name, {"basename": name, "task_dep": [previous], "actions": None,
+                     "doc": f"ordering point {index} of {kind}"}
+        previous = name
+
+
 @task_params([{"name": "mode", "long": "mode", "type": str, "default": "",
                "help": "server (default, from the dryrun_mode setting) or client"}])
 def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
@@ -72,13 +89,14 @@ def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
         "uptodate": [stamps_current("dryrun", all_items, mode)],
         "verbosity": 2,
     }
-    for item in all_items:
+    for item, (after, barrier) in zip(all_items, in_order("dryrun", len(all_items))):
+        yield barrier
         yield {
             "name": item.task,
             "doc": f"{item.manifest} ({item.pod})",
             "actions": [(report, ["dryrun", item, mode])],
             "file_dep": [item.manifest],
-            "task_dep": ["_dryrun_batch"],
+            "task_dep": [after],
             "uptodate": [stamp_current("dryrun", item, mode)],
             "verbosity": 2,
         }
@@ -99,13 +117,14 @@ def task_apply(yes: bool) -> Iterator[dict[str, Any]]:
         "uptodate": [stamps_current("apply", all_items)],
         "verbosity": 2,
     }
-    for item in all_items:
+    for item, (after, barrier) in zip(all_items, in_order("apply", len(all_items))):
+        yield barrier
         yield {
             "name": item.task,
             "doc": f"{item.manifest} ({item.pod})",
             "actions": [(report, ["apply", item])],
             "file_dep": [item.manifest, item.spec],
-            "task_dep": ["_apply_batch"],
+            "task_dep": [after],
             "uptodate": [stamp_current("apply", item)],
             "verbosity": 2,
         }
