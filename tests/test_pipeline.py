@@ -180,6 +180,20 @@ def test_clean_removes_manifests_and_folders_then_cold_again(project: Path) -> N
     assert sorted(t for t in ran(again) if t.startswith("generate:")) == sorted(sub_tasks())
 
 
+def test_clean_dry_run_and_stale_manifests(project: Path) -> None:
+    assert doit(project).returncode == 0
+    (project / "specs" / "web.yaml").unlink()  # its manifest is now stale, not yet pruned
+    before = manifests(project)
+    dry = doit(project, "clean", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "prune - removing file 'manifests/shop/web.yaml'" in dry.stdout
+    assert "generate:cache.yaml - removing file" in dry.stdout
+    assert manifests(project) == before, "a dry run removes nothing"
+    proc = doit(project, "clean")
+    assert proc.returncode == 0, proc.stderr
+    assert not (project / "manifests").exists()
+
+
 def test_list_shows_a_doc_per_task(project: Path) -> None:
     proc = doit(project, "list")
     assert proc.returncode == 0, proc.stderr

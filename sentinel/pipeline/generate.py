@@ -180,16 +180,19 @@ def prune_stale(state_dir: str, output_dir: str, records: list[str], specs_dir: 
     return None
 
 
-def clean_stale(state_dir: str, output_dir: str, records: list[str]) -> None:
+def clean_stale(state_dir: str, output_dir: str, records: list[str], dryrun: bool) -> None:
     """Clean action of ``prune``: remove stale manifests too, drop records, remove empty folders.
 
     doit cleans ``prune`` after the ``generate`` sub-tasks (it is their first dependency), so
-    this runs once the targets are gone and can tidy the folders they leave empty.
+    this runs once the targets are gone and can tidy the folders they leave empty. doit passes
+    ``dryrun`` for ``doit clean --dry-run``: then it only says what it would remove.
     """
     out = Path(output_dir)
-    report = ledger.prune(Path(state_dir), out, [Path(r) for r in records])
+    report = ledger.prune(Path(state_dir), out, [Path(r) for r in records], dry_run=dryrun)
     for path in report.removed:
         print(f"prune - removing file '{display(path)}'")
+    if dryrun:
+        return
     ledger.forget_missing(Path(state_dir))
     for folder in ledger.remove_empty_folders(out):
         print(f"prune - removing empty folder '{display(folder)}'")

@@ -147,8 +147,13 @@ class PruneReport:
     kept: list[tuple[Path, str]]
 
 
-def prune(state_dir: Path, output_dir: Path, record_files: Iterable[Path]) -> PruneReport:
-    """Remove the manifests of the given stale records when it is safe (see module docstring)."""
+def prune(
+    state_dir: Path, output_dir: Path, record_files: Iterable[Path], *, dry_run: bool = False,
+) -> PruneReport:
+    """Remove the manifests of the given stale records when it is safe (see module docstring).
+
+    With ``dry_run`` nothing is removed; the report says what would be.
+    """
     report = PruneReport(removed=[], kept=[])
     for record_file in record_files:
         record = read_record(record_file)
@@ -168,12 +173,15 @@ def prune(state_dir: Path, output_dir: Path, record_files: Iterable[Path]) -> Pr
             continue
         if hashlib.sha256(data).hexdigest() != record.sha256 or MANAGED_BY not in data:
             report.kept.append((manifest, "it was edited after kube-sentinel wrote it"))
-            _unlink(record_file)
+            if not dry_run:
+                _unlink(record_file)
+            continue
+        report.removed.append(manifest)
+        if dry_run:
             continue
         manifest.unlink()
         remove_empty_parents(manifest, output_dir)
         _unlink(record_file)
-        report.removed.append(manifest)
     return report
 
 
