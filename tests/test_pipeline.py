@@ -450,3 +450,12 @@ def test_no_op_run_reads_no_spec_file(project: Path) -> None:
     proc = doit(project)
     assert proc.returncode == 0, proc.stderr
     assert ran(proc) == []
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(project: Path) -> None:
+    (project / "manifests").write_text("a file where the output folder should be\n")
+    proc = doit(project, "--continue")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    assert "cannot write" in out and "output_dir" in out

@@ -1,6 +1,6 @@
 """doit task creators for the spec side of the pipeline: ``validate``, ``generate``, ``prune``.
 
-``generate`` has one sub-task per spec (``generate:<path under specs/>``) with the spec as
+``generate`` has one sub-task per spec (``generate:<spec file name>``) with the spec as
 ``file_dep``, the manifest as ``targets`` and ``config_changed`` on the generator version, so doit
 redoes exactly what changed. Task creation only lists and scans files (``sentinel.pipeline.plan``);
 every real parse happens in an action, once per spec per run. ``prune`` (run first by
@@ -156,10 +156,16 @@ def generate_one(
         unchanged = path.read_bytes() == data
     except OSError:
         unchanged = False
-    if not unchanged:  # leave an identical file untouched so downstream tasks stay up to date
-        atomic_write(path, data)
     digest = hashlib.sha256(data).hexdigest()
-    ledger.write_record(Path(state_dir), ledger.Record(Path(planned), Path(spec).absolute(), digest))
+    try:
+        if not unchanged:  # leave an identical file untouched so downstream tasks stay up to date
+            atomic_write(path, data)
+        ledger.write_record(Path(state_dir),
+                            ledger.Record(Path(planned), Path(spec).absolute(), digest))
+    except OSError as exc:
+        return TaskFailed(f"{spec}: cannot write {exc.filename or target}: {exc.strerror}\n"
+                          "  hint: check that the output_dir and state_dir settings name "
+                          "writable folders")
     return None
 
 
