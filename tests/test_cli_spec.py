@@ -127,6 +127,13 @@ def test_validate_reports_collisions_naming_both_files(here: Path, capsys: pytes
     assert "spec" in err.splitlines()[-1] and "invalid" in err.splitlines()[-1]
 
 
+def test_validate_empty_folder_says_so(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "specs").mkdir()
+    code, _, err = run(capsys, "validate")
+    assert code == 0
+    assert err.strip().startswith("no spec files (*.yaml, *.yml) in ") and "specs" in err
+
+
 def test_validate_missing_path_is_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "validate", "nope.yaml")
     assert code == 2

@@ -65,30 +65,36 @@ def _err(line: str) -> None:
 # ---------------------------------------------------------------- validate
 
 
+def check_files(files: list[Path], output_dir: Path) -> dict[str, list[Problem]]:
+    """Every problem (errors and warnings) of each file, collisions across them included."""
+    from sentinel.spec import check_collisions, load_spec
+
+    problems: dict[str, list[Problem]] = {}
+    loaded: list[LoadedSpec] = []
+    by_source: dict[str, str] = {}
+    for path in files:
+        try:
+            spec = load_spec(path)
+        except SpecError as err:
+            problems[str(path)] = list(err.problems)
+            continue
+        by_source[spec.source] = str(path)
+        problems[str(path)] = list(spec.warnings)
+        loaded.append(spec)
+    for problem in check_collisions(loaded, output_dir):
+        problems.setdefault(by_source.get(problem.file, problem.file), []).append(problem)
+    return problems
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate files and folders; problems on stderr, summary last; ``--json`` on stdout."""
     from sentinel.config import load_settings
-    from sentinel.spec import check_collisions, discover, load_spec
+    from sentinel.spec import discover
 
     settings = load_settings()
     given = [Path(p) for p in args.paths] or [settings.specs_dir]
     files = discover(given)
-    problems: dict[str, list[Problem]] = {}
-    loaded: list[LoadedSpec] = []
-    names: dict[str, str] = {}
-    for path in files:
-        key = str(path)
-        try:
-            spec = load_spec(path)
-        except SpecError as err:
-            problems[key] = list(err.problems)
-            continue
-        names[key] = spec.source
-        problems[key] = list(spec.warnings)
-        loaded.append(spec)
-    by_source = {v: k for k, v in names.items()}
-    for problem in check_collisions(loaded, settings.output_dir):
-        problems.setdefault(by_source.get(problem.file, problem.file), []).append(problem)
+    problems = check_files(files, settings.output_dir)
     invalid = [f for f, ps in problems.items() if any(p.severity == "error" for p in ps)]
     warnings = sum(p.severity != "error" for ps in problems.values() for p in ps)
     valid = len(files) - len(invalid)
@@ -97,27 +103,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     elif files:
         summary = f"all {_plural(len(files), 'spec')} valid"
     else:
-        summary = f"no spec files (*.yaml, *.yml) found in {', '.join(map(str, given))}"
+        summary = f"no spec files (*.yaml, *.yml) in {', '.join(map(str, given))}"
     if warnings:
         summary += f" ({_plural(warnings, 'warning')})"
-    if args.json:
-        report = {
-            "valid": not invalid,
-            "summary": summary,
-            "counts": {"files": len(files), "valid": valid, "invalid": len(invalid),
-                       "warnings": warnings},
-            "files": [
-                {"file": f, "valid": f not in invalid,
-                 "problems": [p.to_dict() for p in sorted(problems.get(f, []))]}
-                for f in problems
-            ],
-        }
-        sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    else:
+    if not args.json:
         for found in problems.values():
             for problem in sorted(found):
                 _err(problem.format())
         _err(summary)
+        return EXIT_FAILURE if invalid else EXIT_OK
+    report = {
+        "valid": not invalid,
+        "summary": summary,
+        "counts": {"files": len(files), "valid": valid, "invalid": len(invalid),
+                   "warnings": warnings},
+        "files": [{"file": f, "valid": f not in invalid,
+                   "problems": [p.to_dict() for p in sorted(found)]}
+                  for f, found in problems.items()],
+    }
+    sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
     return EXIT_FAILURE if invalid else EXIT_OK
 
 
