@@ -13,7 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sentinel.errors import SentinelError
 from sentinel.pipeline import ledger
 from sentinel.pipeline.plan import plan, target_for
 from sentinel.pipeline.scan import UNSURE, list_specs, scan_file, scan_text
@@ -459,3 +462,53 @@ def test_unwritable_output_is_a_message_not_a_traceback(project: Path) -> None:
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
     assert "cannot write" in out and "output_dir" in out
+
+
+# The scanner must never disagree with the loader: for any text it is sure about and the loader
+# accepts, both must find the same name, namespace and output_path.
+_LABELS = st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True)
+_PATHS = st.from_regex(r"[a-z0-9]{1,6}(/[a-z0-9._-]{1,8}){0,2}\.yaml", fullmatch=True)
+
+
+def _render_scalar(value: str, style: str) -> str:
+    if style == "single":
+        return "'" + value.replace("'", "''") + "'"
+    if style == "double":
+        return '"' + value + '"'
+    if style == "comment":
+        return value + "  # note"
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=_LABELS,
+    namespace=st.none() | _LABELS,
+    output_path=st.none() | _PATHS,
+    styles=st.lists(st.sampled_from(["plain", "single", "double", "comment"]), min_size=3,
+                    max_size=3),
+    quote_keys=st.booleans(),
+    crlf=st.booleans(),
+    order=st.permutations(range(4)),
+)
+def test_scan_never_disagrees_with_the_loader(
+    name: str, namespace: str | None, output_path: str | None, styles: list[str],
+    quote_keys: bool, crlf: bool, order: list[int],
+) -> None:
+    from sentinel.spec import load_spec_text
+
+    key = (lambda k: f'"{k}"') if quote_keys else (lambda k: k)
+    lines = [f"{key('name')}: {_render_scalar(name, styles[0])}",
+             "image: busybox:1.36",
+             f"{key('namespace')}: {_render_scalar(namespace, styles[1])}" if namespace else "",
+             f"{key('output_path')}: {_render_scalar(output_path, styles[2])}"
+             if output_path else "# no output_path"]
+    text = ("\r\n" if crlf else "\n").join(lines[i] for i in order) + "\n"
+    found = scan_text(text)
+    try:
+        model = load_spec_text(text, "x.yaml").model
+    except SentinelError:
+        return  # the loader refuses it: the generate action will report why
+    assert found.sure, text  # every one of these forms is simple enough to be sure about
+    assert (found.name, found.namespace, found.output_path) == (
+        model.name, model.namespace, model.output_path), text
