@@ -21,8 +21,8 @@ def spec(snippet: str) -> str:
     body = dedent(snippet).strip("\n") + "\n"
     if body.startswith("#raw\n"):
         return body
-    head = "" if re.search(r"^name:", body, re.M) else "name: web\n"
-    head += "" if re.search(r"^image:", body, re.M) else "image: nginx:1.27\n"
+    head = "" if re.search(r"^name:", body, re.MULTILINE) else "name: web\n"
+    head += "" if re.search(r"^image:", body, re.MULTILINE) else "image: nginx:1.27\n"
     return head + body
 
 
@@ -108,8 +108,8 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
     "args-map": ("args:\n  a: b", "args", "expected a list"),
     "working-dir": ("workingDir: srv", "workingDir", "must be an absolute path"),
     "env-name": ("env:\n  1ST: x", "env['1ST']", "not a valid environment variable name"),
-    "env-both-refs": ("env:\n  X:\n    secretKeyRef:\n      name: a\n      key: b\n"
-                      "    configMapKeyRef:\n      name: a\n      key: b", "env.X",
+    "env-both-refs": (("env:\n  X:\n    secretKeyRef:\n      name: a\n      key: b\n"
+                      "    configMapKeyRef:\n      name: a\n      key: b"), "env.X",
                       "exactly one of secretKeyRef, configMapKeyRef"),
     "env-no-ref": ("env:\n  X:\n    fieldRef:\n      fieldPath: x", "env.X.fieldRef",
                    "unknown key 'fieldRef'"),
@@ -119,8 +119,8 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
                      "env.X.configMapKeyRef.name", "not a valid DNS-1123 subdomain"),
     "env-ref-key": ("env:\n  X:\n    configMapKeyRef:\n      name: a\n      key: a/b",
                     "env.X.configMapKeyRef.key", "not a valid ConfigMap/Secret key"),
-    "env-optional": ("env:\n  X:\n    secretKeyRef:\n      name: a\n      key: b\n"
-                     "      optional: perhaps", "env.X.secretKeyRef.optional",
+    "env-optional": (("env:\n  X:\n    secretKeyRef:\n      name: a\n      key: b\n"
+                     "      optional: perhaps"), "env.X.secretKeyRef.optional",
                      "expected true or false"),
     "port-zero": ("ports:\n  - containerPort: 0", "ports[0].containerPort", "must be ≥ 1"),
     "port-high": ("ports:\n  - containerPort: 65536", "ports[0].containerPort", "≤ 65535"),
@@ -132,28 +132,28 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
                   "lowercase letters"),
     "port-protocol": ("ports:\n  - containerPort: 80\n    protocol: tcp", "ports[0].protocol",
                       "expected one of TCP, UDP, SCTP"),
-    "port-dup-name": ("ports:\n  - name: web\n    containerPort: 80\n  - name: web\n"
-                      "    containerPort: 81", "ports[1].name", "port name 'web' is used twice"),
-    "port-dup-number": ("ports:\n  - containerPort: 80\n  - containerPort: 80\n"
-                        "    protocol: TCP", "ports[1].containerPort", "80/TCP is listed twice"),
+    "port-dup-name": (("ports:\n  - name: web\n    containerPort: 80\n  - name: web\n"
+                      "    containerPort: 81"), "ports[1].name", "port name 'web' is used twice"),
+    "port-dup-number": (("ports:\n  - containerPort: 80\n  - containerPort: 80\n"
+                        "    protocol: TCP"), "ports[1].containerPort", "80/TCP is listed twice"),
     "quantity": ("resources:\n  requests:\n    memory: lots", "resources.requests.memory",
                  "'lots' is not a Kubernetes quantity"),
     "quantity-negative": ("resources:\n  limits:\n    cpu: -1", "resources.limits.cpu",
                           "is negative"),
     "request-over-limit": ("resources:\n  requests:\n    cpu: '2'\n  limits:\n    cpu: 1500m",
                            "resources.requests.cpu", "request 2 (2) is above the limit 1500m"),
-    "request-over-limit-memory": ("resources:\n  requests:\n    memory: 1Gi\n  limits:\n"
-                                  "    memory: 1000Mi", "resources.requests.memory",
+    "request-over-limit-memory": (("resources:\n  requests:\n    memory: 1Gi\n  limits:\n"
+                                  "    memory: 1000Mi"), "resources.requests.memory",
                                   "above the limit"),
     "resource-unknown": ("resources:\n  limits:\n    gpu: 1", "resources.limits.gpu",
                          "unknown key 'gpu'"),
     "probe-no-action": ("probes:\n  liveness:\n    periodSeconds: 5", "probes.liveness",
                         "exactly one of http, tcp, exec (found: none)"),
-    "probe-two-actions": ("probes:\n  liveness:\n    tcp:\n      port: 80\n    exec:\n"
-                          "      command:\n        - true", "probes.liveness",
+    "probe-two-actions": (("probes:\n  liveness:\n    tcp:\n      port: 80\n    exec:\n"
+                          "      command:\n        - true"), "probes.liveness",
                           "(found: tcp, exec)"),
-    "probe-named-port": ("ports:\n  - name: web\n    containerPort: 80\nprobes:\n  readiness:\n"
-                         "    http:\n      path: /\n      port: http", "probes.readiness.http.port",
+    "probe-named-port": (("ports:\n  - name: web\n    containerPort: 80\nprobes:\n  readiness:\n"
+                         "    http:\n      path: /\n      port: http"), "probes.readiness.http.port",
                          "probe port 'http' is not a named port (named ports: web)"),
     "probe-port-zero": ("probes:\n  readiness:\n    tcp:\n      port: 0",
                         "probes.readiness.tcp.port", "port 0 is out of range"),
@@ -161,8 +161,8 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
                         "probes.readiness.tcp.port", "lowercase letters"),
     "probe-path": ("probes:\n  readiness:\n    http:\n      path: healthz\n      port: 80",
                    "probes.readiness.http.path", "must be an absolute path"),
-    "probe-scheme": ("probes:\n  readiness:\n    http:\n      path: /\n      port: 80\n"
-                     "      scheme: ftp", "probes.readiness.http.scheme", "'HTTP' or 'HTTPS'"),
+    "probe-scheme": (("probes:\n  readiness:\n    http:\n      path: /\n      port: 80\n"
+                     "      scheme: ftp"), "probes.readiness.http.scheme", "'HTTP' or 'HTTPS'"),
     "probe-exec-empty": ("probes:\n  readiness:\n    exec:\n      command:",
                          "probes.readiness.exec.command", "expected a list"),
     "probe-period": ("probes:\n  readiness:\n    tcp:\n      port: 80\n    periodSeconds: 0",
@@ -173,11 +173,11 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
                       "probes.readiness.timeoutSeconds", "must be ≥ 1"),
     "probe-failure": ("probes:\n  readiness:\n    tcp:\n      port: 80\n    failureThreshold: 0",
                       "probes.readiness.failureThreshold", "must be ≥ 1"),
-    "probe-success-liveness": ("probes:\n  liveness:\n    tcp:\n      port: 80\n"
-                               "    successThreshold: 2", "probes.liveness.successThreshold",
+    "probe-success-liveness": (("probes:\n  liveness:\n    tcp:\n      port: 80\n"
+                               "    successThreshold: 2"), "probes.liveness.successThreshold",
                                "must be 1 for a liveness probe"),
-    "probe-success-startup": ("probes:\n  startup:\n    tcp:\n      port: 80\n"
-                              "    successThreshold: 3", "probes.startup.successThreshold",
+    "probe-success-startup": (("probes:\n  startup:\n    tcp:\n      port: 80\n"
+                              "    successThreshold: 3"), "probes.startup.successThreshold",
                               "must be 1 for a startup probe"),
     "probe-huge": ("probes:\n  startup:\n    tcp:\n      port: 80\n    periodSeconds: 2147483648",
                    "probes.startup.periodSeconds", "must be ≤ 2147483647"),
@@ -187,37 +187,37 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
     "node-selector": ("nodeSelector:\n  a b: x", "nodeSelector['a b']", "label key"),
     "volume-no-source": ("volumes:\n  - name: a\n    mountPath: /a", "volumes[0]",
                          "exactly one of emptyDir, configMap, secret, persistentVolumeClaim"),
-    "volume-two-sources": ("volumes:\n  - name: a\n    emptyDir:\n    secret:\n"
-                           "      secretName: s\n    mountPath: /a", "volumes[0]",
+    "volume-two-sources": (("volumes:\n  - name: a\n    emptyDir:\n    secret:\n"
+                           "      secretName: s\n    mountPath: /a"), "volumes[0]",
                            "(found: emptyDir, secret)"),
-    "volume-dup-name": ("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n  - name: a\n"
-                        "    emptyDir:\n    mountPath: /b", "volumes[1].name",
+    "volume-dup-name": (("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n  - name: a\n"
+                        "    emptyDir:\n    mountPath: /b"), "volumes[1].name",
                         "volume name 'a' is used twice"),
-    "volume-dup-mount": ("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n  - name: b\n"
-                         "    emptyDir:\n    mountPath: /a/", "volumes[1].mountPath",
+    "volume-dup-mount": (("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n  - name: b\n"
+                         "    emptyDir:\n    mountPath: /a/"), "volumes[1].mountPath",
                          "is used by another volume"),
     "volume-mount-relative": ("volumes:\n  - name: a\n    emptyDir:\n    mountPath: data",
                               "volumes[0].mountPath", "must be an absolute path"),
     "volume-mount-missing": ("volumes:\n  - name: a\n    emptyDir:", "volumes[0].mountPath",
                              "required key 'mountPath'"),
-    "volume-subpath-up": ("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n"
-                          "    subPath: x/../..", "volumes[0].subPath", "must not contain '..'"),
-    "volume-subpath-abs": ("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n"
-                           "    subPath: /x", "volumes[0].subPath", "must be relative"),
+    "volume-subpath-up": (("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n"
+                          "    subPath: x/../.."), "volumes[0].subPath", "must not contain '..'"),
+    "volume-subpath-abs": (("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n"
+                           "    subPath: /x"), "volumes[0].subPath", "must be relative"),
     "volume-name": ("volumes:\n  - name: Data\n    emptyDir:\n    mountPath: /a",
                     "volumes[0].name", "not a valid DNS-1123 label"),
     "volume-medium": ("volumes:\n  - name: a\n    emptyDir:\n      medium: Disk\n    mountPath: /a",
                       "volumes[0].emptyDir.medium", "expected '' or 'Memory'"),
-    "volume-size": ("volumes:\n  - name: a\n    emptyDir:\n      sizeLimit: big\n"
-                    "    mountPath: /a", "volumes[0].emptyDir.sizeLimit", "not a Kubernetes quantity"),
+    "volume-size": (("volumes:\n  - name: a\n    emptyDir:\n      sizeLimit: big\n"
+                    "    mountPath: /a"), "volumes[0].emptyDir.sizeLimit", "not a Kubernetes quantity"),
     "volume-emptydir-text": ("volumes:\n  - name: a\n    emptyDir: yes\n    mountPath: /a",
                              "volumes[0].emptyDir", "expected an empty value or a mapping"),
     "volume-configmap": ("volumes:\n  - name: a\n    configMap:\n      name: A\n    mountPath: /a",
                          "volumes[0].configMap.name", "not a valid DNS-1123 subdomain"),
-    "volume-secret": ("volumes:\n  - name: a\n    secret:\n      secretName: s\n      mode: 1\n"
-                      "    mountPath: /a", "volumes[0].secret.mode", "unknown key 'mode'"),
-    "volume-pvc": ("volumes:\n  - name: a\n    persistentVolumeClaim:\n      claimName: C\n"
-                   "    mountPath: /a", "volumes[0].persistentVolumeClaim.claimName",
+    "volume-secret": (("volumes:\n  - name: a\n    secret:\n      secretName: s\n      mode: 1\n"
+                      "    mountPath: /a"), "volumes[0].secret.mode", "unknown key 'mode'"),
+    "volume-pvc": (("volumes:\n  - name: a\n    persistentVolumeClaim:\n      claimName: C\n"
+                   "    mountPath: /a"), "volumes[0].persistentVolumeClaim.claimName",
                    "not a valid DNS-1123 subdomain"),
     "volumes-not-list": ("volumes:\n  name: a", "volumes", "expected a list"),
     "security": ("security: strict", "security", "expected one of restricted, baseline"),
@@ -314,6 +314,10 @@ def test_validate_data_accepts_json_shapes() -> None:
     ({"name": "web", "image": "x", "command": []}, "command", "must not be empty"),
     ({"name": "web", "image": "x", "colour": "blue"}, "colour", "unknown key 'colour'"),
     ({"image": "x"}, "name", "required key 'name' is missing"),
+    ({"name": "web", "image": "x", "probes": {}}, "probes", "needs at least one of liveness"),
+    ({"name": "web", "image": "x", "resources": {}}, "resources", "needs at least one of requests"),
+    ({"name": "web", "image": "x", "resources": {"limits": {}}}, "resources.limits",
+     "needs at least one of cpu, memory, ephemeral-storage"),
 ])
 def test_validate_data_refuses(data: dict[str, object], field: str, message: str) -> None:
     with pytest.raises(SpecError) as info:

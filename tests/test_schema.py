@@ -142,7 +142,7 @@ def _same_keys(schema: dict[str, Any], yaml: Validator, json_node: dict[str, Any
             return 0
         yaml = maps[0]
         if "oneOf" in json_node:
-            json_node = _resolve(schema, [o for o in json_node["oneOf"] if "$ref" in o][0])
+            json_node = _resolve(schema, next(o for o in json_node["oneOf"] if "$ref" in o))
     if isinstance(yaml, Map):
         assert set(yaml._validator_dict) == set(json_node["properties"]), where
         assert set(yaml._required_keys) == set(json_node.get("required", [])), where

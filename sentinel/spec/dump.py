@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import strictyaml
+from strictyaml import ruamel as sy_ruamel
+from strictyaml.dumper import StrictYAMLDumper
 from strictyaml.exceptions import YAMLSerializationError
+from strictyaml.ruamel.scalarstring import DoubleQuotedScalarString
 
 from sentinel.errors import Problem, SpecError
 from sentinel.spec.loader import validate_data
@@ -40,8 +43,26 @@ def dump_spec(data: Mapping[str, Any], *, source: str = "spec") -> str:
     model = validate_data(data, source)
     plain = _prune(model.model_dump(by_alias=True, exclude_unset=True, mode="python"))
     try:
-        text: str = strictyaml.as_document(plain, SPEC_SCHEMA, label=source).as_yaml()
+        tree = strictyaml.as_document(plain, SPEC_SCHEMA, label=source).as_marked_up()
     except YAMLSerializationError as exc:
         raise SpecError([Problem(source, None, None, "", f"cannot be written as YAML: {exc}",
                                  "report this as a bug with the data that caused it")]) from exc
+    text: str = sy_ruamel.dump(_quote_breaks(tree), Dumper=StrictYAMLDumper, allow_unicode=True)
     return text
+
+
+# YAML also breaks lines at these; in plain or single-quoted text they would be folded on
+# reading, so such strings are written double-quoted, where they become escapes.
+_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
+def _quote_breaks(node: Any) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = _quote_breaks(value)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            node[i] = _quote_breaks(value)
+    elif isinstance(node, str) and any(b in node for b in _BREAKS):
+        return DoubleQuotedScalarString(node)
+    return node

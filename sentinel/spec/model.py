@@ -177,16 +177,30 @@ class Port(_Model):
     protocol: Literal["TCP", "UDP", "SCTP"] = Field("TCP", description="TCP (default), UDP, SCTP.")
 
 
+def _not_empty(model: BaseModel, what: str) -> None:
+    # YAML cannot write an empty map here (`resources:` with nothing is an error), so data
+    # must not either: leave the key out instead.
+    if all(getattr(model, name) is None for name in type(model).model_fields):
+        fields = ", ".join(f.alias or n for n, f in type(model).model_fields.items())
+        fail(Violation(f"{what} needs at least one of {fields}",
+                       f"add one of {fields}, or leave {what} out"))
+
+
 class ResourceList(_Model):
     """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi)."""
 
-    model_config = ConfigDict(populate_by_name=False)
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     cpu: Quantity | None = Field(None, description="CPU cores: 250m, 0.5, 2.")
     memory: Quantity | None = Field(None, description="Bytes: 128Mi, 1Gi, 500M.")
     ephemeral_storage: Quantity | None = Field(
         None, alias="ephemeral-storage", description="Scratch disk bytes: 1Gi."
     )
+
+    @model_validator(mode="after")
+    def _some(self) -> Self:
+        _not_empty(self, "a resource list")
+        return self
 
 
 _RESOURCE_KEYS = {"cpu": "cpu", "memory": "memory", "ephemeral_storage": "ephemeral-storage"}
@@ -195,11 +209,14 @@ _RESOURCE_KEYS = {"cpu": "cpu", "memory": "memory", "ephemeral_storage": "epheme
 class Resources(_Model):
     """Requests (what the scheduler reserves) and limits (the hard cap)."""
 
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
     requests: ResourceList | None = Field(None, description="Reserved amounts.")
     limits: ResourceList | None = Field(None, description="Maximum amounts; each ≥ its request.")
 
     @model_validator(mode="after")
     def _request_not_above_limit(self) -> Self:
+        _not_empty(self, "resources")
         if self.requests is None or self.limits is None:
             return self
         found: list[tuple[Loc, Violation]] = []
@@ -274,12 +291,15 @@ class Probe(_Model):
 class Probes(_Model):
     """Health checks of the container."""
 
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
     liveness: Probe | None = Field(None, description="Restart the container when it fails.")
     readiness: Probe | None = Field(None, description="Take the Pod out of Services when it fails.")
     startup: Probe | None = Field(None, description="Hold the other probes until it succeeds.")
 
     @model_validator(mode="after")
     def _success_threshold(self) -> Self:
+        _not_empty(self, "probes")
         found: list[tuple[Loc, Violation]] = []
         for kind in ("liveness", "startup"):
             probe = getattr(self, kind)

@@ -24,7 +24,7 @@ from strictyaml import exceptions as sy_exc
 from strictyaml import ruamel as sy_ruamel
 from strictyaml.compound import Map, MapPattern, Seq
 from strictyaml.parser import StrictYAMLLoader
-from strictyaml.ruamel.comments import CommentedMap, CommentedSeq
+from strictyaml.ruamel.comments import CommentedMap, CommentedSeq, TaggedScalar
 from strictyaml.scalar import Bool, EmptyDict, Enum, Int, ScalarValidator, Str
 from strictyaml.validators import MapValidator, OrValidator, SeqValidator, Validator
 from strictyaml.yamllocation import YAMLChunk
@@ -96,6 +96,9 @@ def _parse_problem(exc: sy_ruamel.error.YAMLError, text: str, source: str) -> Pr
     elif isinstance(exc, sy_exc.InconsistentIndentationDisallowed):
         msg = "mapping indented differently from the previous one"
         hint = "indent sibling mappings by the same number of spaces"
+    elif isinstance(exc, _ComplexKey):
+        msg = "a key must be plain text, not a list or a mapping ('?' keys)"
+        hint = "write keys as 'name: value'"
     elif isinstance(exc, sy_ruamel.reader.ReaderError):
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         msg = f"special character {char!r} is not allowed in a spec file"
@@ -121,10 +124,23 @@ def _too_deep(source: str) -> Parsed:
                                           "deeply", "a spec needs only a few levels of indentation")])
 
 
+def _load(text: str, source: str, allow_flow: bool) -> Any:
+    try:
+        return sy_ruamel.load(text, Loader=_loader(source, allow_flow))
+    except TypeError as exc:
+        # ruamel records line/column per key in a dict, so a list used as a key ("? - a")
+        # fails there with "unhashable type" instead of a YAMLError.
+        raise _ComplexKey(str(exc)) from exc
+
+
+class _ComplexKey(sy_ruamel.error.YAMLError):  # type: ignore[misc]
+    """A mapping key that is itself a list or a map."""
+
+
 def parse(text: str, source: str) -> Parsed:
     """Parse ``text`` with strictyaml's loader; retry allowing flow style so it can be reported."""
     try:
-        return Parsed(sy_ruamel.load(text, Loader=_loader(source, False)))
+        return Parsed(_load(text, source, False))
     except sy_exc.FlowMappingDisallowed as exc:
         # Parse again with flow allowed, so the rest is checked and every flow collection found.
         flow = _parse_problem(exc, text, source)
@@ -133,11 +149,16 @@ def parse(text: str, source: str) -> Parsed:
     except RecursionError:
         return _too_deep(source)
     try:
-        return Parsed(sy_ruamel.load(text, Loader=_loader(source, True)), flow=flow)
+        return Parsed(_load(text, source, True), flow=flow)
     except sy_ruamel.error.YAMLError as exc:
         return Parsed(None, problems=[_parse_problem(exc, text, source)])
     except RecursionError:
         return _too_deep(source)
+
+
+def _plain(node: Any) -> Any:
+    """YAML 1.1 gives a few plain scalars a type (``=`` is a "value" tag); a spec reads them as text."""
+    return node.value if isinstance(node, TaggedScalar) else node
 
 
 def _alternatives(validator: Validator) -> list[Validator]:
@@ -218,6 +239,7 @@ class _Walker:
     def visit(self, node: Any, validator: Validator, loc: Loc, pos: Pos) -> Any:
         """The typed value of ``node``, or ``_BAD`` after reporting why it has the wrong shape."""
         self.shape.positions[loc] = pos
+        node = _plain(node)
         was_in_flow = self._in_flow
         if self._lines and not was_in_flow and isinstance(node, CommentedMap | CommentedSeq) \
                 and self._char_at(pos) in ("{", "["):
@@ -278,9 +300,10 @@ class _Walker:
         out: dict[str, Any] = {}
         known = validator._validator_dict if isinstance(validator, Map) else None
         suggested: set[str] = set()
-        for key, value in node.items():
-            kline, kcol, vline, vcol = node.lc.data[key]
+        for raw_key, value in node.items():
+            kline, kcol, vline, vcol = node.lc.data[raw_key]
             kpos = (kline + 1, kcol + 1)
+            key = _plain(raw_key)
             if not isinstance(key, str):
                 self.problem(loc, kpos, "a key must be plain text", "write the key as text")
                 continue
