@@ -13,6 +13,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -311,20 +312,30 @@ def test_status_running_failing_missing_and_wait(project: Project) -> None:
     assert done.returncode == 0
     rows = [ln.split(None, 4) for ln in done.stdout.splitlines() if ln.startswith("default/")]
     assert rows == [
-        ["default/ghost", "-", "-", "-", "not found"],
+        ["default/ghost", "-", "-", "-", "not found (apply: false)"],
         ["default/web", "Running", "yes", "0"],
         ["default/worker", "Running", "no", "4", "CrashLoopBackOff: back-off 40s"],
     ]
     waited = project.doit("status", "--wait", "--timeout", "1", "--interval", "0.2")
     assert waited.returncode == 1
     out = waited.stdout + waited.stderr
-    assert "2 Pod(s) not Ready after 1s" in out
+    assert "1 Pod(s) not Ready after 1s" in out  # apply: false specs are not waited for
     assert "specs/worker.yaml: Pod default/worker: CrashLoopBackOff: back-off 40s" in out
-    assert "specs/ghost.yaml: Pod default/ghost: not found" in out
-    (project.root / "specs" / "ghost.yaml").unlink()
     project.kube.set_pod_status("default", "worker", phase="Running", ready=True)
     ok = project.doit("status", "--wait", "--timeout", "5")
-    assert ok.returncode == 0 and "all 2 Pod(s) Ready" in ok.stdout
+    assert ok.returncode == 0 and "all 2 applied Pod(s) Ready" in ok.stdout
+    project.spec("late")
+    project.doit("apply", "--yes")
+
+    def ready_soon() -> None:
+        time.sleep(1.0)
+        project.kube.set_pod_status("default", "late", phase="Running", ready=True)
+
+    waiter = threading.Thread(target=ready_soon)
+    waiter.start()
+    polled = project.doit("status", "--wait", "--timeout", "20", "--interval", "0.2")
+    waiter.join()
+    assert polled.returncode == 0 and "all 3 applied Pod(s) Ready" in polled.stdout
 
 
 # ---------------------------------------------------------------- errors as the user sees them

@@ -33,7 +33,7 @@ class PodState:
     def row(self) -> tuple[str, str, str, str, str]:
         """Cells for the status table: POD PHASE READY RESTARTS REASON."""
         if not self.found:
-            return (self.target.pod, "-", "-", "-", "not found")
+            return (self.target.pod, "-", "-", "-", self.reason or "not found")
         return (self.target.pod, self.phase, "yes" if self.ready else "no", str(self.restarts),
                 self.reason)
 

@@ -56,6 +56,15 @@ def items() -> list[Item]:
     return found
 
 
+def generated(all_items: list[Item]) -> list[str]:
+    """The ``generate`` sub-tasks the manifests come from, in spec order.
+
+    doit would find them anyway (the manifests are their targets) but in the order of a set,
+    which changes from run to run; naming them keeps the output stable.
+    """
+    return [f"generate:{i.task}" for i in all_items]
+
+
 def in_order(kind: str, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """Barrier tasks that release the sub-tasks one by one after the batch, in spec order.
 
@@ -86,6 +95,7 @@ def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
         "doc": "the batched kubectl runs behind dryrun",
         "actions": [(dryrun_batch, [all_items, mode])],
         "file_dep": manifests,
+        "task_dep": generated(all_items),
         "uptodate": [stamps_current("dryrun", all_items, mode)],
         "verbosity": 2,
     }
@@ -113,7 +123,7 @@ def task_apply(yes: bool) -> Iterator[dict[str, Any]]:
         "doc": "the confirmation and batched kubectl runs behind apply",
         "actions": [(apply_batch, [all_items, yes, has_terminal()])],
         "file_dep": files,
-        "task_dep": ["_dryrun_batch"],
+        "task_dep": [*generated(all_items), "_dryrun_batch"],
         "uptodate": [stamps_current("apply", all_items)],
         "verbosity": 2,
     }
@@ -137,6 +147,7 @@ def task_diff() -> dict[str, Any]:
         "doc": "show how the live Pods differ from the manifests",
         "actions": [(diff_all, [all_items])],
         "file_dep": [i.manifest for i in all_items],
+        "task_dep": generated(all_items),
         "uptodate": [False],
         "verbosity": 2,
     }
@@ -150,6 +161,7 @@ def task_delete(yes: bool) -> dict[str, Any]:
         "doc": "delete every spec's Pod from the cluster (asks first; --yes)",
         "actions": [(delete_all, [all_items, yes, has_terminal()])],
         "file_dep": [i.manifest for i in all_items],
+        "task_dep": generated(all_items),
         "uptodate": [False],
         "verbosity": 2,
     }

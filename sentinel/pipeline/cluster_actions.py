@@ -164,7 +164,8 @@ def report(kind: str, item: Item, mode: str = "") -> TaskFailed | dict[str, str]
     return {"run": stamp.run}
 
 
-def _apply_flag(item: Item) -> bool:
+def apply_flag(item: Item) -> bool:
+    """The spec's ``apply:`` flag (loads the spec; only for the specs a task acts on)."""
     return bool(load_once(Path(item.spec)).model.apply)
 
 
@@ -182,13 +183,12 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool,
     for item in todo:
         sha = shas[item.manifest] = stamps.sha256_of(Path(item.manifest))
         try:
-            wanted = _apply_flag(item)
+            wanted = apply_flag(item)
         except SpecError as err:
             _stamp("apply", item, sha, ident, None, message=f"{item.spec}: invalid spec:\n{err}")
             continue
-        if not wanted:
-            print(f"{item.pod} ({item.spec}): skipped (apply: false in the spec)")
-            _stamp("apply", item, sha, ident, None, result="skipped")
+        if not wanted:  # its sub-task says so
+            _stamp("apply", item, sha, ident, None, result="skipped (apply: false in the spec)")
             continue
         dry = stamps.read(state, "dryrun", item.manifest)
         if dry is None or not dry.ok or dry.sha256 != sha or dry.context != ident.key():
@@ -240,7 +240,7 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
     chosen: list[Item] = []
     for item in items:
         try:
-            wanted = _apply_flag(item)
+            wanted = apply_flag(item)
         except SpecError as err:
             return TaskFailed(f"{item.spec}: invalid spec:\n{err}")
         if wanted:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from doit.exceptions import TaskFailed
 
-from sentinel.errors import SentinelError
+from sentinel.errors import SentinelError, SpecError
 from sentinel.kube import batch
 from sentinel.kube.status import PodState, pod_states
-from sentinel.pipeline.cluster_actions import Item, identity, kubectl, zip_outcomes
+from sentinel.pipeline.cluster_actions import Item, apply_flag, identity, kubectl, zip_outcomes
 
 HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
 
@@ -52,17 +54,22 @@ def table(states: Sequence[PodState]) -> str:
 
 
 def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -> TaskFailed | None:
-    """Action of ``status``: one table of the live Pods; with ``wait``, poll until all are Ready."""
+    """Action of ``status``: one table of the live Pods; with ``wait``, poll until every Pod that
+    ``doit apply`` manages (``apply: true``) is Ready."""
     if not items:
         print("no specs")
         return None
+    try:
+        managed = _abs({i.manifest for i in items if apply_flag(i)})
+    except SpecError as err:
+        return TaskFailed(str(err))
     deadline = time.monotonic() + timeout
     try:
         kube = kubectl()
         identity()  # a missing kubeconfig/context is a configuration problem, say so first
         while True:
-            states = pod_states(kube, [i.target() for i in items])
-            waiting = [s for s in states if not s.ready]
+            states = [_unmanaged(s, managed) for s in pod_states(kube, [i.target() for i in items])]
+            waiting = [s for s in states if not s.ready and s.target.manifest in managed]
             if not wait or not waiting or time.monotonic() >= deadline:
                 break
             time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
@@ -73,5 +80,16 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
         lines = [f"{s.target.where()}: {s.row()[4] or 'not ready'}" for s in waiting]
         return TaskFailed(f"{len(waiting)} Pod(s) not Ready after {timeout:g}s:\n" + "\n".join(lines))
     if wait:
-        print(f"all {len(states)} Pod(s) Ready")
+        print(f"all {len(managed)} applied Pod(s) Ready")
     return None
+
+
+def _abs(manifests: set[str]) -> set[Path]:
+    return {Path(m).absolute() for m in manifests}
+
+
+def _unmanaged(state: PodState, managed: set[Path]) -> PodState:
+    """Say why a spec that ``apply`` leaves out has no Pod."""
+    if state.found or state.target.manifest in managed:
+        return state
+    return replace(state, reason="not found (apply: false)")

@@ -1,0 +1,37 @@
+After an edit, doit diff shows how the live Pod differs from the new manifest (and succeeds);
+the cluster is not changed.
+
+  $ mkdir specs
+  $ cp "$TESTDIR/../samples/valid/minimal.yaml" specs/hello.yaml
+  $ cp "$TESTDIR/../samples/valid/http-probes.yaml" specs/api.yaml
+  $ cp "$TESTDIR/../dodo.py" dodo.py
+  $ doit apply --yes > /dev/null
+  $ doit diff
+  -- generate:api.yaml
+  -- generate:hello.yaml
+  .  diff
+  default/api (specs/api.yaml): same
+  default/hello (specs/hello.yaml): same
+
+  $ sed -i 's/nginx-unprivileged:1.27/nginx-unprivileged:1.28/' specs/hello.yaml
+  $ doit diff 2>&1 | sed -E 's#/tmp/[^ ]*/(LIVE|MERGED)-[0-9]+#\1#g; s#\t.*##'
+  -- generate:api.yaml
+  .  generate:hello.yaml
+  .  diff
+  diff -u -N LIVE/v1.Pod.default.hello MERGED/v1.Pod.default.hello
+  --- LIVE/v1.Pod.default.hello
+  +++ MERGED/v1.Pod.default.hello
+  @@ -15,7 +15,7 @@
+   spec:
+     automountServiceAccountToken: false
+     containers:
+  -  - image: nginxinc/nginx-unprivileged:1.27
+  +  - image: nginxinc/nginx-unprivileged:1.28
+       name: hello
+       securityContext:
+         allowPrivilegeEscalation: false
+  default/api (specs/api.yaml): same
+  default/hello (specs/hello.yaml): differs
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests --writes | tail -2
+  POST /api/v1/namespaces/default/pods 201
+  PATCH /api/v1/namespaces/default/pods/hello dryRun 200

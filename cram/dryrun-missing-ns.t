@@ -1,0 +1,42 @@
+A dry run into a namespace that does not exist: that Pod fails with a message naming the spec
+file and the Pod and saying how to fix it; the Pod in an existing namespace still passes.
+
+  $ mkdir specs
+  $ cp "$TESTDIR/../samples/valid/minimal.yaml" specs/hello.yaml
+  $ printf 'name: refunds\nnamespace: payments\nimage: ghcr.io/example/refunds:3.1.0\n' > specs/refunds.yaml
+  $ cp "$TESTDIR/../dodo.py" dodo.py
+
+  $ doit dryrun
+  .  generate:hello.yaml
+  .  generate:refunds.yaml
+  .  dryrun:hello.yaml
+  default/hello (specs/hello.yaml): created (server dry run)
+  .  dryrun:refunds.yaml
+  TaskFailed - taskid:dryrun:refunds.yaml
+  specs/refunds.yaml: Pod payments/refunds: namespace "payments" does not exist
+    hint: create it (kubectl create namespace payments) or change 'namespace' in the spec
+  
+  [1]
+
+Only the failed Pod is tried again; the one that passed is up to date.
+
+  $ doit dryrun
+  -- generate:hello.yaml
+  -- generate:refunds.yaml
+  -- dryrun:hello.yaml
+  .  dryrun:refunds.yaml
+  TaskFailed - taskid:dryrun:refunds.yaml
+  specs/refunds.yaml: Pod payments/refunds: namespace "payments" does not exist
+    hint: create it (kubectl create namespace payments) or change 'namespace' in the spec
+  
+  [1]
+
+Once the namespace exists, it passes.
+
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" namespace payments
+  $ doit dryrun
+  -- generate:hello.yaml
+  -- generate:refunds.yaml
+  -- dryrun:hello.yaml
+  .  dryrun:refunds.yaml
+  payments/refunds (specs/refunds.yaml): created (server dry run)
