@@ -34,7 +34,7 @@ def test_transcript(transcript: Path, tmp_path: Path) -> None:
         for k, v in os.environ.items()
         if not k.startswith(("SENTINEL_", "OPENAI_", "KUBE", "PYTEST_", "FAKE_"))
     }
-    home = tmp_path / "home"
+    home = tmp_path / "cram-home"
     home.mkdir()
     with FakeKubeAPI() as kube, FakeOpenAI() as model:
         kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig", context="fake")
