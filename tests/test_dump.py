@@ -53,7 +53,9 @@ def test_dump_leaves_out_nulls_and_empty_collections() -> None:
 
 def test_dump_quotes_what_would_read_back_differently() -> None:
     tricky = ["", "yes", "- item", "a: b", "#hash", "{x}", "[y]", " lead", "trail ", "'", '"',
-              "multi\nline", "tab\there", "&anchor", "*alias", "!tag", "%", "@", "`", "null", "~"]
+              "multi\nline", "tab\there", "&anchor", "*alias", "!tag", "%", "@", "`", "null", "~",
+              "=", "<<", "\n\x08", "\ufeffbom", "nel\x85", "ls\u2028", "ps\u2029", "cr\r",
+              "del\x7f", "nul\x00", "emoji \U0001f600", "trailing \n", "\n\nlead", "  \n  "]
     data = {"name": "web", "image": "nginx", "args": tricky,
             "annotations": {f"k{i}": v for i, v in enumerate(tricky)}}
     model = load_spec_text(roundtrip(data), "t").model

@@ -124,8 +124,14 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     ("name: web\n\tbad: 1\n", "not valid YAML: found character '\\t' that cannot start any token",
      2, 1),
     ("name: web\nimage: \x07\n", "special character '\\x07' is not allowed in a spec file", 2, 8),
+    ("?\n- - \n", "a key must be plain text, not a list or a mapping ('?' keys)", None, None),
+    ("- \n\n- \n\n", "the YAML parser cannot read this layout (blank lines around empty list "
+     "items)", None, None),
+    ("name: web\nimage: x\n? - a\n: b\n", "a key must be plain text", 3, 3),
+    ("name: web\nimage: =\n", "'=' is not a valid image reference", 2, 8),
 ])
-def test_yaml_level_problems(text: str, message: str, line: int, column: int) -> None:
+def test_yaml_level_problems(text: str, message: str, line: int | None,
+                             column: int | None) -> None:
     problem = only(text)
     assert (problem.message, problem.line, problem.column) == (message, line, column)
     assert problem.hint

@@ -9,6 +9,7 @@ specs read like hand-written ones, and serialization goes through strictyaml's o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,9 +52,13 @@ def dump_spec(data: Mapping[str, Any], *, source: str = "spec") -> str:
     return text
 
 
-# YAML also breaks lines at these; in plain or single-quoted text they would be folded on
-# reading, so such strings are written double-quoted, where they become escapes.
-_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+# Strings holding characters YAML may not carry raw (control characters, a BOM), or line breaks
+# other than "\n" (folded when read back from plain, quoted or block text), are written
+# double-quoted, where every such character becomes an escape. ruamel's own choice of style
+# misses some of these (e.g. "\n\x08" comes out as a literal block).
+_NEEDS_ESCAPES = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def _quote_breaks(node: Any) -> Any:
@@ -63,6 +68,6 @@ def _quote_breaks(node: Any) -> Any:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             node[i] = _quote_breaks(value)
-    elif isinstance(node, str) and any(b in node for b in _BREAKS):
+    elif isinstance(node, str) and _NEEDS_ESCAPES.search(node):
         return DoubleQuotedScalarString(node)
     return node

@@ -69,24 +69,19 @@ Format reference (every key; only ``name`` and ``image`` are required)::
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from sentinel.spec import rules
 from sentinel.spec.fields import (
     AbsolutePath,
     AnnotationKey,
-    ConfigKey,
     DnsLabel,
     DnsSubdomain,
     EnvName,
@@ -94,280 +89,37 @@ from sentinel.spec.fields import (
     LabelKey,
     LabelValue,
     Loc,
-    PortName,
-    PortRef,
-    Quantity,
     RelativePath,
     fail,
     violations,
 )
-from sentinel.spec.quantity import format_fraction, parse_quantity
+from sentinel.spec.parts import (
+    ConfigMapVolume,
+    EmptyDir,
+    EnvFrom,
+    EnvValue,
+    ExecAction,
+    HttpGet,
+    KeyRef,
+    Port,
+    Probe,
+    Probes,
+    PvcVolume,
+    ResourceList,
+    Resources,
+    SecretVolume,
+    SpecModel,
+    TcpSocket,
+    Volume,
+)
+from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
 
-
-class _Model(BaseModel):
-    """Shared config: unknown keys are errors, no type coercion, immutable, built on first use."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
-    given = [n for n in names if getattr(model, n) is not None]
-    if len(given) != 1:
-        found = ", ".join(given) if given else "none"
-        fail(Violation(f"{what} needs exactly one of {', '.join(names)} (found: {found})",
-                       f"keep exactly one of {', '.join(names)}"))
-
-
-def _one_of(*names: str) -> dict[str, Any]:
-    return {"oneOf": [{"required": [n]} for n in names]}
-
-
-# --- env ---------------------------------------------------------------------------------------
-
-class KeyRef(_Model):
-    """A key of a Secret or ConfigMap in the Pod's namespace."""
-
-    name: DnsSubdomain = Field(description="Secret/ConfigMap name (DNS-1123 subdomain).")
-    key: ConfigKey = Field(description="Key inside its data.")
-    optional: bool | None = Field(None, description="Start the Pod even if the key is missing.")
-
-
-class EnvFrom(_Model):
-    """An environment value read from a Secret or a ConfigMap key (exactly one)."""
-
-    model_config = ConfigDict(json_schema_extra=_one_of("secretKeyRef", "configMapKeyRef"))
-
-    secretKeyRef: KeyRef | None = Field(None, description="Read the value from a Secret key.")
-    configMapKeyRef: KeyRef | None = Field(None, description="Read the value from a ConfigMap key.")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        _exactly_one(self, ("secretKeyRef", "configMapKeyRef"), "an env reference")
-        return self
-
-
-def _env_kind(value: Any) -> str | None:
-    if isinstance(value, str):
-        return "<text>"
-    if isinstance(value, dict | EnvFrom):
-        return "<ref>"
-    return None
-
-
-# Tags start with "<" so the loader can drop them from error locations (no real key can).
-EnvValue = Annotated[
-    Annotated[str, Tag("<text>")] | Annotated[EnvFrom, Tag("<ref>")],
-    Discriminator(
-        _env_kind,
-        custom_error_type="env_value",
-        custom_error_message="an env value must be text or a secretKeyRef/configMapKeyRef map",
-    ),
+__all__ = [
+    "ConfigMapVolume", "EmptyDir", "EnvFrom", "ExecAction", "HttpGet", "KeyRef", "PodSpec", "Port",
+    "Probe", "Probes", "PvcVolume", "ResourceList", "Resources", "SecretVolume", "TcpSocket",
+    "Volume",
 ]
-
-
-# --- ports, resources --------------------------------------------------------------------------
-
-class Port(_Model):
-    """A port the container listens on."""
-
-    name: PortName | None = Field(None, description="IANA service name (≤ 15, e.g. http); "
-                                  "probes may refer to it.")
-    containerPort: int = Field(ge=1, le=65535, description="Port number, 1-65535.")
-    protocol: Literal["TCP", "UDP", "SCTP"] = Field("TCP", description="TCP (default), UDP, SCTP.")
-
-
-def _not_empty(model: BaseModel, what: str) -> None:
-    # YAML cannot write an empty map here (`resources:` with nothing is an error), so data
-    # must not either: leave the key out instead.
-    if all(getattr(model, name) is None for name in type(model).model_fields):
-        fields = ", ".join(f.alias or n for n, f in type(model).model_fields.items())
-        fail(Violation(f"{what} needs at least one of {fields}",
-                       f"add one of {fields}, or leave {what} out"))
-
-
-class ResourceList(_Model):
-    """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi)."""
-
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-
-    cpu: Quantity | None = Field(None, description="CPU cores: 250m, 0.5, 2.")
-    memory: Quantity | None = Field(None, description="Bytes: 128Mi, 1Gi, 500M.")
-    ephemeral_storage: Quantity | None = Field(
-        None, alias="ephemeral-storage", description="Scratch disk bytes: 1Gi."
-    )
-
-    @model_validator(mode="after")
-    def _some(self) -> Self:
-        _not_empty(self, "a resource list")
-        return self
-
-
-_RESOURCE_KEYS = {"cpu": "cpu", "memory": "memory", "ephemeral_storage": "ephemeral-storage"}
-
-
-class Resources(_Model):
-    """Requests (what the scheduler reserves) and limits (the hard cap)."""
-
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-
-    requests: ResourceList | None = Field(None, description="Reserved amounts.")
-    limits: ResourceList | None = Field(None, description="Maximum amounts; each ≥ its request.")
-
-    @model_validator(mode="after")
-    def _request_not_above_limit(self) -> Self:
-        _not_empty(self, "resources")
-        if self.requests is None or self.limits is None:
-            return self
-        found: list[tuple[Loc, Violation]] = []
-        for attr, key in _RESOURCE_KEYS.items():
-            req, lim = getattr(self.requests, attr), getattr(self.limits, attr)
-            if req is None or lim is None:
-                continue
-            req_v, lim_v = parse_quantity(req), parse_quantity(lim)
-            if req_v > lim_v:
-                found.append((("requests", key), Violation(
-                    f"request {req} ({format_fraction(req_v)}) is above the limit {lim} "
-                    f"({format_fraction(lim_v)})",
-                    f"lower the request or raise limits.{key} to at least {req}",
-                )))
-        violations(found)
-        return self
-
-
-# --- probes ------------------------------------------------------------------------------------
-
-class HttpGet(_Model):
-    """Probe by HTTP GET; 2xx/3xx is success."""
-
-    path: AbsolutePath = Field(description="Absolute URL path, e.g. /healthz.")
-    port: PortRef = Field(description="Port number or a port name from ports.")
-    scheme: Literal["HTTP", "HTTPS"] | None = Field(None, description="HTTP (default) or HTTPS.")
-
-
-class TcpSocket(_Model):
-    """Probe by opening a TCP connection."""
-
-    port: PortRef = Field(description="Port number or a port name from ports.")
-
-
-class ExecAction(_Model):
-    """Probe by running a command in the container; exit 0 is success."""
-
-    command: list[str] = Field(min_length=1, description="Command and arguments (no shell).")
-
-
-class Probe(_Model):
-    """A health check: exactly one of http, tcp, exec, plus optional timing."""
-
-    model_config = ConfigDict(json_schema_extra=_one_of("http", "tcp", "exec"))
-
-    http: HttpGet | None = Field(None, description="HTTP GET check.")
-    tcp: TcpSocket | None = Field(None, description="TCP connect check.")
-    exec: ExecAction | None = Field(None, description="Command check.")
-    initialDelaySeconds: int | None = Field(None, ge=0, le=INT32_MAX,
-                                            description="Seconds before the first check (≥ 0).")
-    periodSeconds: int | None = Field(None, ge=1, le=INT32_MAX,
-                                      description="Seconds between checks (≥ 1, default 10).")
-    timeoutSeconds: int | None = Field(None, ge=1, le=INT32_MAX,
-                                       description="Seconds before a check times out (≥ 1).")
-    failureThreshold: int | None = Field(None, ge=1, le=INT32_MAX,
-                                         description="Failures in a row that count (≥ 1).")
-    successThreshold: int | None = Field(None, ge=1, le=INT32_MAX,
-                                         description="Successes in a row that count (≥ 1; "
-                                         "must be 1 for liveness and startup).")
-
-    @model_validator(mode="after")
-    def _one_action(self) -> Self:
-        _exactly_one(self, ("http", "tcp", "exec"), "a probe")
-        return self
-
-    def port(self) -> int | str | None:
-        """The port the probe checks, if it checks one."""
-        action = self.http or self.tcp
-        return action.port if action is not None else None
-
-
-class Probes(_Model):
-    """Health checks of the container."""
-
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-
-    liveness: Probe | None = Field(None, description="Restart the container when it fails.")
-    readiness: Probe | None = Field(None, description="Take the Pod out of Services when it fails.")
-    startup: Probe | None = Field(None, description="Hold the other probes until it succeeds.")
-
-    @model_validator(mode="after")
-    def _success_threshold(self) -> Self:
-        _not_empty(self, "probes")
-        found: list[tuple[Loc, Violation]] = []
-        for kind in ("liveness", "startup"):
-            probe = getattr(self, kind)
-            if probe is not None and probe.successThreshold not in (None, 1):
-                found.append(((kind, "successThreshold"), Violation(
-                    f"must be 1 for a {kind} probe",
-                    "set successThreshold: 1 or remove it",
-                )))
-        violations(found)
-        return self
-
-    def items(self) -> list[tuple[str, Probe]]:
-        """The probes that are set, as (kind, probe)."""
-        return [(k, p) for k in ("liveness", "readiness", "startup")
-                if (p := getattr(self, k)) is not None]
-
-
-# --- volumes -----------------------------------------------------------------------------------
-
-class EmptyDir(_Model):
-    """A scratch folder that lives as long as the Pod (write `emptyDir:` with no value)."""
-
-    medium: Literal["", "Memory"] | None = Field(None, description='"" (disk) or Memory (tmpfs).')
-    sizeLimit: Quantity | None = Field(None, description="Maximum size, e.g. 1Gi.")
-
-
-class ConfigMapVolume(_Model):
-    """Files from a ConfigMap."""
-
-    name: DnsSubdomain = Field(description="ConfigMap name.")
-    optional: bool | None = Field(None, description="Start even if the ConfigMap is missing.")
-
-
-class SecretVolume(_Model):
-    """Files from a Secret."""
-
-    secretName: DnsSubdomain = Field(description="Secret name.")
-    optional: bool | None = Field(None, description="Start even if the Secret is missing.")
-
-
-class PvcVolume(_Model):
-    """A PersistentVolumeClaim in the Pod's namespace."""
-
-    claimName: DnsSubdomain = Field(description="PersistentVolumeClaim name.")
-    readOnly: bool | None = Field(None, description="Attach the volume read-only.")
-
-
-class Volume(_Model):
-    """A volume (exactly one source) and where the container mounts it."""
-
-    model_config = ConfigDict(
-        json_schema_extra=_one_of("emptyDir", "configMap", "secret", "persistentVolumeClaim")
-    )
-
-    name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
-    emptyDir: EmptyDir | None = Field(None, description="Scratch space; write `emptyDir:` empty.")
-    configMap: ConfigMapVolume | None = Field(None, description="Files from a ConfigMap.")
-    secret: SecretVolume | None = Field(None, description="Files from a Secret.")
-    persistentVolumeClaim: PvcVolume | None = Field(None, description="A claimed volume.")
-    mountPath: AbsolutePath = Field(description="Absolute path in the container, unique.")
-    readOnly: bool | None = Field(None, description="Mount read-only.")
-    subPath: RelativePath | None = Field(None, description="Mount only this relative sub-path.")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        _exactly_one(self, ("emptyDir", "configMap", "secret", "persistentVolumeClaim"),
-                     "a volume")
-        return self
 
 
 # --- the Pod -----------------------------------------------------------------------------------
@@ -383,7 +135,7 @@ def _duplicates(values: list[Any]) -> list[int]:
     return dups
 
 
-class PodSpec(_Model):
+class PodSpec(SpecModel):
     """A kube-sentinel spec file: one Pod with one container, validated against Kubernetes rules."""
 
     model_config = ConfigDict(title="kube-sentinel Pod spec")

@@ -99,6 +99,9 @@ def _parse_problem(exc: sy_ruamel.error.YAMLError, text: str, source: str) -> Pr
     elif isinstance(exc, _ComplexKey):
         msg = "a key must be plain text, not a list or a mapping ('?' keys)"
         hint = "write keys as 'name: value'"
+    elif isinstance(exc, _Unreadable):
+        msg = "the YAML parser cannot read this layout (blank lines around empty list items)"
+        hint = "give every '- ' item a value, and remove blank lines inside lists"
     elif isinstance(exc, sy_ruamel.reader.ReaderError):
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         msg = f"special character {char!r} is not allowed in a spec file"
@@ -125,16 +128,24 @@ def _too_deep(source: str) -> Parsed:
 
 
 def _load(text: str, source: str, allow_flow: bool) -> Any:
+    # Two inputs make strictyaml's bundled ruamel fail outside its YAMLError tree; both become
+    # YAML problems here so they get a message instead of a traceback.
     try:
         return sy_ruamel.load(text, Loader=_loader(source, allow_flow))
     except TypeError as exc:
-        # ruamel records line/column per key in a dict, so a list used as a key ("? - a")
-        # fails there with "unhashable type" instead of a YAMLError.
+        # line/column are recorded per key in a dict: a list as a key ("? - a") is unhashable
         raise _ComplexKey(str(exc)) from exc
+    except NotImplementedError as exc:
+        # "overlap in comment": blank lines around empty list items ("- \n\n- \n")
+        raise _Unreadable(str(exc)) from exc
 
 
 class _ComplexKey(sy_ruamel.error.YAMLError):  # type: ignore[misc]
     """A mapping key that is itself a list or a map."""
+
+
+class _Unreadable(sy_ruamel.error.YAMLError):  # type: ignore[misc]
+    """A layout the YAML parser cannot handle, though it is not strictly invalid YAML."""
 
 
 def parse(text: str, source: str) -> Parsed:
