@@ -66,6 +66,8 @@ class Repl:
                         break
                     continue
                 self._turn(text)
+        except KeyboardInterrupt:
+            self._say("")  # Ctrl-C outside a turn (e.g. during a slash command): leave cleanly
         finally:
             self._save_readline()
         return 0

@@ -1,0 +1,253 @@
+"""The REPL: in-process for the commands, and ``sentinel chat`` as a subprocess driven through
+piped stdin (and SIGINT) against the scripted server with the real SDK."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sentinel.chat.history import MemoryHistoryStore
+from sentinel.chat.provider import OpenAIProvider, provider_config
+from sentinel.chat.repl import HELP, Repl, format_message
+from sentinel.chat.service import ChatService
+from tests.fakes.openai_server import FakeOpenAI
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+# --- in process ------------------------------------------------------------------------------
+class Session:
+    def __init__(self, fake: FakeOpenAI) -> None:
+        self.store = MemoryHistoryStore()
+        self.provider = OpenAIProvider(provider_config("sk-x", fake.url, "m"))
+        self.service = ChatService(self.provider, self.store, self.store.create_conversation(),
+                                   sleep=lambda s: None)
+
+    def run(self, text: str) -> tuple[int, list[str], str]:
+        out, err = io.StringIO(), io.StringIO()
+        repl = Repl(self.service, stdin=io.StringIO(text), stdout=out, stderr=err,
+                    interactive=False)
+        code = repl.run("banner")
+        return code, out.getvalue().splitlines(), err.getvalue()
+
+
+@pytest.fixture
+def session(fake: FakeOpenAI) -> Iterator[Session]:
+    s = Session(fake)
+    yield s
+    s.provider.close()
+
+
+def test_turns_are_echoed_and_answered(fake: FakeOpenAI, session: Session) -> None:
+    fake.script([{"text": "Hi there."}, {"text": "A Pod."}])
+    code, out, err = session.run("hello\n\nwhat is a pod?\n")
+    assert code == 0 and err == ""
+    assert out == ["banner", "type /help for commands", "you> hello", "assistant> Hi there.",
+                   "you> ", "you> what is a pod?", "assistant> A Pod."]
+
+
+def test_slash_commands(fake: FakeOpenAI, session: Session) -> None:
+    fake.script([{"text": "one"}, {"text": "two"}])
+    first = session.service.conversation_id
+    code, out, err = session.run("q1\n/new\nq2\n/list\n/switch " + first[:9] + "\n/history\n"
+                                 "/reset\n/history\n/help\n/bogus\n/switch\n/exit\nnot read\n")
+    assert code == 0
+    second = [line for line in out if line.startswith("new conversation ")][0].split()[-1]
+    listing = out[out.index("you> /list") + 1: out.index("you> /list") + 3]
+    assert listing[0].startswith(f"* {second}") and listing[0].endswith("q2")
+    assert listing[1].startswith(f"  {first}") and "2 messages" in listing[1]
+    assert f"switched to conversation {first} (2 messages)" in out
+    after_switch = out.index("you> /history")
+    assert out[after_switch + 1: after_switch + 3] == ["you> q1", "assistant> one"]
+    assert f"conversation {first} cleared" in out
+    assert out[out.index("you> /history", after_switch + 1) + 1] == "(no messages yet)"
+    assert HELP.splitlines()[1] in out
+    assert "not read" not in "\n".join(out)
+    assert err.splitlines() == ["error: unknown command /bogus; /help lists the commands",
+                                "error: /switch needs a conversation id; /list shows them"]
+
+
+def test_delete_current_conversation_starts_a_new_one(fake: FakeOpenAI, session: Session) -> None:
+    fake.script([{"text": "x"}])
+    cid = session.service.conversation_id
+    code, out, err = session.run(f"hi\n/delete {cid}\n/delete nope\n")
+    assert f"deleted conversation {cid}" in out
+    assert session.service.conversation_id != cid
+    assert [c.id for c in session.store.list_conversations()] == [session.service.conversation_id]
+    assert "'nope' matches no conversation" in err
+
+
+def test_failed_turn_is_reported_and_can_be_retried(fake: FakeOpenAI, session: Session) -> None:
+    fake.script([{"text": "partial answer here", "drop_after": 3}, {"text": "full answer"}])
+    code, out, err = session.run("ask\nask\n")
+    assert out[2:] == ["you> ask", "assistant> partial answer", "you> ask",
+                       "assistant> full answer"]
+    assert "error: the answer stream dropped" in err
+    assert "the turn was rolled back (history unchanged)" in err
+    assert [m["content"] for m in session.service.get_history()] == ["ask", "full answer"]
+
+
+def test_tool_activity_and_notices_get_their_own_lines(fake: FakeOpenAI,
+                                                       session: Session) -> None:
+    fake.script([{"error": {"status": 503, "message": "busy"}},
+                 {"text": "Checking.", "tool_calls": [{"name": "list_specs", "arguments": {}}]},
+                 {"text": "Done."}])
+    code, out, err = session.run("go\n")
+    assert out[3].startswith("  (retry: provider error 503: busy; retrying in ")
+    assert out[4:] == ["assistant> Checking.", "  tool list_specs: no tools are enabled",
+                       "assistant> Done."]
+
+
+def test_format_message_shapes() -> None:
+    call = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c", "type": "function", "function": {"name": "read_spec",
+                                                     "arguments": '{"name":"web"}'}}]}
+    assert format_message(call) == '  tool call: read_spec({"name": "web"})'
+    assert format_message({"role": "tool", "content": "x" * 200}).endswith("...")
+
+
+# --- as a subprocess -------------------------------------------------------------------------
+def _env(fake: FakeOpenAI | None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, **extra)
+    if fake is not None:
+        env.update(OPENAI_BASE_URL=fake.url, OPENAI_API_KEY="sk-test-repl")
+    return env
+
+
+def _chat(fake: FakeOpenAI | None, text: str, *args: str, cwd: Path) -> (
+        subprocess.CompletedProcess[str]):
+    return subprocess.run(["sentinel", "chat", *args], input=text, capture_output=True,
+                          text=True, timeout=60, env=_env(fake), cwd=cwd)
+
+
+def test_piped_session_persists_and_resumes(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.script([{"text": "Hello!"}, {"text": "Still here."}, {"text": "Fresh."}])
+    first = _chat(fake, "hi\n", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    banner = first.stdout.splitlines()[0]
+    assert banner.startswith("conversation conv_") and banner.endswith("(new); model gpt-4o-mini")
+    cid = banner.split()[1]
+    assert first.stdout.splitlines()[2:] == ["you> hi", "assistant> Hello!"]
+    second = _chat(fake, "/history\nmore\n", cwd=tmp_path)
+    assert second.stdout.splitlines()[0] == (f"conversation {cid} (resumed, 2 messages); "
+                                             "model gpt-4o-mini")
+    assert second.stdout.splitlines()[3:5] == ["you> hi", "assistant> Hello!"]
+    third = _chat(fake, "new one\n", "--new", "--model", "other-model", cwd=tmp_path)
+    assert third.stdout.splitlines()[0].endswith("(new); model other-model")
+    assert fake.requests[-1]["body"]["model"] == "other-model"
+    again = _chat(fake, "", "--conversation", cid[:10], cwd=tmp_path)
+    assert again.stdout.splitlines()[0].startswith(f"conversation {cid} (continued, 4 messages)")
+
+
+def test_memory_session_saves_nothing(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.script([{"text": "Gone soon."}])
+    result = _chat(fake, "hi\n", "--memory", cwd=tmp_path)
+    assert result.returncode == 0 and "(in memory, not saved)" in result.stdout
+    assert not Path(os.environ["SENTINEL_HISTORY"]).exists()
+
+
+def test_unknown_conversation_is_a_usage_error(fake: FakeOpenAI, tmp_path: Path) -> None:
+    result = _chat(fake, "", "--conversation", "conv_nope", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --conversation conv_nope: is not a conversation")
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_provider_configuration_exits_2(tmp_path: Path) -> None:
+    result = _chat(None, "hi\n", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+class Live:
+    """``sentinel chat`` with a pipe we keep writing to and output read as it arrives."""
+
+    def __init__(self, fake: FakeOpenAI, cwd: Path) -> None:
+        self.proc = subprocess.Popen(["sentinel", "chat"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env=_env(fake), cwd=cwd)
+        self.buffer = b""
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := os.read(self.proc.stdout.fileno(), 4096):
+            with self.lock:
+                self.buffer += chunk
+
+    def text(self) -> str:
+        with self.lock:
+            return self.buffer.decode()
+
+    def wait_for(self, needle: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.text():
+                return self.text()
+            time.sleep(0.01)
+        raise AssertionError(f"{needle!r} never appeared in:\n{self.text()}")
+
+    def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def finish(self) -> int:
+        """Close our end of stdin (Ctrl-D), wait for the exit, release the pipes."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass  # the process already exited
+        code = self.proc.wait(timeout=30)
+        self.reader.join(timeout=5)
+        self.proc.stdout.close()
+        return code
+
+
+def test_tokens_stream_and_ctrl_c_cancels_the_turn(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.script([{"text": "w1 w2 w3 w4 w5 w6 w7 w8", "delay": 0.15}, {"text": "after"}])
+    live = Live(fake, tmp_path)
+    try:
+        live.send("slow please")
+        seen = live.wait_for("assistant> w1")
+        assert "w8" not in seen  # printed as it arrives, long before the stream ends
+        live.proc.send_signal(signal.SIGINT)
+        live.wait_for("error: the turn was cancelled (Ctrl-C)")
+        live.send("/history")
+        live.send("again")
+        live.wait_for("assistant> after")
+    finally:
+        code = live.finish()
+    assert code == 0
+    out = live.text()
+    assert "Traceback" not in out
+    history = out[out.index("you> /history"):].splitlines()
+    assert history[1] == "(no messages yet)"  # the cancelled turn left nothing behind
+
+
+def test_ctrl_c_at_the_prompt_exits_cleanly(fake: FakeOpenAI, tmp_path: Path) -> None:
+    live = Live(fake, tmp_path)
+    try:
+        live.wait_for("type /help for commands")
+        live.proc.send_signal(signal.SIGINT)
+        live.proc.wait(timeout=30)
+    finally:
+        code = live.finish()
+    assert code == 0 and "Traceback" not in live.text()
