@@ -125,8 +125,8 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
      2, 1),
     ("name: web\nimage: \x07\n", "special character '\\x07' is not allowed in a spec file", 2, 8),
     ("?\n- - \n", "a key must be plain text, not a list or a mapping ('?' keys)", None, None),
-    ("- \n\n- \n\n", "the YAML parser cannot read this layout (blank lines around empty list "
-     "items)", None, None),
+    ("- \n\n- \n\n", ("the YAML parser cannot read this layout (blank lines around empty list "
+     "items)"), None, None),
     ("name: web\nimage: x\n? - a\n: b\n", "a key must be plain text", 3, 3),
     ("name: web\nimage: =\n", "'=' is not a valid image reference", 2, 8),
 ])
@@ -260,3 +260,23 @@ def test_probe_port_check_waits_for_valid_ports() -> None:
 def test_root_check_waits_for_a_valid_security_profile() -> None:
     found = problems_of(MINIMAL + "security: lax\nrunAsUser: 0\n")
     assert [p.field for p in found] == ["security"]
+
+
+@pytest.mark.parametrize(("snippet", "fields"), [
+    ("ports:\n  - name: web\n    containerPort: 0\n  - name: web\n    containerPort: 81\n",
+     ["ports[0].containerPort", "ports[1].name"]),
+    ("resources:\n  requests:\n    cpu: '2'\n    memory: lots\n  limits:\n    cpu: '1'\n",
+     ["resources.requests.cpu", "resources.requests.memory"]),
+    ("volumes:\n  - name: a\n    mountPath: rel\n", ["volumes[0]", "volumes[0].mountPath"]),
+    (("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n  - name: a\n    emptyDir:\n"
+     "    mountPath: /a\n    subPath: /abs\n"),
+     ["volumes[1].name", "volumes[1].mountPath", "volumes[1].subPath"]),
+    ("probes:\n  liveness:\n    tcp:\n      port: web\n    successThreshold: 2\n    periodSeconds: 0\n",
+     ["probes.liveness.periodSeconds", "probes.liveness.successThreshold",
+      "probes.liveness.tcp.port"]),
+    ("name: Web\nrunAsUser: 0\n", ["name", "runAsUser"]),
+])
+def test_cross_field_rules_are_reported_next_to_field_errors(snippet: str,
+                                                             fields: list[str]) -> None:
+    text = snippet + "image: nginx:1\n" if snippet.startswith("name:") else MINIMAL + snippet
+    assert sorted(p.field for p in problems_of(text)) == sorted(fields)

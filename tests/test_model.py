@@ -11,6 +11,7 @@ from fractions import Fraction
 from textwrap import dedent
 
 import pytest
+from pydantic import ValidationError
 
 from sentinel.errors import Problem, SpecError
 from sentinel.spec import PodSpec, load_spec_text, validate_data
@@ -325,3 +326,13 @@ def test_validate_data_refuses(data: dict[str, object], field: str, message: str
     (problem,) = info.value.problems
     assert (problem.file, problem.field, problem.line) == ("chat", field, None)
     assert message in problem.message and problem.hint
+
+
+def test_cross_field_rules_hold_for_models_built_in_python() -> None:
+    from sentinel.spec.model import ResourceList, Resources
+
+    with pytest.raises(ValidationError) as info:
+        Resources(requests=ResourceList(cpu="2"), limits=ResourceList(cpu="1"))
+    assert info.value.errors()[0]["ctx"]["violations"][0][0] == ("requests", "cpu")
+    model = load(VALID["probe-http"])
+    assert PodSpec.model_validate(model) == model

@@ -3,20 +3,21 @@
 Each type is a pydantic ``Annotated`` alias that checks its value with a rule from ``rules.py``
 and publishes the same rule (pattern, length) in the JSON Schema. Rule failures raise
 ``PydanticCustomError`` with a ``message`` and a ``hint`` in the error context, which the loader
-turns into one-line, fixable ``Problem``s. ``violations`` raises several located problems at once
-for cross-field rules (duplicate names, request above limit, unknown probe port).
+turns into one-line, fixable ``Problem``s. ``checked`` runs a cross-field rule from
+``crossfield.py`` inside a wrap validator and raises all its located problems at once.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
-from pydantic import AfterValidator, Field, PlainValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, PlainValidator, ValidationError, WithJsonSchema
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from sentinel.spec import rules
+from sentinel.spec.crossfield import Found
 from sentinel.spec.quantity import HINT as QUANTITY_HINT
 from sentinel.spec.quantity import QUANTITY, QuantityError, parse_quantity
 from sentinel.spec.rules import Violation, anchored
@@ -24,34 +25,60 @@ from sentinel.spec.rules import Violation, anchored
 RULE_ERROR = "spec_rule"
 VIOLATIONS_ERROR = "spec_rules"
 
-Loc = tuple[str | int, ...]
+T = TypeVar("T")
 
 
-def fail(violation: Violation, *, depends: Sequence[str] = ()) -> NoReturn:
+def fail(violation: Violation) -> NoReturn:
     """Raise one rule violation as a pydantic error carrying its fix hint."""
     raise PydanticCustomError(
         RULE_ERROR,
         "{message}",
-        {"message": violation.message, "hint": violation.hint, "depends": tuple(depends)},
+        {"message": violation.message, "hint": violation.hint},
     )
 
 
-def violations(found: Sequence[tuple[Loc, Violation]], *, depends: Sequence[str] = ()) -> None:
-    """Raise every cross-field violation at once; each keeps its own location below the field."""
-    if not found:
-        return
-    first = found[0][1]
+def _violations_error(found: Sequence[Found]) -> PydanticCustomError:
+    first = found[0].violation
     summary = first.message if len(found) == 1 else f"{first.message} (and {len(found) - 1} more)"
-    raise PydanticCustomError(
+    return PydanticCustomError(
         VIOLATIONS_ERROR,
         "{message}",
         {
             "message": summary,
             "hint": first.hint,
-            "violations": tuple((loc, v.message, v.hint) for loc, v in found),
-            "depends": tuple(depends),
+            "violations": tuple((f.loc, f.violation.message, f.violation.hint, f.depends)
+                                for f in found),
         },
     )
+
+
+def checked(value: Any, handler: Callable[[Any], T], check: Callable[[Any], list[Found]]) -> T:
+    """Validate ``value`` as usual and with a raw-data rule; report both when both fail.
+
+    For ``mode="wrap"`` validators: without this, a cross-field rule would only be checked once
+    every field it compares is valid on its own, hiding problems until the next run.
+    """
+    try:
+        result = handler(value)
+    except ValidationError as exc:
+        found = check(value)
+        if not found:
+            raise
+        details = [_as_detail(e) for e in exc.errors(include_url=False)]
+        details.append(InitErrorDetails(type=_violations_error(found), loc=(), input=value))
+        raise ValidationError.from_exception_data(exc.title, details) from None
+    found = check(value)
+    if found:
+        raise _violations_error(found)
+    return result
+
+
+def _as_detail(error: ErrorDetails) -> InitErrorDetails:
+    # Re-raise an error as it was: same type name, location, message and context.
+    ctx = dict(error.get("ctx") or {})
+    ctx.setdefault("message", error["msg"])
+    return InitErrorDetails(type=PydanticCustomError(error["type"], "{message}", ctx),
+                            loc=error["loc"], input=error["input"])
 
 
 def _rule(check: Callable[..., Violation | None], **kwargs: str) -> AfterValidator:

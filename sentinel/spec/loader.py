@@ -197,13 +197,10 @@ def model_problems(exc: ValidationError, source: str, shape: Shape) -> list[Prob
         key = bool(raw) and raw[-1] == "[key]"
         loc: Loc = raw[:-1] if key else raw
         ctx = err.get("ctx") or {}
-        depends = ctx.get("depends", ())
-        if any(_under((d,), shape.tainted) for d in depends):
-            continue
         if err["type"] == VIOLATIONS_ERROR:
-            for sub, message, hint in ctx["violations"]:
+            for sub, message, hint, needs in ctx["violations"]:
                 full = (*loc, *sub)
-                if _under(full, shape.tainted):
+                if _echo(full, shape.tainted) or any(_under((d,), shape.tainted) for d in needs):
                     continue
                 line, col = _where(shape, full) or (None, None)
                 out.append(Problem(source, line, col, format_loc(full), message, hint))

@@ -69,16 +69,25 @@ Format reference (every key; only ``name`` and ``image`` are required)::
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import (
     ConfigDict,
     Field,
-    ValidationInfo,
+    ModelWrapValidatorHandler,
+    ValidatorFunctionWrapHandler,
     field_validator,
+    model_validator,
 )
 
 from sentinel.spec import rules
+from sentinel.spec.crossfield import (
+    Found,
+    no_root_when_restricted,
+    probe_ports_exist,
+    unique_ports,
+    unique_volumes,
+)
 from sentinel.spec.fields import (
     AbsolutePath,
     AnnotationKey,
@@ -88,10 +97,9 @@ from sentinel.spec.fields import (
     Image,
     LabelKey,
     LabelValue,
-    Loc,
     RelativePath,
+    checked,
     fail,
-    violations,
 )
 from sentinel.spec.parts import (
     ConfigMapVolume,
@@ -124,15 +132,8 @@ __all__ = [
 
 # --- the Pod -----------------------------------------------------------------------------------
 
-def _duplicates(values: list[Any]) -> list[int]:
-    """Indexes of values already seen earlier in the list."""
-    seen: set[Any] = set()
-    dups = []
-    for i, value in enumerate(values):
-        if value is not None and value in seen:
-            dups.append(i)
-        seen.add(value)
-    return dups
+def _pod_check(raw: Any) -> list[Found]:
+    return probe_ports_exist(raw) + no_root_when_restricted(raw)
 
 
 class PodSpec(SpecModel):
@@ -191,60 +192,20 @@ class PodSpec(SpecModel):
                            "move large data to a ConfigMap"))
         return value
 
-    @field_validator("ports")
+    @field_validator("ports", mode="wrap")
     @classmethod
-    def _unique_ports(cls, value: list[Port]) -> list[Port]:
-        found: list[tuple[Loc, Violation]] = []
-        for i in _duplicates([p.name for p in value]):
-            found.append(((i, "name"), Violation(f"port name {value[i].name!r} is used twice",
-                                                 "give each port its own name")))
-        for i in _duplicates([(p.containerPort, p.protocol) for p in value]):
-            found.append(((i, "containerPort"), Violation(
-                f"containerPort {value[i].containerPort}/{value[i].protocol} is listed twice",
-                "list each port and protocol once")))
-        violations(found)
-        return value
+    def _unique_ports(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Port]:
+        return checked(value, handler, unique_ports)
 
-    @field_validator("probes")
+    @field_validator("volumes", mode="wrap")
     @classmethod
-    def _probe_ports_exist(cls, value: Probes | None, info: ValidationInfo) -> Probes | None:
-        if value is None or "ports" not in info.data:
-            return value
-        names = {p.name for p in info.data["ports"] if p.name}
-        found: list[tuple[Loc, Violation]] = []
-        for kind, probe in value.items():
-            port = probe.port()
-            if isinstance(port, str) and port not in names:
-                action = "http" if probe.http is not None else "tcp"
-                known = ", ".join(sorted(names)) or "none"
-                found.append(((kind, action, "port"), Violation(
-                    f"probe port {port!r} is not a named port (named ports: {known})",
-                    f"add a port with name: {port} under ports, or use the port number")))
-        violations(found, depends=("ports",))
-        return value
+    def _unique_volumes(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Volume]:
+        return checked(value, handler, unique_volumes)
 
-    @field_validator("volumes")
+    @model_validator(mode="wrap")
     @classmethod
-    def _unique_volumes(cls, value: list[Volume]) -> list[Volume]:
-        found: list[tuple[Loc, Violation]] = []
-        for i in _duplicates([v.name for v in value]):
-            found.append(((i, "name"), Violation(f"volume name {value[i].name!r} is used twice",
-                                                 "give each volume its own name")))
-        for i in _duplicates([v.mountPath.rstrip("/") or "/" for v in value]):
-            found.append(((i, "mountPath"), Violation(
-                f"mountPath {value[i].mountPath!r} is used by another volume",
-                "mount each volume at its own path")))
-        violations(found)
-        return value
-
-    @field_validator("runAsUser")
-    @classmethod
-    def _no_root_when_restricted(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if value == 0 and info.data.get("security", "restricted") == "restricted":
-            fail(Violation("0 (root) is not allowed under the restricted profile",
-                           "use a non-zero UID, or set security: baseline"),
-                 depends=("security",))
-        return value
+    def _across_fields(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _pod_check)
 
     @property
     def resolved_output_path(self) -> str:

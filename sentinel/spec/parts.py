@@ -8,25 +8,38 @@ unique names) live on ``PodSpec`` in ``model.py``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    ModelWrapValidatorHandler,
+    Tag,
+    model_validator,
+)
 
+from sentinel.spec.crossfield import (
+    Found,
+    exactly_one,
+    not_empty,
+    request_within_limit,
+    success_threshold,
+)
 from sentinel.spec.fields import (
     AbsolutePath,
     ConfigKey,
     DnsLabel,
     DnsSubdomain,
-    Loc,
     PortName,
     PortRef,
     Quantity,
     RelativePath,
-    fail,
-    violations,
+    checked,
 )
-from sentinel.spec.quantity import format_fraction, parse_quantity
-from sentinel.spec.rules import INT32_MAX, Violation
+from sentinel.spec.rules import INT32_MAX
 
 
 class SpecModel(BaseModel):
@@ -35,12 +48,19 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
-def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
-    given = [n for n in names if getattr(model, n) is not None]
-    if len(given) != 1:
-        found = ", ".join(given) if given else "none"
-        fail(Violation(f"{what} needs exactly one of {', '.join(names)} (found: {found})",
-                       f"keep exactly one of {', '.join(names)}"))
+ENV_SOURCES = ("secretKeyRef", "configMapKeyRef")
+RESOURCES = ("cpu", "memory", "ephemeral-storage")
+PROBE_KINDS = ("liveness", "readiness", "startup")
+PROBE_ACTIONS = ("http", "tcp", "exec")
+VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim")
+
+
+def _resources_check(raw: Any) -> list[Found]:
+    return not_empty(raw, ("requests", "limits"), "resources") + request_within_limit(raw)
+
+
+def _probes_check(raw: Any) -> list[Found]:
+    return not_empty(raw, PROBE_KINDS, "probes") + success_threshold(raw)
 
 
 def _one_of(*names: str) -> dict[str, Any]:
@@ -65,10 +85,11 @@ class EnvFrom(SpecModel):
     secretKeyRef: KeyRef | None = Field(None, description="Read the value from a Secret key.")
     configMapKeyRef: KeyRef | None = Field(None, description="Read the value from a ConfigMap key.")
 
-    @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        _exactly_one(self, ("secretKeyRef", "configMapKeyRef"), "an env reference")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler,
+                       partial(exactly_one, names=ENV_SOURCES, what="an env reference"))
 
 
 def _env_kind(value: Any) -> str | None:
@@ -101,15 +122,6 @@ class Port(SpecModel):
     protocol: Literal["TCP", "UDP", "SCTP"] = Field("TCP", description="TCP (default), UDP, SCTP.")
 
 
-def _not_empty(model: BaseModel, what: str) -> None:
-    # YAML cannot write an empty map here (`resources:` with nothing is an error), so data
-    # must not either: leave the key out instead.
-    if all(getattr(model, name) is None for name in type(model).model_fields):
-        fields = ", ".join(f.alias or n for n, f in type(model).model_fields.items())
-        fail(Violation(f"{what} needs at least one of {fields}",
-                       f"add one of {fields}, or leave {what} out"))
-
-
 class ResourceList(SpecModel):
     """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi)."""
 
@@ -121,13 +133,10 @@ class ResourceList(SpecModel):
         None, alias="ephemeral-storage", description="Scratch disk bytes: 1Gi."
     )
 
-    @model_validator(mode="after")
-    def _some(self) -> Self:
-        _not_empty(self, "a resource list")
-        return self
-
-
-_RESOURCE_KEYS = {"cpu": "cpu", "memory": "memory", "ephemeral_storage": "ephemeral-storage"}
+    @model_validator(mode="wrap")
+    @classmethod
+    def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, partial(not_empty, names=RESOURCES, what="a resource list"))
 
 
 class Resources(SpecModel):
@@ -138,25 +147,10 @@ class Resources(SpecModel):
     requests: ResourceList | None = Field(None, description="Reserved amounts.")
     limits: ResourceList | None = Field(None, description="Maximum amounts; each ≥ its request.")
 
-    @model_validator(mode="after")
-    def _request_not_above_limit(self) -> Self:
-        _not_empty(self, "resources")
-        if self.requests is None or self.limits is None:
-            return self
-        found: list[tuple[Loc, Violation]] = []
-        for attr, key in _RESOURCE_KEYS.items():
-            req, lim = getattr(self.requests, attr), getattr(self.limits, attr)
-            if req is None or lim is None:
-                continue
-            req_v, lim_v = parse_quantity(req), parse_quantity(lim)
-            if req_v > lim_v:
-                found.append((("requests", key), Violation(
-                    f"request {req} ({format_fraction(req_v)}) is above the limit {lim} "
-                    f"({format_fraction(lim_v)})",
-                    f"lower the request or raise limits.{key} to at least {req}",
-                )))
-        violations(found)
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_limits(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _resources_check)
 
 
 # --- probes ------------------------------------------------------------------------------------
@@ -201,10 +195,10 @@ class Probe(SpecModel):
                                          description="Successes in a row that count (≥ 1; "
                                          "must be 1 for liveness and startup).")
 
-    @model_validator(mode="after")
-    def _one_action(self) -> Self:
-        _exactly_one(self, ("http", "tcp", "exec"), "a probe")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_action(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, partial(exactly_one, names=PROBE_ACTIONS, what="a probe"))
 
     def port(self) -> int | str | None:
         """The port the probe checks, if it checks one."""
@@ -221,19 +215,10 @@ class Probes(SpecModel):
     readiness: Probe | None = Field(None, description="Take the Pod out of Services when it fails.")
     startup: Probe | None = Field(None, description="Hold the other probes until it succeeds.")
 
-    @model_validator(mode="after")
-    def _success_threshold(self) -> Self:
-        _not_empty(self, "probes")
-        found: list[tuple[Loc, Violation]] = []
-        for kind in ("liveness", "startup"):
-            probe = getattr(self, kind)
-            if probe is not None and probe.successThreshold not in (None, 1):
-                found.append(((kind, "successThreshold"), Violation(
-                    f"must be 1 for a {kind} probe",
-                    "set successThreshold: 1 or remove it",
-                )))
-        violations(found)
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _success_threshold(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _probes_check)
 
     def items(self) -> list[tuple[str, Probe]]:
         """The probes that are set, as (kind, probe)."""
@@ -287,8 +272,7 @@ class Volume(SpecModel):
     readOnly: bool | None = Field(None, description="Mount read-only.")
     subPath: RelativePath | None = Field(None, description="Mount only this relative sub-path.")
 
-    @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        _exactly_one(self, ("emptyDir", "configMap", "secret", "persistentVolumeClaim"),
-                     "a volume")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, partial(exactly_one, names=VOLUME_SOURCES, what="a volume"))

@@ -1,0 +1,186 @@
+"""Rules that compare several fields, written against raw (not yet validated) data.
+
+Pydantic runs an "after" validator only when every field below it is valid, so a file with a
+bad port number would hide its duplicate port name until the next run. These checks read the
+raw input instead — dicts from YAML or JSON, or model instances — skip whatever is malformed
+(the field's own error covers it), and are run by ``fields.checked`` whether or not the normal
+validation succeeded, so both kinds of problem are reported together.
+
+Each check returns ``Found`` entries: where (below the validated node), what, and which
+top-level keys it relied on (``depends``), so the loader can drop a finding that rests on a key
+the YAML layer already rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel
+
+from sentinel.spec.quantity import QuantityError, format_fraction, parse_quantity
+from sentinel.spec.rules import Violation, check_port_name
+
+Loc = tuple[str | int, ...]
+
+
+class Found(NamedTuple):
+    """One cross-field violation, located relative to the node being validated."""
+
+    loc: Loc
+    violation: Violation
+    depends: tuple[str, ...] = ()
+
+
+def get(obj: Any, key: str) -> Any:
+    """``obj[key]`` for a mapping, the field with that spec key for a model, else None."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    if isinstance(obj, BaseModel):
+        for name, info in type(obj).model_fields.items():
+            if (info.alias or name) == key:
+                return getattr(obj, name)
+    return None
+
+
+def _items(raw: Any) -> list[Any]:
+    return list(raw) if isinstance(raw, Sequence) and not isinstance(raw, str) else []
+
+
+def _is_map(raw: Any) -> bool:
+    return isinstance(raw, Mapping | BaseModel)
+
+
+def exactly_one(raw: Any, names: tuple[str, ...], what: str) -> list[Found]:
+    """Exactly one of ``names`` is set (probe action, volume source, env reference)."""
+    if not _is_map(raw):
+        return []
+    given = [n for n in names if get(raw, n) is not None]
+    if len(given) == 1:
+        return []
+    found = ", ".join(given) if given else "none"
+    return [Found((), Violation(f"{what} needs exactly one of {', '.join(names)} (found: {found})",
+                                f"keep exactly one of {', '.join(names)}"))]
+
+
+def not_empty(raw: Any, names: tuple[str, ...], what: str) -> list[Found]:
+    """At least one of ``names`` is set (YAML cannot write an empty map there, so data neither)."""
+    if not _is_map(raw) or any(get(raw, n) is not None for n in names):
+        return []
+    listed = ", ".join(names)
+    return [Found((), Violation(f"{what} needs at least one of {listed}",
+                                f"add one of {listed}, or leave {what} out"))]
+
+
+def _duplicates(values: list[Any]) -> list[int]:
+    seen: set[Any] = set()
+    dups = []
+    for i, value in enumerate(values):
+        if value is not None and value in seen:
+            dups.append(i)
+        if value is not None:
+            seen.add(value)
+    return dups
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def unique_ports(raw: Any) -> list[Found]:
+    """Port names are unique, and so is each containerPort/protocol pair."""
+    ports = _items(raw)
+    out = []
+    names = [_text(get(p, "name")) for p in ports]
+    for i in _duplicates(names):
+        out.append(Found((i, "name"), Violation(f"port name {names[i]!r} is used twice",
+                                                "give each port its own name")))
+    pairs = [(n, _text(get(p, "protocol")) or "TCP") if (n := _int(get(p, "containerPort")))
+             else None for p in ports]
+    for i in _duplicates(pairs):
+        number, protocol = pairs[i] or (0, "")
+        out.append(Found((i, "containerPort"), Violation(
+            f"containerPort {number}/{protocol} is listed twice", "list each port and protocol once")))
+    return out
+
+
+def unique_volumes(raw: Any) -> list[Found]:
+    """Volume names and mount paths are unique."""
+    volumes = _items(raw)
+    out = []
+    names = [_text(get(v, "name")) for v in volumes]
+    for i in _duplicates(names):
+        out.append(Found((i, "name"), Violation(f"volume name {names[i]!r} is used twice",
+                                                "give each volume its own name")))
+    paths = [_text(get(v, "mountPath")) for v in volumes]
+    for i in _duplicates([(p.rstrip("/") or "/") if p else None for p in paths]):
+        out.append(Found((i, "mountPath"), Violation(
+            f"mountPath {paths[i]!r} is used by another volume", "mount each volume at its own path")))
+    return out
+
+
+def _quantity(raw: Any) -> Any:
+    text = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+    try:
+        value = parse_quantity(text) if text is not None else None
+    except QuantityError:
+        return None  # the field's own check reports it, as it does negative values
+    return value if value is not None and value >= 0 else None
+
+
+def request_within_limit(raw: Any) -> list[Found]:
+    """Each request is at most its limit, compared as exact numbers."""
+    requests, limits = get(raw, "requests"), get(raw, "limits")
+    out = []
+    for key in ("cpu", "memory", "ephemeral-storage"):
+        req, lim = get(requests, key), get(limits, key)
+        req_v, lim_v = _quantity(req), _quantity(lim)
+        if req_v is not None and lim_v is not None and req_v > lim_v:
+            out.append(Found(("requests", key), Violation(
+                f"request {req} ({format_fraction(req_v)}) is above the limit {lim} "
+                f"({format_fraction(lim_v)})",
+                f"lower the request or raise limits.{key} to at least {req}")))
+    return out
+
+
+def success_threshold(raw: Any) -> list[Found]:
+    """successThreshold is 1 for liveness and startup probes."""
+    out = []
+    for kind in ("liveness", "startup"):
+        value = _int(get(get(raw, kind), "successThreshold"))
+        if value is not None and value != 1:
+            out.append(Found((kind, "successThreshold"), Violation(
+                f"must be 1 for a {kind} probe", "set successThreshold: 1 or remove it")))
+    return out
+
+
+def probe_ports_exist(raw: Any) -> list[Found]:
+    """A probe port given by name names a port under ``ports``."""
+    names = {n for p in _items(get(raw, "ports")) if (n := _text(get(p, "name")))}
+    probes = get(raw, "probes")
+    out = []
+    for kind in ("liveness", "readiness", "startup"):
+        probe = get(probes, kind)
+        for action in ("http", "tcp"):
+            port = _text(get(get(probe, action), "port"))
+            if port is not None and port not in names and check_port_name(port) is None:
+                known = ", ".join(sorted(names)) or "none"
+                out.append(Found(("probes", kind, action, "port"), Violation(
+                    f"probe port {port!r} is not a named port (named ports: {known})",
+                    f"add a port with name: {port} under ports, or use the port number"),
+                    ("ports",)))
+    return out
+
+
+def no_root_when_restricted(raw: Any) -> list[Found]:
+    """runAsUser 0 only under the baseline profile."""
+    security = get(raw, "security")
+    if _int(get(raw, "runAsUser")) == 0 and security in (None, "restricted"):
+        return [Found(("runAsUser",), Violation(
+            "0 (root) is not allowed under the restricted profile",
+            "use a non-zero UID, or set security: baseline"), ("security",))]
+    return []
