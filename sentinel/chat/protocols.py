@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from sentinel.errors import ToolError
 
@@ -102,4 +102,4 @@ class Notice:
     message: str
 
 
-TurnEvent = Union[TextDelta, ToolActivity, Notice]
+TurnEvent = TextDelta | ToolActivity | Notice

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -294,6 +295,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: _State
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up on a kept-alive connection is normal; anything else is printed."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeOpenAI:
