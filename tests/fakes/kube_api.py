@@ -407,6 +407,9 @@ def _without_directives(body: dict[str, Any]) -> dict[str, Any]:
 def _make_handler(api: FakeKubeAPI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle on, each response would wait
+        # for the client's delayed ACK (~40 ms) and the fake, not kubectl, would dominate timings.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # keep test output quiet; the request log is the record
