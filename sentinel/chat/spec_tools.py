@@ -27,7 +27,7 @@ from typing import Any
 
 from sentinel.chat.tools import Tool, ToolContext, ToolFailed, ToolRegistry
 from sentinel.config import Settings
-from sentinel.errors import PathEscapeError, SpecError
+from sentinel.errors import PathEscapeError, Problem, SpecError
 from sentinel.fsutil import atomic_write, resolve_inside
 from sentinel.render import dump_manifest, render
 from sentinel.spec import LoadedSpec, check_collisions, discover, dump_spec, load_spec_text
@@ -71,6 +71,17 @@ def _provenance(ctx: ToolContext) -> str:
     return f"# written by kube-sentinel chat: conversation {cid}, message {mid}, {stamp}\n"
 
 
+_CacheKey = tuple[str, str, int, int, int]
+_LOADED: dict[_CacheKey, LoadedSpec | list[Problem]] = {}
+_CACHE_SIZE = 4096
+
+
+def _remember(key: _CacheKey, value: LoadedSpec | list[Problem]) -> None:
+    if len(_LOADED) >= _CACHE_SIZE:
+        _LOADED.clear()  # crude but bounded; a refill costs one load per spec
+    _LOADED[key] = value
+
+
 @dataclass(frozen=True)
 class SpecTools:
     """The handlers, bound to one project's specs folder, output folder and root."""
@@ -101,9 +112,30 @@ class SpecTools:
         return found
 
     def load(self, path: Path) -> LoadedSpec:
-        """``load_spec`` with problems naming the file as the user sees it (``specs/web.yaml``)."""
+        """``load_spec`` with problems naming the file as the user sees it (``specs/web.yaml``).
+
+        Results are remembered per file version (inode, mtime, size): the system prompt lists
+        every spec before each model call, and strictyaml takes milliseconds per file, so an
+        unchanged folder of a hundred specs would otherwise cost about a second per request.
+        """
         source = self.display(path)
-        return load_spec_text(read_spec_text(path), source, path=path)
+        try:
+            info = path.stat()
+        except OSError:
+            return load_spec_text(read_spec_text(path), source, path=path)  # reports why
+        key = (str(path), source, info.st_ino, info.st_mtime_ns, info.st_size)
+        hit = _LOADED.get(key)
+        if isinstance(hit, LoadedSpec):
+            return hit
+        if hit is not None:
+            raise SpecError(hit)
+        try:
+            loaded = load_spec_text(read_spec_text(path), source, path=path)
+        except SpecError as err:
+            _remember(key, err.problems)
+            raise
+        _remember(key, loaded)
+        return loaded
 
     def _lookup(self, name: str) -> Path:
         specs = self._specs()

@@ -419,3 +419,18 @@ def test_output_cap_and_timeout_come_from_settings(project: Path) -> None:
     out = call(reg, "read_spec", {"name": "web"})
     assert out.ok and out.truncated and out.content == WEB[:20]
     assert json.loads(out.to_message_content())["truncated"] is True
+
+
+def test_remembered_loads_follow_file_changes(registry: ToolRegistry, project: Path) -> None:
+    def states() -> dict[str, bool]:
+        listing = json.loads(call(registry, "list_specs", {}).content)["specs"]
+        return {row["spec"]: row["valid"] for row in listing}
+
+    assert states() == {"broken": False, "web": True}
+    assert states() == {"broken": False, "web": True}  # served from memory, same answer
+    (project / "specs" / "web.yaml").write_text(WEB.replace("name: web", "name: Web_"))
+    (project / "specs" / "broken.yaml").write_text(BROKEN.replace("Broken_Name", "fixed"))
+    assert states() == {"broken": True, "web": False}
+    bad = call(registry, "validate_spec", {"name": "web"})
+    again = call(registry, "validate_spec", {"name": "web"})
+    assert not bad.ok and bad.content == again.content and "specs/web.yaml" in bad.content
