@@ -72,6 +72,7 @@ YAML_BITS = st.sampled_from([
     "&a", "*a", "!!str", "!x", "#", "|", ">", "'", '"', "?", ",", "%YAML 1.2", "---", "...",
     "<<", "=", "~", "null", "yes", "0x1", "1e3", "\t", "\r\n", "\ufeff", "\x85", "\u2028", "é",
     "emptyDir", "containerPort", "resources", "requests", "cpu", "100m", "probes", "http",
+    "runAsUser", "9" * 5000, "1e999999", "-0", "+1", "0o17", "1_000",
 ])
 
 

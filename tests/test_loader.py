@@ -280,3 +280,10 @@ def test_cross_field_rules_are_reported_next_to_field_errors(snippet: str,
                                                              fields: list[str]) -> None:
     text = snippet + "image: nginx:1\n" if snippet.startswith("name:") else MINIMAL + snippet
     assert sorted(p.field for p in problems_of(text)) == sorted(fields)
+
+
+def test_absurdly_long_numbers_are_problems() -> None:
+    problem = only(MINIMAL + "runAsUser: " + "9" * 5000 + "\n")
+    assert (problem.field, problem.message) == ("runAsUser", "number is far too large")
+    problem = only(MINIMAL + "resources:\n  limits:\n    cpu: 1e" + "9" * 5000 + "\n")
+    assert problem.message.endswith("has too many digits") or "out of range" in problem.message

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from sentinel.spec.quantity import QuantityError, format_fraction, parse_quantity
-from sentinel.spec.rules import Violation, check_port_name
+from sentinel.spec.rules import Violation, check_port_name, shown
 
 Loc = tuple[str | int, ...]
 
@@ -97,7 +97,7 @@ def unique_ports(raw: Any) -> list[Found]:
     out = []
     names = [_text(get(p, "name")) for p in ports]
     for i in _duplicates(names):
-        out.append(Found((i, "name"), Violation(f"port name {names[i]!r} is used twice",
+        out.append(Found((i, "name"), Violation(f"port name {shown(names[i] or '')} is used twice",
                                                 "give each port its own name")))
     pairs = [(n, _text(get(p, "protocol")) or "TCP") if (n := _int(get(p, "containerPort")))
              else None for p in ports]
@@ -114,12 +114,12 @@ def unique_volumes(raw: Any) -> list[Found]:
     out = []
     names = [_text(get(v, "name")) for v in volumes]
     for i in _duplicates(names):
-        out.append(Found((i, "name"), Violation(f"volume name {names[i]!r} is used twice",
+        out.append(Found((i, "name"), Violation(f"volume name {shown(names[i] or '')} is used twice",
                                                 "give each volume its own name")))
     paths = [_text(get(v, "mountPath")) for v in volumes]
     for i in _duplicates([(p.rstrip("/") or "/") if p else None for p in paths]):
         out.append(Found((i, "mountPath"), Violation(
-            f"mountPath {paths[i]!r} is used by another volume", "mount each volume at its own path")))
+            f"mountPath {shown(paths[i] or '')} is used by another volume", "mount each volume at its own path")))
     return out
 
 
@@ -170,7 +170,7 @@ def probe_ports_exist(raw: Any) -> list[Found]:
             if port is not None and port not in names and check_port_name(port) is None:
                 known = ", ".join(sorted(names)) or "none"
                 out.append(Found(("probes", kind, action, "port"), Violation(
-                    f"probe port {port!r} is not a named port (named ports: {known})",
+                    f"probe port {shown(port)} is not a named port (named ports: {known})",
                     f"add a port with name: {port} under ports, or use the port number"),
                     ("ports",)))
     return out

@@ -141,7 +141,7 @@ def _quantity(value: Any) -> str:
     except QuantityError as exc:
         fail(Violation(str(exc), QUANTITY_HINT))
     if number < 0:
-        fail(Violation(f"quantity {text!r} is negative", "requests and limits must be ≥ 0"))
+        fail(Violation(f"quantity {rules.shown(text)} is negative", "requests and limits must be ≥ 0"))
     return text
 
 

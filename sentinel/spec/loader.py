@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sentinel.errors import Problem, SpecError
 from sentinel.spec.fields import RULE_ERROR, VIOLATIONS_ERROR
 from sentinel.spec.model import PodSpec
-from sentinel.spec.rules import check_env_name, is_c_identifier
+from sentinel.spec.rules import check_env_name, is_c_identifier, shown
 from sentinel.spec.shape import Loc, Pos, Shape, check, format_loc, parse
 from sentinel.spec.yamlschema import SPEC_SCHEMA
 
@@ -164,7 +164,7 @@ def _warnings(shape: Shape, source: str) -> list[Problem]:
             line, col = shape.key_positions.get(("env", name), (None, None))
             out.append(Problem(
                 source, line, col, format_loc(("env", name)),
-                f"{name!r} is not a C identifier; older Kubernetes versions reject it",
+                f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
                 "use only letters, digits and '_', not starting with a digit", "warning"))
     return out
 
@@ -224,7 +224,7 @@ def _describe(err: Any, loc: Loc) -> tuple[str, str]:
         op, bound = ("≥", ctx["ge"]) if kind == "greater_than_equal" else ("≤", ctx["le"])
         return f"must be {op} {bound}, found {value}", f"use a value {op} {bound}"
     if kind == "literal_error":
-        return (f"expected {ctx['expected']}, found {value!r}",
+        return (f"expected {ctx['expected']}, found {shown(str(value))}",
                 f"use one of {ctx['expected']} (case-sensitive)")
     if kind == "too_short":
         return "must not be empty", "add at least one item"

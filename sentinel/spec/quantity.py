@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from sentinel.spec.rules import shown
+
 QUANTITY = (
     r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
     r"(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?"
@@ -35,10 +37,10 @@ def parse_quantity(text: str) -> Fraction:
     """The exact value of a quantity string; raises ``QuantityError`` if it is not one."""
     match = _RE.fullmatch(text)
     if match is None:
-        raise QuantityError(f"{text!r} is not a Kubernetes quantity")
+        raise QuantityError(f"{shown(text)} is not a Kubernetes quantity")
     number = match["num"]
-    if len(number) > _MAX_DIGITS:
-        raise QuantityError(f"{text!r} has too many digits")
+    if len(number) > _MAX_DIGITS or len(match["exp"] or "") > _MAX_DIGITS:
+        raise QuantityError(f"{shown(text)} has too many digits")
     value = Fraction(number)
     if match["bin"]:
         return value * Fraction(1024) ** _BINARY[match["bin"]]
@@ -48,9 +50,9 @@ def parse_quantity(text: str) -> Fraction:
         exponent = Fraction(match["exp"])
         if exponent.denominator != 1:
             # apimachinery accepts the syntax but cannot represent it; say so rather than guess
-            raise QuantityError(f"{text!r} has a fractional exponent")
+            raise QuantityError(f"{shown(text)} has a fractional exponent")
         if abs(exponent) > _MAX_EXPONENT:
-            raise QuantityError(f"{text!r} is out of range")
+            raise QuantityError(f"{shown(text)} is out of range")
         return value * Fraction(10) ** int(exponent)
     return value
 

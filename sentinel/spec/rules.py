@@ -54,6 +54,11 @@ _RE = {name: re.compile(pattern) for name, pattern in {
 }.items()}
 
 
+def shown(value: str) -> str:
+    """A value quoted for a message, cut short so one bad line cannot flood the output."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
 def anchored(pattern: str) -> str:
     """The pattern as a JSON Schema ``pattern`` (which searches rather than matches)."""
     return f"^(?:{pattern})$"
@@ -76,9 +81,9 @@ def check_dns_label(value: str) -> Violation | None:
     if not value:
         return Violation("must not be empty", hint)
     if len(value) > DNS_LABEL_MAX:
-        return Violation(f"{value!r} is {len(value)} characters long (max 63)", hint)
+        return Violation(f"{shown(value)} is {len(value)} characters long (max 63)", hint)
     if not _full("dns_label", value):
-        return Violation(f"{value!r} is not a valid DNS-1123 label", hint)
+        return Violation(f"{shown(value)} is not a valid DNS-1123 label", hint)
     return None
 
 
@@ -90,7 +95,7 @@ def check_dns_subdomain(value: str, what: str = "") -> Violation | None:
     if len(value) > DNS_SUBDOMAIN_MAX:
         return Violation(f"{what}is {len(value)} characters long (max 253)", hint)
     if not _full("dns_subdomain", value):
-        return Violation(f"{what}{value!r} is not a valid DNS-1123 subdomain", hint)
+        return Violation(f"{what}{shown(value)} is not a valid DNS-1123 subdomain", hint)
     return None
 
 
@@ -98,20 +103,20 @@ def check_label_key(value: str, what: str = "label key") -> Violation | None:
     """A qualified name with an optional DNS subdomain prefix: ``[prefix/]name``."""
     hint = "use [prefix/]name: name ≤ 63 of letters, digits, '-', '_', '.'; prefix a DNS subdomain"
     if value.count("/") > 1:
-        return Violation(f"{what} {value!r} has more than one '/'", hint)
+        return Violation(f"{what} {shown(value)} has more than one '/'", hint)
     prefix, _, name = value.rpartition("/")
     if "/" in value:
         if not prefix:
-            return Violation(f"{what} {value!r} has an empty prefix before '/'", hint)
+            return Violation(f"{what} {shown(value)} has an empty prefix before '/'", hint)
         bad = check_dns_subdomain(prefix, what=f"{what} prefix ")
         if bad:
             return Violation(bad.message, hint)
     if not name:
-        return Violation(f"{what} {value!r} has an empty name", hint)
+        return Violation(f"{what} {shown(value)} has an empty name", hint)
     if len(name) > DNS_LABEL_MAX:
-        return Violation(f"{what} name part of {value!r} is longer than 63 characters", hint)
+        return Violation(f"{what} name part of {shown(value)} is longer than 63 characters", hint)
     if not _full("qualified_name", name):
-        return Violation(f"{what} {value!r} is not a valid qualified name", hint)
+        return Violation(f"{what} {shown(value)} is not a valid qualified name", hint)
     return None
 
 
@@ -121,7 +126,7 @@ def check_label_value(value: str) -> Violation | None:
     if len(value) > LABEL_VALUE_MAX:
         return Violation(f"label value is {len(value)} characters long (max 63)", hint)
     if value and not _full("qualified_name", value):
-        return Violation(f"label value {value!r} is not valid", hint)
+        return Violation(f"label value {shown(value)} is not valid", hint)
     return None
 
 
@@ -135,10 +140,10 @@ def check_image(value: str) -> Violation | None:
     if not _full("image", value):
         if value.lower() != value and _full("image", value.lower()):
             return Violation(
-                f"{value!r} has uppercase letters in the repository name",
-                f"repository names are lowercase: {value.lower()!r}",
+                f"{shown(value)} has uppercase letters in the repository name",
+                f"repository names are lowercase: {shown(value.lower())}",
             )
-        return Violation(f"{value!r} is not a valid image reference", hint)
+        return Violation(f"{shown(value)} is not a valid image reference", hint)
     name = value.split("@", 1)[0]
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
@@ -154,9 +159,9 @@ def check_env_name(value: str) -> Violation | None:
     if not value:
         return Violation("environment variable name must not be empty", hint)
     if not _full("env_name", value):
-        return Violation(f"{value!r} is not a valid environment variable name", hint)
+        return Violation(f"{shown(value)} is not a valid environment variable name", hint)
     if value in (".", "..") or value.startswith(".."):
-        return Violation(f"environment variable name {value!r} must not be '.', '..' "
+        return Violation(f"environment variable name {shown(value)} must not be '.', '..' "
                          "or start with '..'", hint)
     return None
 
@@ -170,9 +175,9 @@ def check_config_key(value: str) -> Violation | None:
     """A ConfigMap/Secret data key: letters, digits, '-', '_', '.'; not '.', '..' or '..*'."""
     hint = "use ≤ 253 letters, digits, '-', '_' or '.'"
     if not value or len(value) > DNS_SUBDOMAIN_MAX or not _full("config_key", value):
-        return Violation(f"{value!r} is not a valid ConfigMap/Secret key", hint)
+        return Violation(f"{shown(value)} is not a valid ConfigMap/Secret key", hint)
     if value in (".", "..") or value.startswith(".."):
-        return Violation(f"{value!r} must not be '.', '..' or start with '..'", hint)
+        return Violation(f"{shown(value)} must not be '.', '..' or start with '..'", hint)
     return None
 
 
@@ -182,25 +187,25 @@ def check_port_name(value: str) -> Violation | None:
     if not value:
         return Violation("port name must not be empty", hint)
     if len(value) > IANA_SVC_NAME_MAX:
-        return Violation(f"port name {value!r} is longer than 15 characters", hint)
+        return Violation(f"port name {shown(value)} is longer than 15 characters", hint)
     if not _full("iana", value):
-        return Violation(f"port name {value!r} may only hold lowercase letters, digits and '-'",
+        return Violation(f"port name {shown(value)} may only hold lowercase letters, digits and '-'",
                          hint)
     if not any("a" <= c <= "z" for c in value):
-        return Violation(f"port name {value!r} must contain at least one letter", hint)
+        return Violation(f"port name {shown(value)} must contain at least one letter", hint)
     if "--" in value:
-        return Violation(f"port name {value!r} must not contain '--'", hint)
+        return Violation(f"port name {shown(value)} must not contain '--'", hint)
     if value.startswith("-") or value.endswith("-"):
-        return Violation(f"port name {value!r} must not start or end with '-'", hint)
+        return Violation(f"port name {shown(value)} must not start or end with '-'", hint)
     return None
 
 
 def check_absolute_path(value: str) -> Violation | None:
     """An absolute POSIX path without '..' segments."""
     if not value.startswith("/"):
-        return Violation(f"{value!r} must be an absolute path", "start it with '/'")
+        return Violation(f"{shown(value)} must be an absolute path", "start it with '/'")
     if ".." in value.split("/"):
-        return Violation(f"{value!r} must not contain '..'", "write the path without '..'")
+        return Violation(f"{shown(value)} must not contain '..'", "write the path without '..'")
     if "\x00" in value:
         return Violation("contains a NUL character", "remove it")
     return None
@@ -212,9 +217,9 @@ def check_relative_path(value: str) -> Violation | None:
     if not value:
         return Violation("must not be empty", hint)
     if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
-        return Violation(f"{value!r} must be relative, not absolute", hint)
+        return Violation(f"{shown(value)} must be relative, not absolute", hint)
     if ".." in re.split(r"[/\\]", value):
-        return Violation(f"{value!r} must not contain '..'", hint)
+        return Violation(f"{shown(value)} must not contain '..'", hint)
     if "\x00" in value:
         return Violation("contains a NUL character", hint)
     return None

@@ -30,13 +30,15 @@ from strictyaml.validators import MapValidator, OrValidator, SeqValidator, Valid
 from strictyaml.yamllocation import YAMLChunk
 
 from sentinel.errors import Problem
+from sentinel.spec.rules import shown
 
 Loc = tuple[str | int, ...]
 Pos = tuple[int, int]  # 1-based line, column
 
 FLOW_MESSAGE = "flow style ({...} or [...]) is not allowed"
 FLOW_HINT = "write it in block style: one item per line, indented"
-_BAD = object()  # a node that failed its shape check; its parent leaves it out
+_BAD = object()
+_LONG_NUMBER = re.compile(r"[-+]?[0-9_]{100,}")  # a node that failed its shape check; its parent leaves it out
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -49,7 +51,7 @@ def format_loc(loc: Loc) -> str:
         elif _PLAIN_KEY.fullmatch(part):
             out += f".{part}" if out else part
         else:
-            out += f"[{part!r}]"
+            out += f"[{shown(part)}]"
     return out
 
 
@@ -287,7 +289,9 @@ class _Walker:
         if isinstance(validator, Seq):
             return self._seq(node, validator, loc, pos)
         value = self._scalar(node, validator)
-        if value is _BAD:
+        if value is _BAD and isinstance(validator, Int) and _LONG_NUMBER.fullmatch(str(node)):
+            self.problem(loc, pos, "number is far too large", "write a number in range")
+        elif value is _BAD:
             self.problem(loc, pos, f"expected {_expected(validator)}, found {_found(node)}",
                          _type_hint(validator, node))
         return value
@@ -298,6 +302,8 @@ class _Walker:
         try:
             return validator(YAMLChunk(node, label=self.source)).data
         except sy_exc.YAMLValidationError:
+            return _BAD
+        except ValueError:  # Int(): int() refuses more than 4300 digits
             return _BAD
 
     def _wrong_kind(self, node: Any, validator: Validator, loc: Loc, pos: Pos) -> object:
@@ -356,7 +362,7 @@ class _Walker:
             # With no close spelling, the one required key that is missing is the best guess.
             close = matches[0] if matches else missing[0] if len(missing) == 1 else None
         hint = f"did you mean '{close}'?" if close else "allowed keys here: " + ", ".join(known)
-        self.problem(loc, pos, f"unknown key '{key}'", hint)
+        self.problem(loc, pos, f"unknown key {shown(key)}", hint)
         return close or ""
 
     def _seq(self, node: Any, validator: Seq, loc: Loc, pos: Pos) -> Any:
