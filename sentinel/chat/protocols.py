@@ -36,17 +36,10 @@ class ToolOutcome:
     summary: str = ""
 
     def to_message_content(self) -> str:
-        """The JSON envelope sent back to the model as the tool message's content."""
-        envelope: dict[str, Any] = {"ok": self.ok}
-        if self.ok:
-            envelope["result"] = self.content
-        else:
-            envelope["error"] = self.error or self.content
-            if self.content and self.content != self.error:
-                envelope["details"] = self.content
-        if self.truncated:
-            envelope["truncated"] = True
-        return json.dumps(envelope, ensure_ascii=False, sort_keys=True)
+        """The JSON envelope sent back to the model: ``{ok, content, error, truncated}``."""
+        envelope: dict[str, Any] = {"ok": self.ok, "content": self.content, "error": self.error,
+                                    "truncated": self.truncated}
+        return json.dumps(envelope, ensure_ascii=False)
 
 
 class ToolRunner(Protocol):

@@ -17,16 +17,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # a plain script: find tests.fakes
 
-import openai  # noqa: E402
+import openai
 
-from sentinel.chat.calllog import CallLog  # noqa: E402
-from sentinel.chat.history import ChatHistoryStore, MemoryHistoryStore, open_store  # noqa: E402
-from sentinel.chat.provider import OpenAIProvider, provider_config  # noqa: E402
-from sentinel.chat.service import ChatService  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from sentinel.chat.calllog import CallLog
+from sentinel.chat.history import ChatHistoryStore, MemoryHistoryStore, open_store
+from sentinel.chat.provider import OpenAIProvider, provider_config
+from sentinel.chat.service import ChatService
+from tests.fakes.openai_server import FakeOpenAI
 
 RUNS = 30
 WARMUP = 10  # the first calls pay for lazy imports and model building inside the SDK
@@ -36,10 +37,10 @@ QUESTION = "What is a Pod?"
 
 def bare_ttft(client: openai.OpenAI, messages: list[dict[str, str]]) -> float:
     """Seconds until the first content delta of a bare SDK stream (the rest is drained after)."""
+    request: dict[str, Any] = {"model": "bench", "messages": messages, "stream": True,
+                               "stream_options": {"include_usage": True}}
     t0 = time.perf_counter()
-    stream = client.chat.completions.create(
-        model="bench", messages=messages, stream=True,  # type: ignore[arg-type]
-        stream_options={"include_usage": True})
+    stream: Any = client.chat.completions.create(**request)
     first = None
     for chunk in stream:
         if first is None and chunk.choices and chunk.choices[0].delta.content:

@@ -64,7 +64,7 @@ def test_slash_commands(fake: FakeOpenAI, session: Session) -> None:
     code, out, err = session.run("q1\n/new\nq2\n/list\n/switch " + first[:9] + "\n/history\n"
                                  "/reset\n/history\n/help\n/bogus\n/switch\n/exit\nnot read\n")
     assert code == 0
-    second = [line for line in out if line.startswith("new conversation ")][0].split()[-1]
+    second = next(line for line in out if line.startswith("new conversation ")).split()[-1]
     listing = out[out.index("you> /list") + 1: out.index("you> /list") + 3]
     assert listing[0].startswith(f"* {second}") and listing[0].endswith("q2")
     assert listing[1].startswith(f"  {first}") and "2 messages" in listing[1]
@@ -82,7 +82,7 @@ def test_slash_commands(fake: FakeOpenAI, session: Session) -> None:
 def test_delete_current_conversation_starts_a_new_one(fake: FakeOpenAI, session: Session) -> None:
     fake.script([{"text": "x"}])
     cid = session.service.conversation_id
-    code, out, err = session.run(f"hi\n/delete {cid}\n/delete nope\n")
+    _, out, err = session.run(f"hi\n/delete {cid}\n/delete nope\n")
     assert f"deleted conversation {cid}" in out
     assert session.service.conversation_id != cid
     assert [c.id for c in session.store.list_conversations()] == [session.service.conversation_id]
@@ -91,7 +91,7 @@ def test_delete_current_conversation_starts_a_new_one(fake: FakeOpenAI, session:
 
 def test_failed_turn_is_reported_and_can_be_retried(fake: FakeOpenAI, session: Session) -> None:
     fake.script([{"text": "partial answer here", "drop_after": 3}, {"text": "full answer"}])
-    code, out, err = session.run("ask\nask\n")
+    _, out, err = session.run("ask\nask\n")
     assert out[2:] == ["you> ask", "assistant> partial answer", "you> ask",
                        "assistant> full answer"]
     assert "error: the answer stream dropped" in err
@@ -105,6 +105,7 @@ def test_tool_activity_and_notices_get_their_own_lines(fake: FakeOpenAI,
                  {"text": "Checking.", "tool_calls": [{"name": "list_specs", "arguments": {}}]},
                  {"text": "Done."}])
     code, out, err = session.run("go\n")
+    assert code == 0 and err == ""
     assert out[3].startswith("  (retry: provider error 503: busy; retrying in ")
     assert out[4:] == ["assistant> Checking.", "  tool list_specs: no tools are enabled",
                        "assistant> Done."]
@@ -128,7 +129,7 @@ def _env(fake: FakeOpenAI | None, **extra: str) -> dict[str, str]:
 
 def _chat(fake: FakeOpenAI | None, text: str, *args: str, cwd: Path) -> (
         subprocess.CompletedProcess[str]):
-    return subprocess.run(["sentinel", "chat", *args], input=text, capture_output=True,
+    return subprocess.run(["sentinel", "chat", *args], check=False, input=text, capture_output=True,
                           text=True, timeout=60, env=_env(fake), cwd=cwd)
 
 

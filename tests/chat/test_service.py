@@ -180,7 +180,7 @@ def test_failed_turn_rolls_back_in_memory_and_on_disk(h: Harness, store_kind: st
     shown: list[str] = []
     with pytest.raises(error):
         for delta in svc.stream("failing question"):
-            shown.append(delta)
+            shown.append(delta)  # noqa: PERF402 - keep what arrived before the failure
     assert svc.get_history() == before
     if store_kind == "tinydb":
         assert _reopened(h, svc.conversation_id) == before
@@ -224,7 +224,7 @@ def test_real_sigint_during_a_slow_stream_rolls_back(h: Harness) -> None:
     timer.start()
     try:
         for delta in stream:
-            shown.append(delta)
+            shown.append(delta)  # noqa: PERF402 - keep what arrived before the signal
     except StreamInterrupted as exc:  # the signal landed inside the iteration (nearly always)
         outcome = exc
     except KeyboardInterrupt as exc:  # it landed in this loop's body: the stream is abandoned
@@ -377,7 +377,8 @@ def test_tool_round_runs_calls_and_sends_results(h: Harness, store_kind: str) ->
     assert [t["function"]["name"] for t in first["tools"]] == ["list_specs", "read_spec"]
     assert [(m["role"], m.get("tool_call_id")) for m in second["messages"][3:]] == [
         ("tool", "call_1"), ("tool", "call_2")]
-    assert json.loads(second["messages"][3]["content"])["result"] == "result of list_specs"
+    assert json.loads(second["messages"][3]["content"]) == {
+        "ok": True, "content": "result of list_specs", "error": None, "truncated": False}
     assert "created" not in second["messages"][1]  # our metadata never reaches the endpoint
 
 
@@ -424,7 +425,8 @@ def test_stop_before_a_call_answers_it_as_not_run(h: Harness) -> None:
     tool_results = {m["tool_call_id"]: json.loads(m["content"]) for m in history
                     if m["role"] == "tool"}
     assert tool_results["c1"]["ok"] is True
-    assert tool_results["c2"] == {"ok": False, "error": "not run: too many tool calls"}
+    assert tool_results["c2"] == {"ok": False, "content": "", "error": "not run: too many tool calls",
+                                  "truncated": False}
     assert history[-1]["content"] == "[stopped: too many tool calls]"
 
 
@@ -449,7 +451,7 @@ def test_call_log_records_each_model_call(h: Harness) -> None:
     system = len(svc.system_prompt)
     assert first["request"]["system_chars"] == system == second["request"]["system_chars"]
     assert first["request"]["tool_chars"] == 0
-    tool_message = [m for m in svc.get_history() if m["role"] == "tool"][0]
+    tool_message = next(m for m in svc.get_history() if m["role"] == "tool")
     assert second["request"]["tool_chars"] == len(tool_message["content"])
     assert second["request"]["history_chars"] == len("count my specs") + len("list_specs") + 2
     assert second["request"]["tool_tokens"] == -(-len(tool_message["content"]) // 4)
@@ -467,7 +469,7 @@ def test_api_key_never_reaches_history_or_call_log(h: Harness) -> None:
     assert h.call_log.path in files and any(p.parent.name == "hist" for p in files)
     for path in files:
         assert KEY not in path.read_text(errors="replace"), path
-    assert KEY not in repr(svc.provider.config)
+    assert KEY not in repr(h.providers[-1].config)
 
 
 def test_trimmed_request_keeps_newest_whole_units(h: Harness) -> None:

@@ -24,8 +24,7 @@ from typing import Any
 
 
 def _root(url: str) -> str:
-    url = url.rstrip("/")
-    return url[: -len("/v1")] if url.endswith("/v1") else url
+    return url.rstrip("/").removesuffix("/v1")
 
 
 def _call(root: str, method: str, path: str, payload: Any = None) -> Any:

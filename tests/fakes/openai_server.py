@@ -314,8 +314,8 @@ class FakeOpenAI:
     @property
     def root(self) -> str:
         """``http://127.0.0.1:PORT`` (control endpoints live under ``/_fake``)."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     @property
     def url(self) -> str:
