@@ -21,7 +21,7 @@ The invalid call wrote nothing; the model got every problem (field, message, hin
 the next request:
 
   $ python "$CTL" messages 3 | tail -n 1
-  tool (call_2_0): {"ok": false, "content": "[{\"file\": \"specs/api.yaml\", \"line\": null, \"column\": null, \"field\": \"resources.requests.memory\", \"message\": \"request 256Mi (268435456) is above the limit 128Mi (134217728)\", \"hint\": \"lower the request or raise limits.memory to at least 256Mi\", \"severity\": \"error\"}]", "error": "the spec is invalid (1 error(s)); fix every field listed and call again", "truncated": false}
+  tool (call_2_0): {"ok": false, "content": "[{\"file\": \"specs/api.yaml\", \"line\": null, \"column\": null, \"field\": \"resources.requests.memory\", \"message\": \"request 256Mi (268435456) is above the limit 128Mi (134217728)\", \"hint\": \"lower the request or raise limits.memory to at least 256Mi\", \"severity\": \"error\"}]", "error": "the spec is invalid (1 error(s)); nothing was written (hint: fix every field listed and call write_spec again)", "truncated": false}
 
 The written file is headed by its provenance and is what any hand-written spec would be:
 

@@ -34,8 +34,8 @@ from sentinel.spec import LoadedSpec, check_collisions, discover, dump_spec, loa
 from sentinel.spec.loader import read_spec_text
 from sentinel.spec.schema import json_schema
 
-FILENAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*\.yaml")
-FILENAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}\.yaml$"
+FILENAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}\.yaml$"  # a DNS label's length, plus .yaml
+FILENAME_RE = re.compile(FILENAME_PATTERN)
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -216,7 +216,8 @@ class SpecTools:
         filename, overwrite = str(args["filename"]), bool(args.get("overwrite", False))
         if not FILENAME_RE.fullmatch(filename):
             raise ToolFailed(f"file name {filename!r} is not allowed",
-                             hint="use a simple name like web.yaml: [a-z0-9][a-z0-9-]*.yaml")
+                             hint="use a simple name like web.yaml: lowercase letters, digits "
+                                  "and '-' (at most 63), then .yaml")
         base = self.specs_dir.resolve()
         target = base / filename
         resolve_inside(base, filename, what="spec file name")
@@ -228,8 +229,15 @@ class SpecTools:
             raise ToolFailed(f"{self.display(target)} already exists; nothing was written",
                              hint="pass overwrite: true to replace it, or choose another name")
         source = self.display(target)
-        text = _provenance(ctx) + dump_spec(args["spec"], source=source)  # validates the data
-        loaded = load_spec_text(text, source, path=target)  # and the text, as for any file
+        try:
+            text = _provenance(ctx) + dump_spec(args["spec"], source=source)  # checks the data
+            loaded = load_spec_text(text, source, path=target)  # and the text, as for any file
+        except SpecError as err:
+            raise ToolFailed(
+                f"the spec is invalid ({len(err.errors)} error(s)); nothing was written",
+                detail=[p.to_dict() for p in err.problems],
+                hint="fix every field listed and call write_spec again",
+            ) from err
         collisions = self._new_collisions(loaded, target)
         if collisions:
             raise ToolFailed("the spec collides with another spec; nothing was written",

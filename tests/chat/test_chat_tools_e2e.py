@@ -165,7 +165,8 @@ def test_invalid_call_writes_nothing_and_the_next_request_carries_the_errors(
     assert summaries[2] == "write_spec api.yaml: ok"
 
     [invalid] = tool_results(fake.requests[1])
-    assert invalid["ok"] is False and "nothing" not in invalid["error"]
+    assert invalid["ok"] is False
+    assert invalid["error"].startswith("the spec is invalid (1 error(s)); nothing was written")
     problems = json.loads(invalid["content"])
     assert problems[0]["field"] == "resources.requests.memory"
     assert problems[0]["message"] and problems[0]["hint"]

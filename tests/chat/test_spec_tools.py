@@ -258,7 +258,8 @@ def test_invalid_spec_writes_nothing_and_returns_every_problem(registry: ToolReg
                                                                project: Path) -> None:
     data = dict(API, resources={"requests": {"memory": "1Gi"}, "limits": {"memory": "64Mi"}})
     out = call(registry, "write_spec", {"filename": "api.yaml", "spec": data})
-    assert not out.ok and "nothing" not in out.summary
+    assert not out.ok and (out.error or "").startswith("the spec is invalid (1 error(s)); "
+                                                       "nothing was written (hint: fix every")
     problems = json.loads(out.content)
     assert problems and all({"field", "message", "hint"} <= set(p) for p in problems)
     assert problems[0]["field"] == "resources.requests.memory"
@@ -285,7 +286,8 @@ def test_names_leaving_the_folder_or_not_simple_are_refused(
     assert not (project / "x.yaml").exists()
 
 
-@pytest.mark.parametrize("filename", ["../x.yaml", "/etc/x.yaml", "a/b.yaml", "web"])
+@pytest.mark.parametrize("filename", ["../x.yaml", "/etc/x.yaml", "a/b.yaml", "web",
+                                      "a" * 64 + ".yaml"])
 def test_handler_refuses_bad_names_even_without_the_schema(project: Path, filename: str) -> None:
     tools = SpecTools(project / "specs", project / "manifests", project)
     ctx = ToolContext(conversation_id="c", message_id="m")
