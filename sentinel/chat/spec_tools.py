@@ -7,6 +7,13 @@ pydantic layers) → ``check_collisions`` against the other specs — before one
 write inside ``settings.specs_dir``. Whatever it writes is therefore accepted by ``sentinel
 validate`` and ``doit generate``.
 
+``write_spec``'s input is the spec's JSON Schema wrapped, not merged:
+``{"filename": "web.yaml", "spec": <the spec JSON Schema>, "overwrite": false}`` — merging the
+spec's fields with ours would let a future spec key collide with ``filename``/``overwrite``, and
+the wrapped form keeps the spec schema verbatim (its ``$defs`` move to the root, where OpenAI
+resolves ``$ref``). The read tools take ``spec`` as a plain object: the loader checks it anyway,
+and sending the 14 KB schema once per request instead of three times keeps requests small.
+
 Tools name existing specs by the names ``list_specs`` returns (the file's path in the specs
 folder without ``.yaml``), so a model-given name is only ever looked up, never joined into a
 path; ``write_spec`` takes a simple file name (``[a-z0-9][a-z0-9-]*.yaml``) that must also pass
