@@ -31,8 +31,8 @@ class CallRecord:
     conversation: str
     model: str
     start: str  # ISO-8601 UTC
-    latency_ms: float
-    ttft_ms: float | None  # None when no token arrived
+    latency_ms: float  # the whole call: retries, backoff and the full stream
+    ttft_ms: float | None  # from the call's start, retries included; None when no token came
     input_tokens: int | None  # from the usage chunk; None when the endpoint sent none
     output_tokens: int | None
     retries: int

@@ -91,7 +91,7 @@ class ToolActivity:
 class Notice:
     """Something the user should know that is not part of the answer (a retry, a stop)."""
 
-    kind: str  # "retry" | "stopped" | "trimmed"
+    kind: str  # "retry" | "stopped"
     message: str
 
 

@@ -7,6 +7,8 @@ exceptions into the project's categories, so the service never sees an SDK type:
   429, 408, 409 and 5xx are ``retryable``
 - the endpoint could not be reached, or the stream
   dropped before any content arrived              → ``ProviderError(status=None, retryable=True)``
+- an error event inside the stream                → ``ProviderError`` before any content,
+                                                    ``StreamInterrupted`` after
 - the stream dropped after content arrived, or
   ended without a finish reason                   → ``StreamInterrupted``
 
@@ -149,6 +151,8 @@ class OpenAIProvider:
                 retryable=True,
                 hint="check OPENAI_BASE_URL and that the server is running",
             ) from exc
+        except oa.APIError as exc:  # e.g. a 200 answer the SDK could not make sense of
+            raise ProviderError(f"unexpected answer from {self._where()}: {exc.message}") from exc
         yield from self._iterate(stream)
 
     def _iterate(self, stream: openai.Stream[Any]) -> Generator[StreamChunk, None, None]:
@@ -163,7 +167,7 @@ class OpenAIProvider:
                 yield chunk
         except oa.APIStatusError as exc:
             raise _status_error(exc) from exc
-        except (oa.APIError, ValueError, OSError) as exc:
+        except (oa.APIConnectionError, ValueError, OSError) as exc:
             if not seen_content:
                 raise ProviderError(
                     f"the connection to {self._where()} dropped before the answer started: "
@@ -171,6 +175,11 @@ class OpenAIProvider:
                     retryable=True,
                 ) from exc
             raise StreamInterrupted(f"the answer stream dropped: {_cause(exc)}") from exc
+        except oa.APIError as exc:  # an error event inside a 200 stream: the provider's verdict
+            if not seen_content:
+                raise ProviderError(f"provider error: {exc.message}") from exc
+            raise StreamInterrupted(
+                f"the provider ended the answer with an error: {exc.message}") from exc
         finally:
             stream.close()
         if not finished:

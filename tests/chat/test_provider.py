@@ -162,6 +162,16 @@ def test_drop_before_content_is_retryable(fake: FakeOpenAI, provider: OpenAIProv
     assert info.value.retryable
 
 
+def test_error_event_inside_the_stream(fake: FakeOpenAI, provider: OpenAIProvider) -> None:
+    fake.script([{"text": "a b c", "stream_error": {"message": "context overflow", "after": 0}},
+                 {"text": "a b c", "stream_error": {"message": "context overflow", "after": 3}}])
+    with pytest.raises(ProviderError, match="^provider error: context overflow$") as info:
+        _collect(provider)
+    assert not info.value.retryable
+    with pytest.raises(StreamInterrupted, match="ended the answer with an error: context overflow"):
+        _collect(provider)
+
+
 def test_stream_without_finish_reason_is_interrupted(fake: FakeOpenAI,
                                                      provider: OpenAIProvider) -> None:
     fake.script([{"text": "no end", "no_finish": True}])

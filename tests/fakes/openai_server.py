@@ -9,6 +9,8 @@ entry (a JSON object, also the format of ``samples/chat/*.json``) may hold:
                    deltas: id and name once, then the arguments in fragments of ``fragment`` chars
     finish_reason  override ("stop", or "tool_calls" when tool_calls are present)
     no_finish      true: end the stream ([DONE]) without any finish_reason
+    stream_error   {"message", "after"?: K}: after K chunks send an ``error`` event (HTTP 200)
+                   instead of the rest, as some servers report failures mid-stream
     drop_after     K: close the socket after K chunks, the first being the role chunk (a dropped
                    stream: the client sees an incomplete chunked body)
     delay          seconds to sleep before each chunk (slow tokens); ``first_delay`` before the first
@@ -251,10 +253,18 @@ class _Handler(BaseHTTPRequestHandler):
         out_chars = 0
         sent = 0
         calls = self._tool_calls(response)
+        stream_error = response.get("stream_error")
         try:
             for delta in self._deltas(response):
                 if drop_after is not None and sent >= int(drop_after):
                     self._drop()
+                    return
+                if stream_error and sent >= int(stream_error.get("after", 0)):
+                    error = {"message": stream_error.get("message", "error"), "type": "server_error"}
+                    self._chunk(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
+                    self._chunk(b"data: [DONE]\n\n")
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
                     return
                 pause = first_delay if sent == 0 else delay
                 if pause:
