@@ -4,9 +4,10 @@
 keeps everything in the process, ``TinyDBHistoryStore`` persists it. Both enforce the same rules:
 messages are OpenAI chat dicts (plus ``id``, ``created``, ``turn``) with role ``user``,
 ``assistant`` or ``tool`` (the system prompt is never stored); a message carrying a credential
-field (``api_key``, ``authorization`` ...) is refused with ``HistoryError``, and any string that
-looks like an OpenAI key (``sk-`` + 20 or more key characters) is replaced by ``[redacted]``
-before it is stored. ``append_messages`` is one committed turn: all of it or none of it.
+field (``api_key``, ``authorization`` ...) is refused with ``HistoryError``, and any word that
+looks like an OpenAI key (``sk-`` + 20 or more mixed-case key characters with digits) is replaced
+by ``[redacted]`` before it is stored. ``append_messages`` is one committed turn: all or nothing.
+A store object is for one thread; several processes may share one history folder.
 
 Resume policy (``last_conversation``): the conversation whose messages changed most recently (or
 that was created most recently, if later); renaming does not count as activity.
@@ -20,6 +21,11 @@ table on every write, so segments keep an append's cost independent of the conve
 The bytes are written by ``sentinel.chat.storage.JournalStorage``, an append-only journal (one
 fsync'd JSON line per turn, file-locked across processes, compacted atomically): see its
 docstring for why a kill at any moment leaves every committed turn readable.
+
+Measured (``tests/bench/bench_history.py``, one turn = user + assistant, ~800 chars): an append
+costs ~0.75 ms (one fsync included) at 100, 1,000 and 10,000 stored messages alike, where stock
+``JSONStorage`` costs 1.0, 3.7 and 40 ms without any fsync; opening the store afresh and loading a
+10,000-message conversation takes ~40 ms.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query, TinyDB
+from tinydb import TinyDB
 from tinydb.table import Document
 
 from sentinel.chat.storage import LOCK_TIMEOUT, JournalStorage
@@ -43,9 +49,12 @@ from sentinel.errors import HistoryError
 
 SEGMENT = 256  # messages per TinyDB table: bounds the work TinyDB does per append
 JOURNAL = "history.jsonl"
+CONVERSATIONS = "conversations"  # the TinyDB table of conversation documents
 ROLES = ("user", "assistant", "tool")
 REDACTED = "[redacted]"
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_-]{20,}")
+# OpenAI keys: "sk-" (often "sk-proj-") and 20+ key characters, mixed case with digits. The
+# mixed-case-and-digit rule spares lowercase names such as "sk-learn-training-pod-01".
+_KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}")
 _SECRET_FIELDS = {"apikey", "authorization", "proxyauthorization", "xapikey", "bearertoken",
                   "accesstoken", "secretkey", "password"}
 _STRING_FIELDS = ("id", "tool_call_id", "created", "turn", "name")
@@ -175,9 +184,15 @@ def _check_shape(message: dict[str, Any], where: str) -> None:
         raise HistoryError(f"{where}: tool_calls must be a list of dicts")
 
 
+def _redact_key(match: re.Match[str]) -> str:
+    text = match.group()
+    looks_random = any(c.isupper() for c in text) and any(c.isdigit() for c in text)
+    return REDACTED if looks_random else text
+
+
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
-        return _KEY_PATTERN.sub(REDACTED, value)
+        return _KEY_PATTERN.sub(_redact_key, value) if "sk-" in value else value
     if isinstance(value, list):
         return [_redact(v) for v in value]
     if isinstance(value, dict):
@@ -192,7 +207,7 @@ def detach(message: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class MemoryHistoryStore(ChatHistoryStore):
-    """History that lives as long as the process (``SENTINEL_HISTORY`` unset or ``--no-history``)."""
+    """History that lives as long as the process (``sentinel chat --memory``, tests)."""
 
     def __init__(self) -> None:
         self._meta: dict[str, dict[str, Any]] = {}
@@ -209,9 +224,10 @@ class MemoryHistoryStore(ChatHistoryStore):
                                hint="list conversations with /list")
         return meta
 
-    def _touch(self, meta: dict[str, Any]) -> None:
+    def _touch(self, meta: dict[str, Any], stamp: str | None = None) -> None:
         self._clock += 1
-        meta.update(updated=now(), seq=self._clock, count=len(self._messages[meta["id"]]))
+        meta.update(updated=stamp or now(), seq=self._clock,
+                    count=len(self._messages[meta["id"]]))
 
     def create_conversation(self, title: str = "") -> str:
         """Start an empty conversation; returns its id."""
@@ -220,7 +236,7 @@ class MemoryHistoryStore(ChatHistoryStore):
         cid, stamp = new_conversation_id(), now()
         self._messages[cid] = []
         self._meta[cid] = {"id": cid, "title": clean_title(title), "created": stamp}
-        self._touch(self._meta[cid])
+        self._touch(self._meta[cid], stamp)
         return cid
 
     def list_conversations(self) -> list[ConversationInfo]:
@@ -313,29 +329,40 @@ class TinyDBHistoryStore(ChatHistoryStore):
             yield self._view()
 
     def _find(self, db: TinyDB, conversation_id: str) -> Document:
-        doc = db.table("conversations").get(Query().id == conversation_id)
-        if not isinstance(doc, Document):
-            raise HistoryError(f"no conversation {conversation_id!r} in {self.path}",
-                               hint="list conversations with /list")
-        return doc
+        for doc in self._conversations(db):
+            if doc["id"] == conversation_id:
+                return doc
+        raise HistoryError(f"no conversation {conversation_id!r} in {self.path}",
+                           hint="list conversations with /list")
+
+    def _conversations(self, db: TinyDB) -> list[Document]:
+        """Every conversation document, checked: a hand-edited file must not cause a crash."""
+        docs: list[Document] = db.table(CONVERSATIONS).all()
+        for doc in docs:
+            if not (all(isinstance(doc.get(k), str) for k in ("id", "title", "created", "updated"))
+                    and all(type(doc.get(k)) is int and doc[k] >= 0 for k in ("count", "seq"))):
+                raise HistoryError(
+                    f"{self.path / JOURNAL}: conversation record {dict(doc)!r:.80} is damaged",
+                    hint="move the file aside (rename it) to start a fresh history")
+        return docs
 
     def _touch(self, db: TinyDB, doc: Document, count: int) -> None:
-        seq = 1 + max((d["seq"] for d in db.table("conversations").all()), default=0)
-        db.table("conversations").update({"count": count, "seq": seq, "updated": now()},
-                                         doc_ids=[doc.doc_id])
+        seq = 1 + max((d["seq"] for d in self._conversations(db)), default=0)
+        db.table(CONVERSATIONS).update({"count": count, "seq": seq, "updated": now()},
+                                       doc_ids=[doc.doc_id])
 
     def create_conversation(self, title: str = "") -> str:
         """Start an empty conversation; returns its id."""
         cid, stamp, clean = new_conversation_id(), now(), clean_title(title)
         with self._write() as db:
-            seq = 1 + max((d["seq"] for d in db.table("conversations").all()), default=0)
-            db.table("conversations").insert({"id": cid, "title": clean, "created": stamp,
+            seq = 1 + max((d["seq"] for d in self._conversations(db)), default=0)
+            db.table(CONVERSATIONS).insert({"id": cid, "title": clean, "created": stamp,
                                               "updated": stamp, "count": 0, "seq": seq})
         return cid
 
     def list_conversations(self) -> list[ConversationInfo]:
         """Every conversation, most recently updated first."""
-        docs = self._read().table("conversations").all()
+        docs = self._conversations(self._read())
         return [info_from(d) for d in sorted(docs, key=lambda d: d["seq"], reverse=True)]
 
     def get_conversation(self, conversation_id: str) -> ConversationInfo:
@@ -348,7 +375,7 @@ class TinyDBHistoryStore(ChatHistoryStore):
             doc = self._find(db, conversation_id)
             for table in _segments(conversation_id, doc["count"]):
                 db.drop_table(table)
-            db.table("conversations").remove(doc_ids=[doc.doc_id])
+            db.table(CONVERSATIONS).remove(doc_ids=[doc.doc_id])
 
     def get_messages(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation's messages in order (copies)."""
@@ -393,7 +420,7 @@ class TinyDBHistoryStore(ChatHistoryStore):
         clean = clean_title(title)
         with self._write() as db:
             doc = self._find(db, conversation_id)
-            db.table("conversations").update({"title": clean}, doc_ids=[doc.doc_id])
+            db.table(CONVERSATIONS).update({"title": clean}, doc_ids=[doc.doc_id])
 
     def close(self) -> None:
         """Release the store (nothing stays open between calls; this makes misuse loud)."""

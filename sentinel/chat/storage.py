@@ -93,6 +93,7 @@ class JournalStorage(Storage):
     def write(self, data: Tables) -> None:
         """Record what TinyDB changed; it reaches the disk when the transaction commits."""
         if self._pending is None:
+            self._reload()  # TinyDB already changed the data in memory: take that back
             raise RuntimeError("JournalStorage.write called outside a transaction")
         self._pending.extend(self._diff(data))
         self._data = data
@@ -117,11 +118,13 @@ class JournalStorage(Storage):
                 if ops:
                     self._append({"ops": ops})
             except BaseException:
-                self._pending = None
-                self._reload()  # the memory view may hold the failed body's writes: drop them
+                wrote, self._pending = bool(self._pending), None
+                if wrote:  # the memory view holds the failed body's writes: drop them
+                    self._reload()
                 raise
             self._pending = None
-            if self._compact_requested or self._offset > max(COMPACT_MIN_BYTES, 2 * self._base_size):
+            grown = self._offset > max(COMPACT_MIN_BYTES, 2 * self._base_size)
+            if self._compact_requested or grown:
                 self._compact(required=self._compact_requested)
 
     def refresh(self) -> None:
@@ -307,9 +310,9 @@ class JournalStorage(Storage):
 
     def _compact(self, *, required: bool) -> None:
         raw = _header_bytes(self._data)
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)  # left by a compaction that was killed (we hold the lock)
         try:
+            for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)  # from a compaction that was killed (we hold the lock)
             atomic_write(self.path, raw, mode=0o600)
             st = os.stat(self.path)
         except OSError as exc:

@@ -77,7 +77,7 @@ def bench_journal(folder: Path, size: int, rng: random.Random) -> tuple[float, f
 
 
 def bench_stock(folder: Path, size: int, rng: random.Random) -> tuple[float, float]:
-    """(append ms, fresh-open + load ms) for stock TinyDB JSONStorage, one table per conversation."""
+    """(append ms, fresh-open + load ms) for stock TinyDB JSONStorage, a table per conversation."""
     path = folder / f"stock-{size}.json"
     db = TinyDB(path, storage=JSONStorage)
     table = db.table("conv_bench")

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from filelock import FileLock
+from tinydb import TinyDB
 
 from sentinel.chat.history import (
     SEGMENT,
@@ -26,6 +27,7 @@ from sentinel.chat.history import (
     TinyDBHistoryStore,
     open_store,
 )
+from sentinel.chat.storage import JournalStorage
 from sentinel.errors import HistoryError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,7 +113,8 @@ def test_stored_messages_are_detached_from_callers(store: ChatHistoryStore) -> N
     cid = store.create_conversation()
     function = {"name": "f", "arguments": "{}"}
     call = {"id": "c", "type": "function", "function": function}
-    given: list[dict[str, Any]] = [{"role": "assistant", "content": None, "tool_calls": [call], "id": "msg_1"}]
+    given: list[dict[str, Any]] = [
+        {"role": "assistant", "content": None, "tool_calls": [call], "id": "msg_1"}]
     store.append_messages(cid, given)
     function["name"] = "changed-after-append"
     got = store.get_messages(cid)
@@ -242,6 +245,14 @@ def test_api_keys_in_text_are_redacted(store: ChatHistoryStore) -> None:
     assert store.get_messages(cid)[-1]["content"] == "sk-test-cram"
 
 
+@pytest.mark.parametrize("text", ["task-0123456789ABCDEFGHIJKLMN", "sk-learn-training-pod-0001",
+                                  "sk-short1A", "disk-Cache-Volume-For-App-0001"])
+def test_key_like_but_harmless_words_are_kept(store: ChatHistoryStore, text: str) -> None:
+    cid = store.create_conversation()
+    store.append_messages(cid, [{"role": "user", "content": f"name it {text} please"}])
+    assert store.get_messages(cid)[0]["content"] == f"name it {text} please"
+
+
 def test_conversation_info_has_no_field_for_secrets() -> None:
     names = [f.name for f in dataclasses.fields(ConversationInfo)]
     assert names == ["id", "title", "created", "updated", "message_count"]
@@ -262,7 +273,7 @@ def test_open_store_picks_the_implementation(tmp_path: Path) -> None:
     assert isinstance(open_store(None), MemoryHistoryStore)
     persisted = open_store(tmp_path / "h")
     assert isinstance(persisted, TinyDBHistoryStore)
-    assert (tmp_path / "h" / "history.jsonl").is_file()
+    assert (tmp_path / "h" / "history.jsonl").stat().st_mode & 0o777 == 0o600  # chat is private
 
 
 # -- TinyDB on disk ---------------------------------------------------------------------------
@@ -368,6 +379,26 @@ def test_damage_is_reported_and_never_overwritten(tmp_path: Path, line_index: in
     with pytest.raises(HistoryError, match=problem):
         store.append_messages(cid, turn(3))  # the open store notices too, and writes nothing
     assert journal(tmp_path / "h").read_bytes() == damaged
+
+
+@pytest.mark.parametrize("op, call, problem", [
+    (["put", "conversations", "1", {"id": "conv_edited"}], "list", "conversation record .* damaged"),
+    (["put", "conversations", "1", {"id": "c", "title": "", "created": "", "updated": "",
+                                    "count": "2", "seq": 1}], "list", "record .* is damaged"),
+    (["del", "msgs:{cid}:0", "1"], "messages", "should hold 2 messages but holds 1"),
+])
+def test_records_that_parse_but_make_no_sense_are_reported(
+        tmp_path: Path, op: list[Any], call: str, problem: str) -> None:
+    store = TinyDBHistoryStore(tmp_path / "h")
+    cid = store.create_conversation()
+    store.append_messages(cid, turn(1))
+    edited = json.loads(json.dumps(op).replace("{cid}", cid))
+    with journal(tmp_path / "h").open("a") as fh:
+        fh.write(json.dumps({"ops": [edited]}) + "\n")
+    reopened = TinyDBHistoryStore(tmp_path / "h")
+    with pytest.raises(HistoryError, match=problem) as caught:
+        reopened.list_conversations() if call == "list" else reopened.get_messages(cid)
+    assert "move" in str(caught.value) and "history.jsonl" in str(caught.value)
 
 
 def test_an_empty_file_is_reported(tmp_path: Path) -> None:
@@ -512,3 +543,14 @@ def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:
     interleaved = sum(1 for (u, _), (v, _) in itertools.pairwise(pairs)
                       if u["turn"].split("_")[1] != v["turn"].split("_")[1])
     assert interleaved > 1  # the writers really did run at the same time
+
+
+def test_storage_refuses_writes_outside_a_transaction(tmp_path: Path) -> None:
+    storage = JournalStorage(tmp_path / "raw.jsonl")
+    db = TinyDB(storage=lambda: storage)
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        db.table("t").insert({"a": 1})
+    with storage.transaction():
+        db.table("t").insert({"a": 1})
+    assert TinyDB(storage=lambda: JournalStorage(tmp_path / "raw.jsonl")).table("t").all() == [
+        {"a": 1}]
