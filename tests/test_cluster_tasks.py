@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sentinel.kube import audit
 from sentinel.kube.kubectl import find_kubectl
@@ -376,6 +377,22 @@ def test_kubectl_missing_and_no_context(project: Project, tmp_path: Path) -> Non
     other = project.doit("dryrun", SENTINEL_CONTEXT="elsewhere")
     assert other.returncode == 1
     assert "'context'" in other.stdout + other.stderr
+
+
+def test_context_setting_selects_the_cluster(project: Project, tmp_path: Path) -> None:
+    project.spec("web")
+    with FakeKubeAPI() as staging:
+        config = yaml.safe_load((project.root / "kubeconfig").read_text())
+        config["clusters"].append({"name": "staging", "cluster": {"server": staging.url}})
+        config["contexts"].append({"name": "staging", "context": {"cluster": "staging",
+                                                                  "user": "fake"}})
+        (project.root / "kubeconfig").write_text(yaml.safe_dump(config))
+        done = project.doit("apply", "--yes", SENTINEL_CONTEXT="staging")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert staging.pod_names() == ["default/web"]
+        assert project.kube.pod_names() == []  # the current context was not touched
+        [rec] = project.audit()
+        assert (rec.context, rec.server) == ("staging", staging.url)
 
 
 def test_stamps_record_sha_and_context(project: Project) -> None:

@@ -16,6 +16,7 @@ are creator parameters, so the hidden batch tasks see them too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from doit import task_params as _doit_task_params
@@ -44,16 +45,22 @@ YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": Fals
 
 def items() -> list[Item]:
     """Every valid spec's Pod, in spec order (invalid specs are left to ``generate``)."""
+    return list(_planned_items())
+
+
+@lru_cache(maxsize=1)
+def _planned_items() -> tuple[Item, ...]:
+    """Planned once per doit run: every cluster task creator asks for the same list."""
     settings = pipeline_settings()
     if not settings.specs_dir.is_dir():
-        return []
+        return ()
     found = []
     for p in plan(settings.specs_dir, settings.output_dir):
         if p.target is None or p.problems or p.scan is None or not p.scan.name:
             continue
         found.append(Item(p.task, str(p.spec), str(display(p.target)), p.scan.namespace,
                           p.scan.name))
-    return found
+    return tuple(found)
 
 
 def generated(all_items: list[Item]) -> list[str]:

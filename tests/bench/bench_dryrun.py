@@ -29,10 +29,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from sentinel.kube import batch  # noqa: E402
-from sentinel.kube.kubectl import Kubectl, find_kubectl  # noqa: E402
-from sentinel.kube.outcomes import Target  # noqa: E402
-from tests.fakes.kube_api import FakeKubeAPI  # noqa: E402
+from sentinel.kube import batch
+from sentinel.kube.kubectl import Kubectl, find_kubectl
+from sentinel.kube.outcomes import Target
+from tests.fakes.kube_api import FakeKubeAPI
 
 POD = """apiVersion: v1
 kind: Pod
