@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sentinel.errors import SpecError
 from sentinel.spec import dump_spec, load_spec, load_spec_text, validate_data
-from sentinel.spec.quantity import parse_quantity
+from sentinel.spec.quantity import parse_quantity, quantity_text
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((REPO / "samples" / "valid").glob("*.yaml")) + sorted((REPO / "specs").glob("*.yaml"))
@@ -97,7 +97,10 @@ key_ref = st.fixed_dictionaries({"name": subdomain, "key": st.from_regex(r"[a-z]
 env_value = st.one_of(text, st.builds(lambda r: {"secretKeyRef": r}, key_ref),
                       st.builds(lambda r: {"configMapKeyRef": r}, key_ref))
 port_name = st.from_regex(r"[a-z]([a-z0-9]|-[a-z0-9]){0,6}", fullmatch=True)
-QUANTITIES = ["0", "1", "100m", "0.5", "250m", "2", "64Mi", "128Mi", "1Gi", "500M", "1e3", "1.5Gi"]
+QUANTITIES: list[str | int | float] = [
+    "0", "1", "100m", "0.5", "250m", "2", "64Mi", "128Mi", "1Gi", "500M", "1e3", "1.5Gi",
+    0, 3, 0.25, 1.5, 2048, 1e-3,  # JSON numbers, as a chat model may send them
+]
 abs_path = st.builds(lambda parts: "/" + "/".join(parts), st.lists(label, max_size=3))
 rel_path = st.builds("/".join, st.lists(label, min_size=1, max_size=3))
 
@@ -126,7 +129,7 @@ def resources(draw: st.DrawFn) -> dict[str, Any]:
     for key in draw(st.lists(st.sampled_from(["cpu", "memory", "ephemeral-storage"]),
                              unique=True, max_size=3)):
         a, b = sorted(draw(st.lists(st.sampled_from(QUANTITIES), min_size=2, max_size=2)),
-                      key=parse_quantity)
+                      key=lambda q: parse_quantity(str(quantity_text(q))))
         which = draw(st.sampled_from(["both", "requests", "limits"]))
         if which in ("both", "requests"):
             requests[key] = a

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from sentinel.spec.quantity import QuantityError, format_fraction, parse_quantity
+from sentinel.spec.quantity import QuantityError, format_fraction, parse_quantity, quantity_text
 from sentinel.spec.rules import Violation, check_port_name, shown
 
 Loc = tuple[str | int, ...]
@@ -124,7 +124,7 @@ def unique_volumes(raw: Any) -> list[Found]:
 
 
 def _quantity(raw: Any) -> Any:
-    text = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+    text = quantity_text(raw)
     try:
         value = parse_quantity(text) if text is not None else None
     except QuantityError:

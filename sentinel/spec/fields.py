@@ -9,7 +9,6 @@ turns into one-line, fixable ``Problem``s. ``checked`` runs a cross-field rule f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -19,7 +18,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from sentinel.spec import rules
 from sentinel.spec.crossfield import Found
 from sentinel.spec.quantity import HINT as QUANTITY_HINT
-from sentinel.spec.quantity import QUANTITY, QuantityError, parse_quantity
+from sentinel.spec.quantity import QUANTITY, QuantityError, parse_quantity, quantity_text
 from sentinel.spec.rules import Violation, anchored
 
 RULE_ERROR = "spec_rule"
@@ -128,21 +127,26 @@ RelativePath = Annotated[str, _rule(rules.check_relative_path), _schema(minLengt
 
 def _quantity(value: Any) -> str:
     """Accept a quantity string or a plain number; keep the canonical text."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        fail(Violation(f"expected a quantity such as 250m or 1Gi, got {type(value).__name__}",
+    text = quantity_text(value)
+    if text is None:
+        fail(Violation(f"expected a quantity such as 250m or 1Gi, got {_kind(value)}",
                        QUANTITY_HINT))
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            fail(Violation(f"{value} is not a quantity", QUANTITY_HINT))
-        value = repr(value)
-    text = str(value)
     try:
         number = parse_quantity(text)
     except QuantityError as exc:
         fail(Violation(str(exc), QUANTITY_HINT))
     if number < 0:
-        fail(Violation(f"quantity {rules.shown(text)} is negative", "requests and limits must be ≥ 0"))
+        fail(Violation(f"quantity {rules.shown(text)} is negative",
+                       "requests and limits must be ≥ 0"))
     return text
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, float):
+        return str(value)  # nan, inf
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "a number with too many digits"
+    return type(value).__name__
 
 
 Quantity = Annotated[

@@ -213,8 +213,15 @@ def model_problems(exc: ValidationError, source: str, shape: Shape) -> list[Prob
     return out
 
 
+def _as_text(value: Any) -> str:
+    try:
+        return shown(str(value))
+    except ValueError:  # str() of an int with more than 4300 digits (from JSON data)
+        return "a number too long to show"
+
+
 def _describe(err: Any, loc: Loc) -> tuple[str, str]:
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    kind, ctx, value = err["type"], err.get("ctx") or {}, _as_text(err.get("input"))
     name = str(loc[-1]) if loc else "spec"
     if kind == RULE_ERROR:
         return ctx["message"], ctx["hint"]
@@ -224,7 +231,7 @@ def _describe(err: Any, loc: Loc) -> tuple[str, str]:
         op, bound = ("≥", ctx["ge"]) if kind == "greater_than_equal" else ("≤", ctx["le"])
         return f"must be {op} {bound}, found {value}", f"use a value {op} {bound}"
     if kind == "literal_error":
-        return (f"expected {ctx['expected']}, found {shown(str(value))}",
+        return (f"expected {ctx['expected']}, found {value}",
                 f"use one of {ctx['expected']} (case-sensitive)")
     if kind == "too_short":
         return "must not be empty", "add at least one item"

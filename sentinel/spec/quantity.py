@@ -8,6 +8,7 @@ before any arithmetic so a hostile value cannot make the loader compute ``10**10
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -55,6 +56,23 @@ def parse_quantity(text: str) -> Fraction:
             raise QuantityError(f"{shown(text)} is out of range")
         return value * Fraction(10) ** int(exponent)
     return value
+
+
+def quantity_text(value: object) -> str | None:
+    """The quantity text of a spec value: strings as they are, numbers (from JSON) written out.
+
+    None for anything else (bools, NaN, infinities, ints too long for ``str``).
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    try:
+        return str(value)
+    except ValueError:  # more than 4300 digits
+        return None
 
 
 def format_fraction(value: Fraction) -> str:
