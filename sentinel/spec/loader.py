@@ -214,8 +214,9 @@ def model_problems(exc: ValidationError, source: str, shape: Shape) -> list[Prob
 
 
 def _as_text(value: Any) -> str:
+    """A value for a message: numbers as they are, anything else quoted and cut short."""
     try:
-        return shown(str(value))
+        return str(value) if isinstance(value, int | float) else shown(str(value))
     except ValueError:  # str() of an int with more than 4300 digits (from JSON data)
         return "a number too long to show"
 
