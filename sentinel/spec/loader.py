@@ -216,9 +216,12 @@ def model_problems(exc: ValidationError, source: str, shape: Shape) -> list[Prob
 def _as_text(value: Any) -> str:
     """A value for a message: numbers as they are, anything else quoted and cut short."""
     try:
-        return str(value) if isinstance(value, int | float) else shown(str(value))
+        text = str(value)
     except ValueError:  # str() of an int with more than 4300 digits (from JSON data)
         return "a number too long to show"
+    if isinstance(value, int | float):
+        return text if len(text) <= 60 else f"a number of {len(text)} digits"
+    return shown(text)
 
 
 def _describe(err: Any, loc: Loc) -> tuple[str, str]:
