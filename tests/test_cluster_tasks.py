@@ -357,6 +357,29 @@ def test_unreachable_cluster(project: Project, tmp_path: Path) -> None:
     assert "memcache.go" not in out  # kubectl's own noise is not echoed
 
 
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(403, "forbidden (403): pods \"web\" is forbidden"),
+     (409, "conflict (409): Operation cannot be fulfilled"),
+     (422, "the cluster rejected the object as invalid (422):\n  metadata.labels: Invalid value")],
+)
+def test_server_refusals_through_doit(project: Project, code: int, words: str) -> None:
+    project.spec("web")
+    project.spec("cache")
+    project.kube.inject(code, name="web")
+    done = project.doit("--continue", "dryrun")
+    out = done.stdout + done.stderr
+    assert done.returncode == 2  # the failed sub-task's group cannot finish
+    assert f"specs/web.yaml: Pod default/web: {words}" in out
+    assert "default/cache (specs/cache.yaml): created (server dry run)" in out
+    assert "Error from server" not in out
+
+
+def test_no_specs_is_not_an_error(project: Project) -> None:
+    done = project.doit("dryrun", KUBECONFIG="/nonexistent")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_timeout_is_a_setting(project: Project) -> None:
     project.spec("web")
     project.kube.set_delay(10)

@@ -131,6 +131,8 @@ def dryrun_batch(items: list[Item], mode: str, changed: list[str]) -> TaskFailed
     if mode not in batch.DRY_RUN_MODES:
         return TaskFailed(f"dry-run mode must be server or client, not {mode!r} "
                           "(doit dryrun --mode, or the dryrun_mode setting)")
+    if not items:
+        return None
     try:
         kube, ident = kubectl(), identity()
         todo = _todo("dryrun", items, changed, ident.key(), mode)
@@ -172,6 +174,8 @@ def apply_flag(item: Item) -> bool:
 def apply_batch(items: list[Item], yes: bool, interactive: bool,
                 changed: list[str]) -> TaskFailed | None:
     """Action of ``_apply_batch``: gate once, then apply what passed its dry run."""
+    if not items:
+        return None
     state = _state()
     try:
         kube, ident = kubectl(), identity()
