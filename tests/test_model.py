@@ -344,3 +344,16 @@ def test_cross_field_rules_hold_for_models_built_in_python() -> None:
     assert info.value.errors()[0]["ctx"]["violations"][0][0] == ("requests", "cpu")
     model = load(VALID["probe-http"])
     assert PodSpec.model_validate(model) == model
+
+
+def test_format_reference_in_the_model_docstring_is_a_valid_spec() -> None:
+    import sentinel.spec.model as module
+
+    doc = module.__doc__ or ""
+    example = dedent(doc.split("::\n", 1)[1])
+    loaded = load_spec_text(example, "model.py docstring")
+    model = loaded.model
+    spec_keys = {f.alias or n for n, f in PodSpec.model_fields.items()}
+    written = {k[0] for k in loaded.positions if len(k) == 1}
+    assert written == spec_keys, "the reference example shows every key"
+    assert model.probes is not None and model.probes.readiness is not None

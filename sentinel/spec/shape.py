@@ -37,13 +37,13 @@ Pos = tuple[int, int]  # 1-based line, column
 
 FLOW_MESSAGE = "flow style ({...} or [...]) is not allowed"
 FLOW_HINT = "write it in block style: one item per line, indented"
-_BAD = object()
-_LONG_NUMBER = re.compile(r"[-+]?[0-9_]{100,}")  # a node that failed its shape check; its parent leaves it out
+_BAD = object()  # a node that failed its shape check; its parent leaves it out
+_LONG_NUMBER = re.compile(r"[-+]?[0-9_]{100,}")  # beyond any field's range; int() may refuse it
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def format_loc(loc: Loc) -> str:
-    """``("ports", 1, "name")`` → ``ports[1].name``; odd keys are quoted: ``labels["a/b"]``."""
+    """``("ports", 1, "name")`` → ``ports[1].name``; odd keys are quoted: ``labels['a/b']``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -109,7 +109,7 @@ def _parse_problem(exc: sy_ruamel.error.YAMLError, text: str, source: str) -> Pr
         msg = f"special character {char!r} is not allowed in a spec file"
         hint = "remove it, or write it as an escape inside double quotes"
     else:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["unreadable"])[0]
         msg = f"not valid YAML: {problem}"
         hint = "check the indentation and quoting on this line and the one before"
     return Problem(source, line, col, "", msg, hint)
