@@ -47,7 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
             ("server", "client")),
     Setting("audit_log", "SENTINEL_AUDIT_LOG", "path", "audit log of applies and deletes"),
     Setting("model", "SENTINEL_MODEL", "str", "chat model name"),
-    Setting("history_path", "SENTINEL_HISTORY", "path", "chat history folder (TinyDB journal inside)"),
+    Setting("history_path", "SENTINEL_HISTORY", "path", "chat history folder (TinyDB journal)"),
     Setting("call_log", "SENTINEL_CALL_LOG", "path", "log of model calls (JSON lines)"),
     Setting("context_budget", "SENTINEL_CONTEXT_BUDGET", "int", "tokens of history per request"),
     Setting("max_retries", "SENTINEL_MAX_RETRIES", "int", "retries of transient provider errors"),
