@@ -211,10 +211,13 @@ def test_apply_yes_then_up_to_date_then_unchanged(project: Project) -> None:
     project.kube.clear_requests()
     again = project.doit("apply", "--yes")
     assert "-- apply:web.yaml" in again.stdout and project.kube.requests == []
-    project.doit("forget", "_apply_batch")
-    forced = project.doit("apply", "--yes")
+    forced = project.doit("apply", "--yes", "--force")
     assert "default/web (specs/web.yaml): unchanged" in forced.stdout
     assert [r.result for r in project.audit()] == ["created", "unchanged"]
+    project.kube.clear_requests()
+    redo = project.doit("dryrun", "--force")
+    assert "default/web (specs/web.yaml): unchanged (server dry run)" in redo.stdout
+    assert "/api/v1/namespaces/default/pods/web" in [r.path for r in project.kube.requests]
 
 
 def test_apply_only_what_passed_its_dry_run_and_skips_apply_false(project: Project) -> None:

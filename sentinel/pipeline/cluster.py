@@ -35,6 +35,9 @@ from sentinel.pipeline.confirm import has_terminal
 from sentinel.pipeline.plan import display, plan
 from sentinel.pipeline.settings import pipeline_settings
 
+FORCE = {"name": "force", "long": "force", "type": bool, "default": False,
+         "help": "run kubectl for every manifest, even those up to date"}
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 # doit's decorator is untyped; this is its real signature.
 task_params = cast(Callable[[list[dict[str, Any]]], Callable[[_F], _F]], _doit_task_params)
@@ -90,8 +93,8 @@ def in_order(kind: str, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @task_params([{"name": "mode", "long": "mode", "type": str, "default": "",
-               "help": "server (default, from the dryrun_mode setting) or client"}])
-def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
+               "help": "server (default, from the dryrun_mode setting) or client"}, FORCE])
+def task_dryrun(mode: str, force: bool) -> Iterator[dict[str, Any]]:
     """kubectl apply --dry-run for every changed manifest (one kubectl per namespace)."""
     mode = mode or pipeline_settings().dryrun_mode  # a bad value is refused by the action
     all_items = items()
@@ -100,10 +103,10 @@ def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
     yield {
         "basename": "_dryrun_batch",
         "doc": "the batched kubectl runs behind dryrun",
-        "actions": [(dryrun_batch, [all_items, mode])],
+        "actions": [(dryrun_batch, [all_items, mode, force])],
         "file_dep": manifests,
         "task_dep": generated(all_items),
-        "uptodate": [stamps_current("dryrun", all_items, mode)],
+        "uptodate": [not force, stamps_current("dryrun", all_items, mode)],
         "verbosity": 2,
     }
     for item, (after, barrier) in zip(all_items, in_order("dryrun", len(all_items))):
@@ -119,8 +122,8 @@ def task_dryrun(mode: str) -> Iterator[dict[str, Any]]:
         }
 
 
-@task_params([YES])
-def task_apply(yes: bool) -> Iterator[dict[str, Any]]:
+@task_params([YES, FORCE])
+def task_apply(yes: bool, force: bool) -> Iterator[dict[str, Any]]:
     """kubectl apply, after a confirmation, of manifests that passed their dry run."""
     all_items = items()
     files = sorted({i.manifest for i in all_items} | {i.spec for i in all_items})
@@ -128,10 +131,10 @@ def task_apply(yes: bool) -> Iterator[dict[str, Any]]:
     yield {
         "basename": "_apply_batch",
         "doc": "the confirmation and batched kubectl runs behind apply",
-        "actions": [(apply_batch, [all_items, yes, has_terminal()])],
+        "actions": [(apply_batch, [all_items, yes, has_terminal(), force])],
         "file_dep": files,
         "task_dep": [*generated(all_items), "_dryrun_batch"],
-        "uptodate": [stamps_current("apply", all_items)],
+        "uptodate": [not force, stamps_current("apply", all_items)],
         "verbosity": 2,
     }
     for item, (after, barrier) in zip(all_items, in_order("apply", len(all_items))):

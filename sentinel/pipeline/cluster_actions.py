@@ -100,8 +100,11 @@ def stamp_current(kind: str, item: Item, mode: str = "") -> Callable[[Any, dict[
 
 
 def _todo(kind: str, items: Sequence[Item], changed: Sequence[str], key: str,
-          mode: str = "") -> list[Item]:
-    """Items doit saw change, plus items without a success stamp for this context."""
+          mode: str = "", force: bool = False) -> list[Item]:
+    """Items doit saw change, plus items without a success stamp for this context (all of
+    them with ``force``)."""
+    if force:
+        return list(items)
     touched = set(changed)
     todo = []
     for item in items:
@@ -126,7 +129,8 @@ def _stamp(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Out
         message, mode, RUN_ID))
 
 
-def dryrun_batch(items: list[Item], mode: str, changed: list[str]) -> TaskFailed | None:
+def dryrun_batch(items: list[Item], mode: str, force: bool,
+                 changed: list[str]) -> TaskFailed | None:
     """Action of ``_dryrun_batch``: dry-run what changed, one kubectl per namespace."""
     if mode not in batch.DRY_RUN_MODES:
         return TaskFailed(f"dry-run mode must be server or client, not {mode!r} "
@@ -135,7 +139,7 @@ def dryrun_batch(items: list[Item], mode: str, changed: list[str]) -> TaskFailed
         return None
     try:
         kube, ident = kubectl(), identity()
-        todo = _todo("dryrun", items, changed, ident.key(), mode)
+        todo = _todo("dryrun", items, changed, ident.key(), mode, force)
         if not todo:
             return None
         shas = {i.manifest: stamps.sha256_of(Path(i.manifest)) for i in todo}
@@ -171,7 +175,7 @@ def apply_flag(item: Item) -> bool:
     return bool(load_once(Path(item.spec)).model.apply)
 
 
-def apply_batch(items: list[Item], yes: bool, interactive: bool,
+def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
                 changed: list[str]) -> TaskFailed | None:
     """Action of ``_apply_batch``: gate once, then apply what passed its dry run."""
     if not items:
@@ -179,7 +183,7 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool,
     state = _state()
     try:
         kube, ident = kubectl(), identity()
-        todo = _todo("apply", items, changed, ident.key())
+        todo = _todo("apply", items, changed, ident.key(), force=force)
     except SentinelError as err:
         return TaskFailed(str(err))
     ready: list[Item] = []
