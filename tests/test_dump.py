@@ -14,7 +14,9 @@ from sentinel.spec import dump_spec, load_spec, load_spec_text, validate_data
 from sentinel.spec.quantity import parse_quantity, quantity_text
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((REPO / "samples" / "valid").glob("*.yaml")) + sorted((REPO / "specs").glob("*.yaml"))
+SAMPLES = sorted((REPO / "samples" / "valid").glob("*.yaml")) + sorted(
+    (REPO / "specs").glob("*.yaml")
+)
 
 
 def roundtrip(data: dict[str, Any]) -> str:
@@ -24,13 +26,18 @@ def roundtrip(data: dict[str, Any]) -> str:
 
 
 def test_dump_is_block_style_in_model_order() -> None:
-    text = roundtrip({
-        "apply": False, "image": "nginx:1.27", "name": "web",
-        "volumes": [{"mountPath": "/tmp", "emptyDir": {}, "name": "tmp"}],
-        "labels": {"tier": "web", "version": "1.0"}, "runAsUser": 101,
-        "probes": {"readiness": {"tcp": {"port": 8080}}},
-        "resources": {"requests": {"cpu": 0.25}},
-    })
+    text = roundtrip(
+        {
+            "apply": False,
+            "image": "nginx:1.27",
+            "name": "web",
+            "volumes": [{"mountPath": "/tmp", "emptyDir": {}, "name": "tmp"}],
+            "labels": {"tier": "web", "version": "1.0"},
+            "runAsUser": 101,
+            "probes": {"readiness": {"tcp": {"port": 8080}}},
+            "resources": {"requests": {"cpu": 0.25}},
+        }
+    )
     assert text == (
         "name: web\n"
         "labels:\n  tier: web\n  version: 1.0\n"
@@ -44,20 +51,66 @@ def test_dump_is_block_style_in_model_order() -> None:
 
 
 def test_dump_leaves_out_nulls_and_empty_collections() -> None:
-    text = roundtrip({"name": "web", "image": "nginx", "labels": {}, "ports": [], "resources": None,
-                      "probes": {"liveness": {"exec": {"command": ["true"]},
-                                              "periodSeconds": None}}})
-    assert text == "name: web\nimage: nginx\nprobes:\n  liveness:\n    exec:\n      command:\n" \
-                   "      - true\n"
+    text = roundtrip(
+        {
+            "name": "web",
+            "image": "nginx",
+            "labels": {},
+            "ports": [],
+            "resources": None,
+            "probes": {"liveness": {"exec": {"command": ["true"]}, "periodSeconds": None}},
+        }
+    )
+    assert (
+        text == "name: web\nimage: nginx\nprobes:\n  liveness:\n    exec:\n      command:\n"
+        "      - true\n"
+    )
 
 
 def test_dump_quotes_what_would_read_back_differently() -> None:
-    tricky = ["", "yes", "- item", "a: b", "#hash", "{x}", "[y]", " lead", "trail ", "'", '"',
-              "multi\nline", "tab\there", "&anchor", "*alias", "!tag", "%", "@", "`", "null", "~",
-              "=", "<<", "\n\x08", "\ufeffbom", "nel\x85", "ls\u2028", "ps\u2029", "cr\r",
-              "del\x7f", "nul\x00", "emoji \U0001f600", "trailing \n", "\n\nlead", "  \n  "]
-    data = {"name": "web", "image": "nginx", "args": tricky,
-            "annotations": {f"k{i}": v for i, v in enumerate(tricky)}}
+    tricky = [
+        "",
+        "yes",
+        "- item",
+        "a: b",
+        "#hash",
+        "{x}",
+        "[y]",
+        " lead",
+        "trail ",
+        "'",
+        '"',
+        "multi\nline",
+        "tab\there",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "%",
+        "@",
+        "`",
+        "null",
+        "~",
+        "=",
+        "<<",
+        "\n\x08",
+        "\ufeffbom",
+        "nel\x85",
+        "ls\u2028",
+        "ps\u2029",
+        "cr\r",
+        "del\x7f",
+        "nul\x00",
+        "emoji \U0001f600",
+        "trailing \n",
+        "\n\nlead",
+        "  \n  ",
+    ]
+    data = {
+        "name": "web",
+        "image": "nginx",
+        "args": tricky,
+        "annotations": {f"k{i}": v for i, v in enumerate(tricky)},
+    }
     model = load_spec_text(roundtrip(data), "t").model
     assert model.args == tricky
 
@@ -70,36 +123,63 @@ def test_every_sample_round_trips(path: Path) -> None:
 
 def test_dump_refuses_invalid_data_with_all_problems() -> None:
     with pytest.raises(SpecError) as info:
-        dump_spec({"name": "Web", "image": "nginx", "ports": [{"containerPort": 0}]},
-                  source="chat:web.yaml")
+        dump_spec(
+            {"name": "Web", "image": "nginx", "ports": [{"containerPort": 0}]},
+            source="chat:web.yaml",
+        )
     assert [(p.file, p.field) for p in info.value.problems] == [
-        ("chat:web.yaml", "name"), ("chat:web.yaml", "ports[0].containerPort")]
+        ("chat:web.yaml", "name"),
+        ("chat:web.yaml", "ports[0].containerPort"),
+    ]
 
 
 # --- property: every valid spec survives dump → load ---------------------------------------------
 
 label = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,12}[a-z0-9])?", fullmatch=True)
 subdomain = st.builds(".".join, st.lists(label, min_size=1, max_size=3)).filter(
-    lambda s: len(s) <= 253)
+    lambda s: len(s) <= 253
+)
 qualified = st.from_regex(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?", fullmatch=True)
 label_key = st.one_of(qualified, st.builds(lambda p, n: f"{p}/{n}", subdomain, qualified))
 label_value = st.one_of(st.just(""), qualified)
 text = st.text(st.characters(codec="utf-8"), max_size=30)  # any Unicode but surrogates
-image = st.builds(lambda repo, tag: repo + tag,
-                  st.sampled_from(["nginx", "ghcr.io/acme/app", "registry.local:5000/a/b-c",
-                                   "my_org/x__y"]),
-                  st.sampled_from(["", ":1.27", ":v2.0-rc.1", ":latest", "@sha256:" + "a" * 64]))
+image = st.builds(
+    lambda repo, tag: repo + tag,
+    st.sampled_from(["nginx", "ghcr.io/acme/app", "registry.local:5000/a/b-c", "my_org/x__y"]),
+    st.sampled_from(["", ":1.27", ":v2.0-rc.1", ":latest", "@sha256:" + "a" * 64]),
+)
 env_name = st.from_regex(r"[A-Za-z_][-._A-Za-z0-9]{0,10}", fullmatch=True).filter(
-    lambda s: not s.startswith(".."))
-key_ref = st.fixed_dictionaries({"name": subdomain, "key": st.from_regex(r"[a-z][-._a-z0-9]{0,8}",
-                                                                         fullmatch=True)},
-                                optional={"optional": st.booleans()})
-env_value = st.one_of(text, st.builds(lambda r: {"secretKeyRef": r}, key_ref),
-                      st.builds(lambda r: {"configMapKeyRef": r}, key_ref))
+    lambda s: not s.startswith("..")
+)
+key_ref = st.fixed_dictionaries(
+    {"name": subdomain, "key": st.from_regex(r"[a-z][-._a-z0-9]{0,8}", fullmatch=True)},
+    optional={"optional": st.booleans()},
+)
+env_value = st.one_of(
+    text,
+    st.builds(lambda r: {"secretKeyRef": r}, key_ref),
+    st.builds(lambda r: {"configMapKeyRef": r}, key_ref),
+)
 port_name = st.from_regex(r"[a-z]([a-z0-9]|-[a-z0-9]){0,6}", fullmatch=True)
 QUANTITIES: list[str | int | float] = [
-    "0", "1", "100m", "0.5", "250m", "2", "64Mi", "128Mi", "1Gi", "500M", "1e3", "1.5Gi",
-    0, 3, 0.25, 1.5, 2048, 1e-3,  # JSON numbers, as a chat model may send them
+    "0",
+    "1",
+    "100m",
+    "0.5",
+    "250m",
+    "2",
+    "64Mi",
+    "128Mi",
+    "1Gi",
+    "500M",
+    "1e3",
+    "1.5Gi",
+    0,
+    3,
+    0.25,
+    1.5,
+    2048,
+    1e-3,  # JSON numbers, as a chat model may send them
 ]
 abs_path = st.builds(lambda parts: "/" + "/".join(parts), st.lists(label, max_size=3))
 rel_path = st.builds("/".join, st.lists(label, min_size=1, max_size=3))
@@ -108,8 +188,9 @@ rel_path = st.builds("/".join, st.lists(label, min_size=1, max_size=3))
 @st.composite
 def ports(draw: st.DrawFn) -> list[dict[str, Any]]:
     names = draw(st.lists(port_name, unique=True, max_size=3))
-    numbers = draw(st.lists(st.integers(1, 65535), unique=True, min_size=len(names),
-                            max_size=len(names)))
+    numbers = draw(
+        st.lists(st.integers(1, 65535), unique=True, min_size=len(names), max_size=len(names))
+    )
     out = []
     for name, number in zip(names, numbers, strict=True):
         port: dict[str, Any] = {"name": name, "containerPort": number}
@@ -126,10 +207,13 @@ def ports(draw: st.DrawFn) -> list[dict[str, Any]]:
 def resources(draw: st.DrawFn) -> dict[str, Any]:
     requests: dict[str, Any] = {}
     limits: dict[str, Any] = {}
-    for key in draw(st.lists(st.sampled_from(["cpu", "memory", "ephemeral-storage"]),
-                             unique=True, max_size=3)):
-        a, b = sorted(draw(st.lists(st.sampled_from(QUANTITIES), min_size=2, max_size=2)),
-                      key=lambda q: parse_quantity(str(quantity_text(q))))
+    for key in draw(
+        st.lists(st.sampled_from(["cpu", "memory", "ephemeral-storage"]), unique=True, max_size=3)
+    ):
+        a, b = sorted(
+            draw(st.lists(st.sampled_from(QUANTITIES), min_size=2, max_size=2)),
+            key=lambda q: parse_quantity(str(quantity_text(q))),
+        )
         which = draw(st.sampled_from(["both", "requests", "limits"]))
         if which in ("both", "requests"):
             requests[key] = a
@@ -152,8 +236,12 @@ def probe(draw: st.DrawFn, names: list[str], kind: str) -> dict[str, Any]:
         "tcp": {"tcp": {"port": port}},
         "exec": {"exec": {"command": draw(st.lists(text, min_size=1, max_size=3))}},
     }[action]
-    for field, low in [("initialDelaySeconds", 0), ("periodSeconds", 1), ("timeoutSeconds", 1),
-                       ("failureThreshold", 1)]:
+    for field, low in [
+        ("initialDelaySeconds", 0),
+        ("periodSeconds", 1),
+        ("timeoutSeconds", 1),
+        ("failureThreshold", 1),
+    ]:
         if draw(st.booleans()):
             out[field] = draw(st.integers(low, 2**31 - 1))
     if draw(st.booleans()):
@@ -164,15 +252,27 @@ def probe(draw: st.DrawFn, names: list[str], kind: str) -> dict[str, Any]:
 @st.composite
 def volumes(draw: st.DrawFn) -> list[dict[str, Any]]:
     names = draw(st.lists(label, unique=True, max_size=3))
-    paths = draw(st.lists(abs_path.filter(lambda p: p != "/"), unique=True,
-                          min_size=len(names), max_size=len(names)))
+    paths = draw(
+        st.lists(
+            abs_path.filter(lambda p: p != "/"),
+            unique=True,
+            min_size=len(names),
+            max_size=len(names),
+        )
+    )
     out = []
     for name, path in zip(names, paths, strict=True):
-        source: dict[str, Any] = draw(st.sampled_from([
-            {"emptyDir": {}}, {"emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
-            {"configMap": {"name": "cfg", "optional": True}}, {"secret": {"secretName": "s"}},
-            {"persistentVolumeClaim": {"claimName": "data", "readOnly": False}},
-        ]))
+        source: dict[str, Any] = draw(
+            st.sampled_from(
+                [
+                    {"emptyDir": {}},
+                    {"emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
+                    {"configMap": {"name": "cfg", "optional": True}},
+                    {"secret": {"secretName": "s"}},
+                    {"persistentVolumeClaim": {"claimName": "data", "readOnly": False}},
+                ]
+            )
+        )
         volume: dict[str, Any] = {"name": name, **source, "mountPath": path}
         if draw(st.booleans()):
             volume["readOnly"] = draw(st.booleans())
@@ -198,8 +298,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         "env": st.dictionaries(env_name, env_value, max_size=4),
         "ports": st.just(port_list),
         "resources": resources().filter(bool),
-        "probes": st.fixed_dictionaries({}, optional={
-            kind: probe(names, kind) for kind in ("liveness", "readiness", "startup")}).filter(bool),
+        "probes": st.fixed_dictionaries(
+            {}, optional={kind: probe(names, kind) for kind in ("liveness", "readiness", "startup")}
+        ).filter(bool),
         "volumes": volumes(),
         "restartPolicy": st.sampled_from(["Always", "OnFailure", "Never"]),
         "serviceAccountName": subdomain,
@@ -219,8 +320,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(specs())
 def test_any_valid_spec_round_trips(data: dict[str, Any]) -> None:
     roundtrip(data)

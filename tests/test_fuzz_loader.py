@@ -17,10 +17,17 @@ from sentinel.errors import SpecError
 from sentinel.spec import LoadedSpec, load_spec, load_spec_text
 
 REPO = Path(__file__).resolve().parent.parent
-VALID_TEXTS = [p.read_text(encoding="utf-8") for p in
-               sorted((REPO / "samples" / "valid").glob("*.yaml")) + sorted((REPO / "specs").glob("*.yaml"))]
-FUZZ = settings(max_examples=250, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+VALID_TEXTS = [
+    p.read_text(encoding="utf-8")
+    for p in sorted((REPO / "samples" / "valid").glob("*.yaml"))
+    + sorted((REPO / "specs").glob("*.yaml"))
+]
+FUZZ = settings(
+    max_examples=250,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def check_text(text: str) -> None:
@@ -67,13 +74,66 @@ def test_random_text(text: str) -> None:
     check_text(text)
 
 
-YAML_BITS = st.sampled_from([
-    "name", "image", "ports", "- ", ": ", ":", "\n", "\n  ", "\n    ", "  ", "{", "}", "[", "]",
-    "&a", "*a", "!!str", "!x", "#", "|", ">", "'", '"', "?", ",", "%YAML 1.2", "---", "...",
-    "<<", "=", "~", "null", "yes", "0x1", "1e3", "\t", "\r\n", "\ufeff", "\x85", "\u2028", "é",
-    "emptyDir", "containerPort", "resources", "requests", "cpu", "100m", "probes", "http",
-    "runAsUser", "9" * 5000, "1e999999", "-0", "+1", "0o17", "1_000",
-])
+YAML_BITS = st.sampled_from(
+    [
+        "name",
+        "image",
+        "ports",
+        "- ",
+        ": ",
+        ":",
+        "\n",
+        "\n  ",
+        "\n    ",
+        "  ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "&a",
+        "*a",
+        "!!str",
+        "!x",
+        "#",
+        "|",
+        ">",
+        "'",
+        '"',
+        "?",
+        ",",
+        "%YAML 1.2",
+        "---",
+        "...",
+        "<<",
+        "=",
+        "~",
+        "null",
+        "yes",
+        "0x1",
+        "1e3",
+        "\t",
+        "\r\n",
+        "\ufeff",
+        "\x85",
+        "\u2028",
+        "é",
+        "emptyDir",
+        "containerPort",
+        "resources",
+        "requests",
+        "cpu",
+        "100m",
+        "probes",
+        "http",
+        "runAsUser",
+        "9" * 5000,
+        "1e999999",
+        "-0",
+        "+1",
+        "0o17",
+        "1_000",
+    ]
+)
 
 
 @FUZZ
@@ -90,8 +150,11 @@ def mutated(draw: st.DrawFn) -> str:
             break
         i = draw(st.integers(0, len(lines) - 1))
         j = draw(st.integers(0, len(lines) - 1))
-        action = draw(st.sampled_from(["delete", "duplicate", "swap", "indent", "dedent",
-                                       "value", "insert", "key"]))
+        action = draw(
+            st.sampled_from(
+                ["delete", "duplicate", "swap", "indent", "dedent", "value", "insert", "key"]
+            )
+        )
         if action == "delete":
             del lines[i]
         elif action == "duplicate":

@@ -29,7 +29,10 @@ def test_minimal_spec_loads_with_defaults() -> None:
     spec = load_spec_text(MINIMAL, "t.yaml")
     assert isinstance(spec, LoadedSpec)
     assert (spec.model.name, spec.model.namespace, spec.model.security) == (
-        "web", "default", "restricted")
+        "web",
+        "default",
+        "restricted",
+    )
     assert spec.model.apply is True
     assert spec.path is None and spec.source == "t.yaml" and spec.text == MINIMAL
     assert spec.warnings == []
@@ -44,14 +47,18 @@ def test_load_spec_reads_file_and_keeps_path(tmp_path: Path) -> None:
     assert spec.model.image == "nginx:1.27"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "file is empty"),
-    (b"\x00\x01\x02binary\xff", "binary file (contains NUL bytes)"),
-    (b"name: web\nimage: caf\xe9\n", "not valid UTF-8 text (byte 0xe9)"),
-    (b"x" * (5 * 1024 * 1024), "file is 5.0 MiB; a spec may be at most 1 MiB"),
-])
-def test_bad_file_content_is_one_clear_problem(tmp_path: Path, content: bytes,
-                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "file is empty"),
+        (b"\x00\x01\x02binary\xff", "binary file (contains NUL bytes)"),
+        (b"name: web\nimage: caf\xe9\n", "not valid UTF-8 text (byte 0xe9)"),
+        (b"x" * (5 * 1024 * 1024), "file is 5.0 MiB; a spec may be at most 1 MiB"),
+    ],
+)
+def test_bad_file_content_is_one_clear_problem(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_bytes(content)
     with pytest.raises(SpecError) as info:
@@ -109,29 +116,54 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     assert load_spec(path).model.name == "web"
 
 
-@pytest.mark.parametrize(("text", "message", "line", "column"), [
-    ("", "the spec is empty", 1, 1),
-    ("# only a comment\n", "the spec is empty", 1, 1),
-    ("just text\n", "expected a mapping of spec keys, found 'just text'", 1, 1),
-    ("- name: web\n", "expected a mapping of spec keys, found a list", 1, 1),
-    ("name: web\nimage: x\nlabels: {a: b}\n", "flow style ({...} or [...]) is not allowed", 3, 9),
-    ("name: web\nimage: x\nargs: [a]\n", "flow style ({...} or [...]) is not allowed", 3, 7),
-    ("name: &n web\nimage: x\n", "YAML anchors and aliases (&name, *name) are not allowed", 1, 7),
-    ("name: !!str web\nimage: x\n", "YAML tags (!!str, !tag) are not allowed", 1, 7),
-    ("name: web\nimage: x\nname: db\n", "duplicate key 'name' found", 3, 1),
-    ("name: web\nimage: 'x\n", "not valid YAML: found unexpected end of stream", 3, 1),
-    ("name: web\n---\nname: db\n", "not valid YAML: but found another document", 2, 1),
-    ("name: web\n\tbad: 1\n", "not valid YAML: found character '\\t' that cannot start any token",
-     2, 1),
-    ("name: web\nimage: \x07\n", "special character '\\x07' is not allowed in a spec file", 2, 8),
-    ("?\n- - \n", "a key must be plain text, not a list or a mapping ('?' keys)", None, None),
-    ("- \n\n- \n\n", ("the YAML parser cannot read this layout (blank lines around empty list "
-     "items)"), None, None),
-    ("name: web\nimage: x\n? - a\n: b\n", "a key must be plain text", 3, 3),
-    ("name: web\nimage: =\n", "'=' is not a valid image reference", 2, 8),
-])
-def test_yaml_level_problems(text: str, message: str, line: int | None,
-                             column: int | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column"),
+    [
+        ("", "the spec is empty", 1, 1),
+        ("# only a comment\n", "the spec is empty", 1, 1),
+        ("just text\n", "expected a mapping of spec keys, found 'just text'", 1, 1),
+        ("- name: web\n", "expected a mapping of spec keys, found a list", 1, 1),
+        (
+            "name: web\nimage: x\nlabels: {a: b}\n",
+            "flow style ({...} or [...]) is not allowed",
+            3,
+            9,
+        ),
+        ("name: web\nimage: x\nargs: [a]\n", "flow style ({...} or [...]) is not allowed", 3, 7),
+        (
+            "name: &n web\nimage: x\n",
+            "YAML anchors and aliases (&name, *name) are not allowed",
+            1,
+            7,
+        ),
+        ("name: !!str web\nimage: x\n", "YAML tags (!!str, !tag) are not allowed", 1, 7),
+        ("name: web\nimage: x\nname: db\n", "duplicate key 'name' found", 3, 1),
+        ("name: web\nimage: 'x\n", "not valid YAML: found unexpected end of stream", 3, 1),
+        ("name: web\n---\nname: db\n", "not valid YAML: but found another document", 2, 1),
+        (
+            "name: web\n\tbad: 1\n",
+            "not valid YAML: found character '\\t' that cannot start any token",
+            2,
+            1,
+        ),
+        (
+            "name: web\nimage: \x07\n",
+            "special character '\\x07' is not allowed in a spec file",
+            2,
+            8,
+        ),
+        ("?\n- - \n", "a key must be plain text, not a list or a mapping ('?' keys)", None, None),
+        (
+            "- \n\n- \n\n",
+            ("the YAML parser cannot read this layout (blank lines around empty list items)"),
+            None,
+            None,
+        ),
+        ("name: web\nimage: x\n? - a\n: b\n", "a key must be plain text", 3, 3),
+        ("name: web\nimage: =\n", "'=' is not a valid image reference", 2, 8),
+    ],
+)
+def test_yaml_level_problems(text: str, message: str, line: int | None, column: int | None) -> None:
     problem = only(text)
     assert (problem.message, problem.line, problem.column) == (message, line, column)
     assert problem.hint
@@ -198,29 +230,49 @@ def test_every_problem_of_a_file_in_one_run() -> None:
 
 def test_problems_format_as_one_line_each() -> None:
     lines = str(SpecError(problems_of(MANY))).splitlines()
-    assert lines[1] == ("t.yaml:3:1: imagePulPolicy: unknown key 'imagePulPolicy' "
-                        "(hint: did you mean 'imagePullPolicy'?)")
+    assert lines[1] == (
+        "t.yaml:3:1: imagePulPolicy: unknown key 'imagePulPolicy' "
+        "(hint: did you mean 'imagePullPolicy'?)"
+    )
     assert len(lines) == 9
 
 
-@pytest.mark.parametrize(("snippet", "field", "hint"), [
-    ("imagepullpolicy: Always", "imagepullpolicy", "did you mean 'imagePullPolicy'?"),
-    ("working_dir: /x", "working_dir", "did you mean 'workingDir'?"),
-    ("outputPath: a.yaml", "outputPath", "did you mean 'output_path'?"),
-    ("ports:\n  - contanerPort: 80", "ports[0].contanerPort", "did you mean 'containerPort'?"),
-    ("resources:\n  request:\n    cpu: 1", "resources.request", "did you mean 'requests'?"),
-    ("resources:\n  limits:\n    ephemeral_storage: 1Gi", "resources.limits.ephemeral_storage",
-     "did you mean 'ephemeral-storage'?"),
-    ("probes:\n  readiness:\n    httpGet:\n      path: /\n      port: 80",
-     "probes.readiness.httpGet", "did you mean 'http'?"),
-    ("env:\n  A:\n    secretRef:\n      name: a\n      key: b", "env.A.secretRef",
-     "did you mean 'secretKeyRef'?"),
-    ("volumes:\n  - name: a\n    emptydir:\n    mountPath: /a", "volumes[0].emptydir",
-     "did you mean 'emptyDir'?"),
-    ("volumes:\n  - name: a\n    secret:\n      name: s\n    mountPath: /a",
-     "volumes[0].secret.name", "did you mean 'secretName'?"),
-    ("colour: blue", "colour", "allowed keys here: name, namespace, labels"),
-])
+@pytest.mark.parametrize(
+    ("snippet", "field", "hint"),
+    [
+        ("imagepullpolicy: Always", "imagepullpolicy", "did you mean 'imagePullPolicy'?"),
+        ("working_dir: /x", "working_dir", "did you mean 'workingDir'?"),
+        ("outputPath: a.yaml", "outputPath", "did you mean 'output_path'?"),
+        ("ports:\n  - contanerPort: 80", "ports[0].contanerPort", "did you mean 'containerPort'?"),
+        ("resources:\n  request:\n    cpu: 1", "resources.request", "did you mean 'requests'?"),
+        (
+            "resources:\n  limits:\n    ephemeral_storage: 1Gi",
+            "resources.limits.ephemeral_storage",
+            "did you mean 'ephemeral-storage'?",
+        ),
+        (
+            "probes:\n  readiness:\n    httpGet:\n      path: /\n      port: 80",
+            "probes.readiness.httpGet",
+            "did you mean 'http'?",
+        ),
+        (
+            "env:\n  A:\n    secretRef:\n      name: a\n      key: b",
+            "env.A.secretRef",
+            "did you mean 'secretKeyRef'?",
+        ),
+        (
+            "volumes:\n  - name: a\n    emptydir:\n    mountPath: /a",
+            "volumes[0].emptydir",
+            "did you mean 'emptyDir'?",
+        ),
+        (
+            "volumes:\n  - name: a\n    secret:\n      name: s\n    mountPath: /a",
+            "volumes[0].secret.name",
+            "did you mean 'secretName'?",
+        ),
+        ("colour: blue", "colour", "allowed keys here: name, namespace, labels"),
+    ],
+)
 def test_unknown_keys_suggest_the_right_one(snippet: str, field: str, hint: str) -> None:
     found = [p for p in problems_of(MINIMAL + snippet) if p.message.startswith("unknown key")]
     assert [p.field for p in found] == [field]
@@ -252,8 +304,10 @@ def test_shape_problem_is_not_echoed_by_the_model() -> None:
 
 
 def test_probe_port_check_waits_for_valid_ports() -> None:
-    found = problems_of(MINIMAL + "ports:\n  - name: web\n    containerPort: x\n"
-                        "probes:\n  readiness:\n    tcp:\n      port: web\n")
+    found = problems_of(
+        MINIMAL + "ports:\n  - name: web\n    containerPort: x\n"
+        "probes:\n  readiness:\n    tcp:\n      port: web\n"
+    )
     assert [p.field for p in found] == ["ports[0].containerPort"]
 
 
@@ -262,22 +316,43 @@ def test_root_check_waits_for_a_valid_security_profile() -> None:
     assert [p.field for p in found] == ["security"]
 
 
-@pytest.mark.parametrize(("snippet", "fields"), [
-    ("ports:\n  - name: web\n    containerPort: 0\n  - name: web\n    containerPort: 81\n",
-     ["ports[0].containerPort", "ports[1].name"]),
-    ("resources:\n  requests:\n    cpu: '2'\n    memory: lots\n  limits:\n    cpu: '1'\n",
-     ["resources.requests.cpu", "resources.requests.memory"]),
-    ("volumes:\n  - name: a\n    mountPath: rel\n", ["volumes[0]", "volumes[0].mountPath"]),
-    (("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n  - name: a\n    emptyDir:\n"
-     "    mountPath: /a\n    subPath: /abs\n"),
-     ["volumes[1].name", "volumes[1].mountPath", "volumes[1].subPath"]),
-    ("probes:\n  liveness:\n    tcp:\n      port: web\n    successThreshold: 2\n    periodSeconds: 0\n",
-     ["probes.liveness.periodSeconds", "probes.liveness.successThreshold",
-      "probes.liveness.tcp.port"]),
-    ("name: Web\nrunAsUser: 0\n", ["name", "runAsUser"]),
-])
-def test_cross_field_rules_are_reported_next_to_field_errors(snippet: str,
-                                                             fields: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("snippet", "fields"),
+    [
+        (
+            "ports:\n  - name: web\n    containerPort: 0\n  - name: web\n    containerPort: 81\n",
+            ["ports[0].containerPort", "ports[1].name"],
+        ),
+        (
+            "resources:\n  requests:\n    cpu: '2'\n    memory: lots\n  limits:\n    cpu: '1'\n",
+            ["resources.requests.cpu", "resources.requests.memory"],
+        ),
+        ("volumes:\n  - name: a\n    mountPath: rel\n", ["volumes[0]", "volumes[0].mountPath"]),
+        (
+            (
+                "volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n"
+                "  - name: a\n    emptyDir:\n"
+                "    mountPath: /a\n    subPath: /abs\n"
+            ),
+            ["volumes[1].name", "volumes[1].mountPath", "volumes[1].subPath"],
+        ),
+        (
+            (
+                "probes:\n  liveness:\n    tcp:\n      port: web\n    successThreshold: 2\n"
+                "    periodSeconds: 0\n"
+            ),
+            [
+                "probes.liveness.periodSeconds",
+                "probes.liveness.successThreshold",
+                "probes.liveness.tcp.port",
+            ],
+        ),
+        ("name: Web\nrunAsUser: 0\n", ["name", "runAsUser"]),
+    ],
+)
+def test_cross_field_rules_are_reported_next_to_field_errors(
+    snippet: str, fields: list[str]
+) -> None:
     text = snippet + "image: nginx:1\n" if snippet.startswith("name:") else MINIMAL + snippet
     assert sorted(p.field for p in problems_of(text)) == sorted(fields)
 

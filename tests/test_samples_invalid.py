@@ -17,12 +17,14 @@ SAMPLES = sorted((REPO / "samples" / "invalid").glob("*.yaml"))
 def test_gallery_covers_the_common_mistakes() -> None:
     assert 8 <= len(SAMPLES) <= 12
     assert sorted(p.with_suffix(".err") for p in SAMPLES) == sorted(
-        (REPO / "samples" / "invalid").glob("*.err"))
+        (REPO / "samples" / "invalid").glob("*.err")
+    )
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[p.stem for p in SAMPLES])
-def test_invalid_sample_gives_its_documented_errors(sample: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_sample_gives_its_documented_errors(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
     relative = Path("samples/invalid") / sample.name
     with pytest.raises(SpecError) as info:

@@ -1,4 +1,4 @@
-"""The JSON Schema generated from the model, and the strictyaml schema beside it, stay one contract."""
+"""The JSON Schema generated from the model and the strictyaml schema beside it: one contract."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from sentinel.spec.schema import DIALECT, SCHEMA_ID, json_schema
 from sentinel.spec.yamlschema import SPEC_SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
-VALID = sorted((REPO / "samples" / "valid").glob("*.yaml")) + sorted((REPO / "specs").glob("*.yaml"))
+VALID = sorted((REPO / "samples" / "valid").glob("*.yaml")) + sorted(
+    (REPO / "specs").glob("*.yaml")
+)
 INVALID = sorted((REPO / "samples" / "invalid").glob("*.yaml"))
 
 
@@ -98,22 +100,31 @@ def test_rule_invalid_samples_fail_the_model(path: Path) -> None:
         PodSpec.model_validate(strict_data(path))
 
 
-@pytest.mark.parametrize(("patch", "path"), [
-    ({"name": "Web"}, "name"),
-    ({"colour": "blue"}, ""),
-    ({"ports": [{"containerPort": 0}]}, "ports/0/containerPort"),
-    ({"ports": [{"containerPort": "80"}]}, "ports/0/containerPort"),
-    ({"labels": {"a/b/c": "x"}}, "labels"),
-    ({"env": {"1X": "y"}}, "env"),
-    ({"env": {"X": {}}}, "env/X"),
-    ({"volumes": [{"name": "a", "mountPath": "/a", "emptyDir": {}, "secret": {"secretName": "s"}}]},
-     "volumes/0"),
-    ({"probes": {"liveness": {"periodSeconds": 3}}}, "probes/liveness"),
-    ({"probes": {"liveness": {"tcp": {"port": "HTTP"}}}}, "probes/liveness/tcp/port"),
-    ({"resources": {"limits": {"cpu": "lots"}}}, "resources/limits/cpu"),
-    ({"resources": {"limits": {"gpu": "1"}}}, "resources/limits"),
-    ({"security": "none"}, "security"),
-])
+@pytest.mark.parametrize(
+    ("patch", "path"),
+    [
+        ({"name": "Web"}, "name"),
+        ({"colour": "blue"}, ""),
+        ({"ports": [{"containerPort": 0}]}, "ports/0/containerPort"),
+        ({"ports": [{"containerPort": "80"}]}, "ports/0/containerPort"),
+        ({"labels": {"a/b/c": "x"}}, "labels"),
+        ({"env": {"1X": "y"}}, "env"),
+        ({"env": {"X": {}}}, "env/X"),
+        (
+            {
+                "volumes": [
+                    {"name": "a", "mountPath": "/a", "emptyDir": {}, "secret": {"secretName": "s"}}
+                ]
+            },
+            "volumes/0",
+        ),
+        ({"probes": {"liveness": {"periodSeconds": 3}}}, "probes/liveness"),
+        ({"probes": {"liveness": {"tcp": {"port": "HTTP"}}}}, "probes/liveness/tcp/port"),
+        ({"resources": {"limits": {"cpu": "lots"}}}, "resources/limits/cpu"),
+        ({"resources": {"limits": {"gpu": "1"}}}, "resources/limits"),
+        ({"security": "none"}, "security"),
+    ],
+)
 def test_schema_refuses_what_the_model_refuses(patch: dict[str, Any], path: str) -> None:
     data = {"name": "web", "image": "nginx:1", **patch}
     errors = list(jsonschema.Draft202012Validator(json_schema()).iter_errors(data))
@@ -133,8 +144,9 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def _same_keys(schema: dict[str, Any], yaml: Validator, json_node: dict[str, Any],
-               where: str) -> int:
+def _same_keys(
+    schema: dict[str, Any], yaml: Validator, json_node: dict[str, Any], where: str
+) -> int:
     json_node = _resolve(schema, json_node)
     if isinstance(yaml, OrValidator):
         maps = [v for v in (yaml._validator_a, yaml._validator_b) if isinstance(v, Map)]
@@ -146,13 +158,16 @@ def _same_keys(schema: dict[str, Any], yaml: Validator, json_node: dict[str, Any
     if isinstance(yaml, Map):
         assert set(yaml._validator_dict) == set(json_node["properties"]), where
         assert set(yaml._required_keys) == set(json_node.get("required", [])), where
-        return 1 + sum(_same_keys(schema, yaml._validator_dict[k], json_node["properties"][k],
-                                  f"{where}.{k}") for k in yaml._validator_dict)
+        return 1 + sum(
+            _same_keys(schema, yaml._validator_dict[k], json_node["properties"][k], f"{where}.{k}")
+            for k in yaml._validator_dict
+        )
     if isinstance(yaml, Seq):
         return _same_keys(schema, yaml._validator, json_node["items"], f"{where}[]")
     if isinstance(yaml, MapPattern):
-        return _same_keys(schema, yaml._value_validator, json_node["additionalProperties"],
-                          f"{where}.*")
+        return _same_keys(
+            schema, yaml._value_validator, json_node["additionalProperties"], f"{where}.*"
+        )
     return 0
 
 
@@ -162,8 +177,10 @@ def test_strictyaml_schema_and_model_know_the_same_keys() -> None:
 
 
 def test_import_stays_light() -> None:
-    code = ("import sys, sentinel.spec; "
-            "print(sorted(m for m in ('jsonschema', 'openai', 'sentinel.spec.schema') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, sentinel.spec; "
+        "print(sorted(m for m in ('jsonschema', 'openai', 'sentinel.spec.schema') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -26,7 +26,8 @@ def test_discover_files_and_folders_sorted(tmp_path: Path) -> None:
     single.parent.mkdir()
     single.write_text("x")
     assert discover([tmp_path, single, tmp_path / "b.yaml"]) == sorted(
-        [tmp_path / "a.yml", tmp_path / "b.yaml", single])
+        [tmp_path / "a.yml", tmp_path / "b.yaml", single]
+    )
 
 
 def test_discover_empty_folder(tmp_path: Path) -> None:
@@ -53,23 +54,30 @@ def test_no_collisions(tmp_path: Path) -> None:
 
 
 def test_same_pod_in_two_files_names_both(tmp_path: Path) -> None:
-    found = check_collisions([spec("a.yaml"), spec("b.yaml", "output_path: other.yaml\n")],
-                             tmp_path)
+    found = check_collisions(
+        [spec("a.yaml"), spec("b.yaml", "output_path: other.yaml\n")], tmp_path
+    )
     assert [(p.file, p.line, p.field) for p in found] == [("b.yaml", 1, "name")]
     assert "Pod default/web is also defined by a.yaml" in found[0].message
     assert "a.yaml" in found[0].hint and "b.yaml" in found[0].hint
 
 
 def test_same_output_path_names_both(tmp_path: Path) -> None:
-    found = check_collisions([spec("a.yaml", "output_path: x/web.yaml\n"),
-                              spec("b.yaml", "output_path: x/./web.yaml\n", name="db")], tmp_path)
+    found = check_collisions(
+        [
+            spec("a.yaml", "output_path: x/web.yaml\n"),
+            spec("b.yaml", "output_path: x/./web.yaml\n", name="db"),
+        ],
+        tmp_path,
+    )
     assert [(p.file, p.line, p.field) for p in found] == [("b.yaml", 3, "output_path")]
     assert "manifest x/./web.yaml is also written by a.yaml" in found[0].message
 
 
 def test_explicit_path_colliding_with_a_default_path(tmp_path: Path) -> None:
-    found = check_collisions([spec("a.yaml"), spec("b.yaml", "output_path: default/web.yaml\n",
-                                                   name="db")], tmp_path)
+    found = check_collisions(
+        [spec("a.yaml"), spec("b.yaml", "output_path: default/web.yaml\n", name="db")], tmp_path
+    )
     assert [p.file for p in found] == ["b.yaml"]
     assert "also written by a.yaml" in found[0].message
 

@@ -59,8 +59,15 @@ def exactly_one(raw: Any, names: tuple[str, ...], what: str) -> list[Found]:
     if len(given) == 1:
         return []
     found = ", ".join(given) if given else "none"
-    return [Found((), Violation(f"{what} needs exactly one of {', '.join(names)} (found: {found})",
-                                f"keep exactly one of {', '.join(names)}"))]
+    return [
+        Found(
+            (),
+            Violation(
+                f"{what} needs exactly one of {', '.join(names)} (found: {found})",
+                f"keep exactly one of {', '.join(names)}",
+            ),
+        )
+    ]
 
 
 def not_empty(raw: Any, names: tuple[str, ...], what: str) -> list[Found]:
@@ -68,8 +75,15 @@ def not_empty(raw: Any, names: tuple[str, ...], what: str) -> list[Found]:
     if not _is_map(raw) or any(get(raw, n) is not None for n in names):
         return []
     listed = ", ".join(names)
-    return [Found((), Violation(f"{what} needs at least one of {listed}",
-                                f"add one of {listed}, or leave {what} out"))]
+    return [
+        Found(
+            (),
+            Violation(
+                f"{what} needs at least one of {listed}",
+                f"add one of {listed}, or leave {what} out",
+            ),
+        )
+    ]
 
 
 def _duplicates(values: list[Any]) -> list[int]:
@@ -97,14 +111,30 @@ def unique_ports(raw: Any) -> list[Found]:
     out = []
     names = [_text(get(p, "name")) for p in ports]
     for i in _duplicates(names):
-        out.append(Found((i, "name"), Violation(f"port name {shown(names[i] or '')} is used twice",
-                                                "give each port its own name")))
-    pairs = [(n, _text(get(p, "protocol")) or "TCP") if (n := _int(get(p, "containerPort")))
-             else None for p in ports]
+        out.append(
+            Found(
+                (i, "name"),
+                Violation(
+                    f"port name {shown(names[i] or '')} is used twice",
+                    "give each port its own name",
+                ),
+            )
+        )
+    pairs = [
+        (n, _text(get(p, "protocol")) or "TCP") if (n := _int(get(p, "containerPort"))) else None
+        for p in ports
+    ]
     for i in _duplicates(pairs):
         number, protocol = pairs[i] or (0, "")
-        out.append(Found((i, "containerPort"), Violation(
-            f"containerPort {number}/{protocol} is listed twice", "list each port and protocol once")))
+        out.append(
+            Found(
+                (i, "containerPort"),
+                Violation(
+                    f"containerPort {number}/{protocol} is listed twice",
+                    "list each port and protocol once",
+                ),
+            )
+        )
     return out
 
 
@@ -114,12 +144,26 @@ def unique_volumes(raw: Any) -> list[Found]:
     out = []
     names = [_text(get(v, "name")) for v in volumes]
     for i in _duplicates(names):
-        out.append(Found((i, "name"), Violation(f"volume name {shown(names[i] or '')} is used twice",
-                                                "give each volume its own name")))
+        out.append(
+            Found(
+                (i, "name"),
+                Violation(
+                    f"volume name {shown(names[i] or '')} is used twice",
+                    "give each volume its own name",
+                ),
+            )
+        )
     paths = [_text(get(v, "mountPath")) for v in volumes]
     for i in _duplicates([(p.rstrip("/") or "/") if p else None for p in paths]):
-        out.append(Found((i, "mountPath"), Violation(
-            f"mountPath {shown(paths[i] or '')} is used by another volume", "mount each volume at its own path")))
+        out.append(
+            Found(
+                (i, "mountPath"),
+                Violation(
+                    f"mountPath {shown(paths[i] or '')} is used by another volume",
+                    "mount each volume at its own path",
+                ),
+            )
+        )
     return out
 
 
@@ -140,10 +184,16 @@ def request_within_limit(raw: Any) -> list[Found]:
         req, lim = get(requests, key), get(limits, key)
         req_v, lim_v = _quantity(req), _quantity(lim)
         if req_v is not None and lim_v is not None and req_v > lim_v:
-            out.append(Found(("requests", key), Violation(
-                f"request {req} ({format_fraction(req_v)}) is above the limit {lim} "
-                f"({format_fraction(lim_v)})",
-                f"lower the request or raise limits.{key} to at least {req}")))
+            out.append(
+                Found(
+                    ("requests", key),
+                    Violation(
+                        f"request {req} ({format_fraction(req_v)}) is above the limit {lim} "
+                        f"({format_fraction(lim_v)})",
+                        f"lower the request or raise limits.{key} to at least {req}",
+                    ),
+                )
+            )
     return out
 
 
@@ -153,8 +203,14 @@ def success_threshold(raw: Any) -> list[Found]:
     for kind in ("liveness", "startup"):
         value = _int(get(get(raw, kind), "successThreshold"))
         if value is not None and value != 1:
-            out.append(Found((kind, "successThreshold"), Violation(
-                f"must be 1 for a {kind} probe", "set successThreshold: 1 or remove it")))
+            out.append(
+                Found(
+                    (kind, "successThreshold"),
+                    Violation(
+                        f"must be 1 for a {kind} probe", "set successThreshold: 1 or remove it"
+                    ),
+                )
+            )
     return out
 
 
@@ -169,10 +225,16 @@ def probe_ports_exist(raw: Any) -> list[Found]:
             port = _text(get(get(probe, action), "port"))
             if port is not None and port not in names and check_port_name(port) is None:
                 known = ", ".join(sorted(names)) or "none"
-                out.append(Found(("probes", kind, action, "port"), Violation(
-                    f"probe port {shown(port)} is not a named port (named ports: {known})",
-                    f"add a port with name: {port} under ports, or use the port number"),
-                    ("ports",)))
+                out.append(
+                    Found(
+                        ("probes", kind, action, "port"),
+                        Violation(
+                            f"probe port {shown(port)} is not a named port (named ports: {known})",
+                            f"add a port with name: {port} under ports, or use the port number",
+                        ),
+                        ("ports",),
+                    )
+                )
     return out
 
 
@@ -180,7 +242,14 @@ def no_root_when_restricted(raw: Any) -> list[Found]:
     """runAsUser 0 only under the baseline profile."""
     security = get(raw, "security")
     if _int(get(raw, "runAsUser")) == 0 and security in (None, "restricted"):
-        return [Found(("runAsUser",), Violation(
-            "0 (root) is not allowed under the restricted profile",
-            "use a non-zero UID, or set security: baseline"), ("security",))]
+        return [
+            Found(
+                ("runAsUser",),
+                Violation(
+                    "0 (root) is not allowed under the restricted profile",
+                    "use a non-zero UID, or set security: baseline",
+                ),
+                ("security",),
+            )
+        ]
     return []

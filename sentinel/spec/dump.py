@@ -27,8 +27,11 @@ from sentinel.spec.yamlschema import SPEC_SCHEMA
 def _prune(data: dict[str, Any]) -> dict[str, Any]:
     # An explicit null means "not set", and empty top-level maps and lists mean the same as
     # leaving the key out; block-style YAML has no way to write either.
-    return {k: _drop_none(v) for k, v in data.items()
-            if v is not None and not (isinstance(v, dict | list) and not v)}
+    return {
+        k: _drop_none(v)
+        for k, v in data.items()
+        if v is not None and not (isinstance(v, dict | list) and not v)
+    }
 
 
 def _drop_none(value: Any) -> Any:
@@ -46,8 +49,18 @@ def dump_spec(data: Mapping[str, Any], *, source: str = "spec") -> str:
     try:
         tree = strictyaml.as_document(plain, SPEC_SCHEMA, label=source).as_marked_up()
     except YAMLSerializationError as exc:
-        raise SpecError([Problem(source, None, None, "", f"cannot be written as YAML: {exc}",
-                                 "report this as a bug with the data that caused it")]) from exc
+        raise SpecError(
+            [
+                Problem(
+                    source,
+                    None,
+                    None,
+                    "",
+                    f"cannot be written as YAML: {exc}",
+                    "report this as a bug with the data that caused it",
+                )
+            ]
+        ) from exc
     text: str = sy_ruamel.dump(_quote_breaks(tree), Dumper=StrictYAMLDumper, allow_unicode=True)
     return text
 

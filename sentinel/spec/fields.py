@@ -45,8 +45,9 @@ def _violations_error(found: Sequence[Found]) -> PydanticCustomError:
         {
             "message": summary,
             "hint": first.hint,
-            "violations": tuple((f.loc, f.violation.message, f.violation.hint, f.depends)
-                                for f in found),
+            "violations": tuple(
+                (f.loc, f.violation.message, f.violation.hint, f.depends) for f in found
+            ),
         },
     )
 
@@ -76,8 +77,11 @@ def _as_detail(error: ErrorDetails) -> InitErrorDetails:
     # Re-raise an error as it was: same type name, location, message and context.
     ctx = dict(error.get("ctx") or {})
     ctx.setdefault("message", error["msg"])
-    return InitErrorDetails(type=PydanticCustomError(error["type"], "{message}", ctx),
-                            loc=error["loc"], input=error["input"])
+    return InitErrorDetails(
+        type=PydanticCustomError(error["type"], "{message}", ctx),
+        loc=error["loc"],
+        input=error["input"],
+    )
 
 
 def _rule(check: Callable[..., Violation | None], **kwargs: str) -> AfterValidator:
@@ -103,7 +107,8 @@ DnsLabel = Annotated[
     str, _rule(rules.check_dns_label), _schema(rules.DNS_LABEL, rules.DNS_LABEL_MAX, minLength=1)
 ]
 DnsSubdomain = Annotated[
-    str, _rule(rules.check_dns_subdomain),
+    str,
+    _rule(rules.check_dns_subdomain),
     _schema(rules.DNS_SUBDOMAIN, rules.DNS_SUBDOMAIN_MAX, minLength=1),
 ]
 LabelKey = Annotated[str, _rule(rules.check_label_key), _schema(rules.LABEL_KEY, minLength=1)]
@@ -129,15 +134,19 @@ def _quantity(value: Any) -> str:
     """Accept a quantity string or a plain number; keep the canonical text."""
     text = quantity_text(value)
     if text is None:
-        fail(Violation(f"expected a quantity such as 250m or 1Gi, got {_kind(value)}",
-                       QUANTITY_HINT))
+        fail(
+            Violation(f"expected a quantity such as 250m or 1Gi, got {_kind(value)}", QUANTITY_HINT)
+        )
     try:
         number = parse_quantity(text)
     except QuantityError as exc:
         fail(Violation(str(exc), QUANTITY_HINT))
     if number < 0:
-        fail(Violation(f"quantity {rules.shown(text)} is negative",
-                       "requests and limits must be ≥ 0"))
+        fail(
+            Violation(
+                f"quantity {rules.shown(text)} is negative", "requests and limits must be ≥ 0"
+            )
+        )
     return text
 
 
@@ -152,20 +161,26 @@ def _kind(value: Any) -> str:
 Quantity = Annotated[
     str,
     PlainValidator(_quantity),
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "string", "pattern": anchored(QUANTITY)},
-            {"type": "number", "minimum": 0},
-        ],
-    }),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": anchored(QUANTITY)},
+                {"type": "number", "minimum": 0},
+            ],
+        }
+    ),
 ]
 
 
 def _port_ref(value: Any) -> int | str:
     """A probe port: a number 1–65535 or the name of a port in ``ports``."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        fail(Violation("port must be a number or a port name",
-                       "use a number 1-65535 or a name listed under ports"))
+        fail(
+            Violation(
+                "port must be a number or a port name",
+                "use a number 1-65535 or a name listed under ports",
+            )
+        )
     if isinstance(value, int):
         if not 1 <= value <= 65535:
             fail(Violation(f"port {value} is out of range", "use a number from 1 to 65535"))
@@ -179,11 +194,16 @@ def _port_ref(value: Any) -> int | str:
 PortRef = Annotated[
     int | str,
     PlainValidator(_port_ref),
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "integer", "minimum": 1, "maximum": 65535},
-            {"type": "string", "pattern": anchored(rules.IANA_SVC_NAME),
-             "maxLength": rules.IANA_SVC_NAME_MAX},
-        ],
-    }),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+                {
+                    "type": "string",
+                    "pattern": anchored(rules.IANA_SVC_NAME),
+                    "maxLength": rules.IANA_SVC_NAME_MAX,
+                },
+            ],
+        }
+    ),
 ]

@@ -22,9 +22,11 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.iterdir()
-                         if p.suffix in SPEC_SUFFIXES and not p.name.startswith(".")
-                         and p.is_file())
+            found.update(
+                p
+                for p in path.iterdir()
+                if p.suffix in SPEC_SUFFIXES and not p.name.startswith(".") and p.is_file()
+            )
         elif path.is_file():
             found.add(path)
         elif path.exists():
@@ -49,22 +51,36 @@ def check_collisions(specs: Sequence[LoadedSpec], output_dir: Path) -> list[Prob
         pod = (model.namespace, model.name)
         first = by_pod.setdefault(pod, spec)
         if first is not spec:
-            problems.append(_problem(
-                spec, ("name",),
-                f"Pod {pod[0]}/{pod[1]} is also defined by {first.source}",
-                f"rename the Pod in one of {first.source} and {spec.source}"))
+            problems.append(
+                _problem(
+                    spec,
+                    ("name",),
+                    f"Pod {pod[0]}/{pod[1]} is also defined by {first.source}",
+                    f"rename the Pod in one of {first.source} and {spec.source}",
+                )
+            )
         loc = ("output_path",) if model.output_path else ("name",)
         try:
             target = resolve_inside(output_dir, model.resolved_output_path, what="output_path")
         except PathEscapeError:
-            problems.append(_problem(
-                spec, loc, f"output_path {model.resolved_output_path!r} leaves the output folder "
-                f"{output_dir}", "use a relative path below the output folder"))
+            problems.append(
+                _problem(
+                    spec,
+                    loc,
+                    f"output_path {model.resolved_output_path!r} leaves the output folder "
+                    f"{output_dir}",
+                    "use a relative path below the output folder",
+                )
+            )
             continue
         other = by_output.setdefault(target, spec)
         if other is not spec:
-            problems.append(_problem(
-                spec, loc,
-                f"manifest {model.resolved_output_path} is also written by {other.source}",
-                f"set a different output_path in {other.source} or {spec.source}"))
+            problems.append(
+                _problem(
+                    spec,
+                    loc,
+                    f"manifest {model.resolved_output_path} is also written by {other.source}",
+                    f"set a different output_path in {other.source} or {spec.source}",
+                )
+            )
     return problems

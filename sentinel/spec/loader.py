@@ -64,43 +64,62 @@ def read_spec_text(path: Path) -> str:
     except FileNotFoundError:
         raise _file_problem(source, "file not found", "check the path") from None
     except OSError as exc:
-        raise _file_problem(source, f"cannot read the file: {exc.strerror}",
-                            "check the path and its permissions") from exc
+        raise _file_problem(
+            source, f"cannot read the file: {exc.strerror}", "check the path and its permissions"
+        ) from exc
     if stat.S_ISDIR(info.st_mode):
-        raise _file_problem(source, "is a directory, not a spec file",
-                            "give a .yaml file, or pass the folder where folders are accepted")
+        raise _file_problem(
+            source,
+            "is a directory, not a spec file",
+            "give a .yaml file, or pass the folder where folders are accepted",
+        )
     if not stat.S_ISREG(info.st_mode):
         raise _file_problem(source, "is not a regular file", "give a .yaml spec file")
     if info.st_size > MAX_SPEC_BYTES:
-        raise _file_problem(source, f"file is {_mib(info.st_size)}; a spec may be at most 1 MiB",
-                            "a spec describes one Pod in a few dozen lines; check the file")
+        raise _file_problem(
+            source,
+            f"file is {_mib(info.st_size)}; a spec may be at most 1 MiB",
+            "a spec describes one Pod in a few dozen lines; check the file",
+        )
     try:
         with path.open("rb") as fh:
             raw = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
-        raise _file_problem(source, f"cannot read the file: {exc.strerror}",
-                            "check the file's permissions") from exc
+        raise _file_problem(
+            source, f"cannot read the file: {exc.strerror}", "check the file's permissions"
+        ) from exc
     return decode_spec_bytes(raw, source)
 
 
 def decode_spec_bytes(raw: bytes, source: str) -> str:
     """Decode a spec's bytes as UTF-8 text, refusing empty, oversized and binary content."""
     if len(raw) > MAX_SPEC_BYTES:
-        raise _file_problem(source, "file is over 1 MiB; a spec may be at most 1 MiB",
-                            "a spec describes one Pod in a few dozen lines; check the file")
+        raise _file_problem(
+            source,
+            "file is over 1 MiB; a spec may be at most 1 MiB",
+            "a spec describes one Pod in a few dozen lines; check the file",
+        )
     if not raw:
-        raise _file_problem(source, "file is empty",
-                            "write at least 'name: <pod name>' and 'image: <image>'")
+        raise _file_problem(
+            source, "file is empty", "write at least 'name: <pod name>' and 'image: <image>'"
+        )
     if b"\x00" in raw:
-        raise _file_problem(source, "binary file (contains NUL bytes), not a YAML spec",
-                            "spec files are UTF-8 text; check that this is the right file",
-                            line=raw[: raw.index(b"\x00")].count(b"\n") + 1)
+        raise _file_problem(
+            source,
+            "binary file (contains NUL bytes), not a YAML spec",
+            "spec files are UTF-8 text; check that this is the right file",
+            line=raw[: raw.index(b"\x00")].count(b"\n") + 1,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _file_problem(source, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                            "save the file as UTF-8", line=line) from None
+        raise _file_problem(
+            source,
+            f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            "save the file as UTF-8",
+            line=line,
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -109,14 +128,21 @@ def _text_problem(text: str, source: str) -> SpecError | None:
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError:
-        return _file_problem(source, "text holds characters that are not valid Unicode",
-                             "remove lone surrogate characters")
+        return _file_problem(
+            source,
+            "text holds characters that are not valid Unicode",
+            "remove lone surrogate characters",
+        )
     if size > MAX_SPEC_BYTES:
-        return _file_problem(source, f"spec is {_mib(size)}; a spec may be at most 1 MiB",
-                             "a spec describes one Pod in a few dozen lines")
+        return _file_problem(
+            source,
+            f"spec is {_mib(size)}; a spec may be at most 1 MiB",
+            "a spec describes one Pod in a few dozen lines",
+        )
     if "\x00" in text:
-        return _file_problem(source, "text contains NUL characters, not a YAML spec",
-                             "remove the NUL characters")
+        return _file_problem(
+            source, "text contains NUL characters, not a YAML spec", "remove the NUL characters"
+        )
     return None
 
 
@@ -162,10 +188,17 @@ def _warnings(shape: Shape, source: str) -> list[Problem]:
     for name in env:
         if check_env_name(name) is None and not is_c_identifier(name):
             line, col = shape.key_positions.get(("env", name), (None, None))
-            out.append(Problem(
-                source, line, col, format_loc(("env", name)),
-                f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
-                "use only letters, digits and '_', not starting with a digit", "warning"))
+            out.append(
+                Problem(
+                    source,
+                    line,
+                    col,
+                    format_loc(("env", name)),
+                    f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
+                    "use only letters, digits and '_', not starting with a digit",
+                    "warning",
+                )
+            )
     return out
 
 
@@ -235,8 +268,10 @@ def _describe(err: Any, loc: Loc) -> tuple[str, str]:
         op, bound = ("≥", ctx["ge"]) if kind == "greater_than_equal" else ("≤", ctx["le"])
         return f"must be {op} {bound}, found {value}", f"use a value {op} {bound}"
     if kind == "literal_error":
-        return (f"expected {ctx['expected']}, found {value}",
-                f"use one of {ctx['expected']} (case-sensitive)")
+        return (
+            f"expected {ctx['expected']}, found {value}",
+            f"use one of {ctx['expected']} (case-sensitive)",
+        )
     if kind == "too_short":
         return "must not be empty", "add at least one item"
     if kind == "extra_forbidden":

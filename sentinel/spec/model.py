@@ -62,7 +62,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     runAsGroup: 101
     fsGroup: 101
     readOnlyRootFilesystem: true
-    output_path: shop/web.yaml         # relative to the output folder; default <namespace>/<name>.yaml
+    output_path: shop/web.yaml         # below the output folder; default <namespace>/<name>.yaml
     apply: true                        # whether `doit apply` includes this Pod
 """
 
@@ -124,13 +124,27 @@ from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
 
 __all__ = [
-    "ConfigMapVolume", "EmptyDir", "EnvFrom", "ExecAction", "HttpGet", "KeyRef", "PodSpec", "Port",
-    "Probe", "Probes", "PvcVolume", "ResourceList", "Resources", "SecretVolume", "TcpSocket",
+    "ConfigMapVolume",
+    "EmptyDir",
+    "EnvFrom",
+    "ExecAction",
+    "HttpGet",
+    "KeyRef",
+    "PodSpec",
+    "Port",
+    "Probe",
+    "Probes",
+    "PvcVolume",
+    "ResourceList",
+    "Resources",
+    "SecretVolume",
+    "TcpSocket",
     "Volume",
 ]
 
 
 # --- the Pod -----------------------------------------------------------------------------------
+
 
 def _pod_check(raw: Any) -> list[Found]:
     return probe_ports_exist(raw) + no_root_when_restricted(raw)
@@ -141,55 +155,81 @@ class PodSpec(SpecModel):
 
     model_config = ConfigDict(title="kube-sentinel Pod spec")
 
-    name: DnsLabel = Field(description="Pod and container name (DNS-1123 label, ≤ 63).",
-                          examples=["web"])
-    namespace: DnsLabel = Field("default", description="Namespace (DNS-1123 label).")
+    name: DnsLabel = Field(
+        description="Pod and container name (DNS-1123 label, ≤ 63).", examples=["web"]
+    )
+    namespace: DnsLabel = Field(default="default", description="Namespace (DNS-1123 label).")
     labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict, description="Pod labels (Kubernetes label key/value rules).")
+        default_factory=dict, description="Pod labels (Kubernetes label key/value rules)."
+    )
     annotations: dict[AnnotationKey, str] = Field(
-        default_factory=dict, description="Pod annotations (≤ 256 KiB of keys and values).")
-    image: Image = Field(description="Container image: [registry[:port]/]path[:tag][@digest].",
-                         examples=["nginxinc/nginx-unprivileged:1.27"])
+        default_factory=dict, description="Pod annotations (≤ 256 KiB of keys and values)."
+    )
+    image: Image = Field(
+        description="Container image: [registry[:port]/]path[:tag][@digest].",
+        examples=["nginxinc/nginx-unprivileged:1.27"],
+    )
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
-        None, description="When to pull the image.")
-    command: list[str] | None = Field(None, min_length=1,
-                                      description="Entrypoint (replaces the image's).")
-    args: list[str] | None = Field(None, min_length=1,
-                                   description="Arguments (replace the image's CMD).")
-    workingDir: AbsolutePath | None = Field(None, description="Working directory (absolute).")
+        default=None, description="When to pull the image."
+    )
+    command: list[str] | None = Field(
+        default=None, min_length=1, description="Entrypoint (replaces the image's)."
+    )
+    args: list[str] | None = Field(
+        default=None, min_length=1, description="Arguments (replace the image's CMD)."
+    )
+    workingDir: AbsolutePath | None = Field(
+        default=None, description="Working directory (absolute)."
+    )
     env: dict[EnvName, EnvValue] = Field(
         default_factory=dict,
-        description="Environment: NAME → text, or {secretKeyRef|configMapKeyRef: {name, key}}.")
+        description="Environment: NAME → text, or {secretKeyRef|configMapKeyRef: {name, key}}.",
+    )
     ports: list[Port] = Field(default_factory=list, description="Ports the container listens on.")
-    resources: Resources | None = Field(None, description="CPU/memory/ephemeral-storage "
-                                        "requests and limits.")
-    probes: Probes | None = Field(None, description="Liveness, readiness and startup checks.")
+    resources: Resources | None = Field(
+        default=None, description="CPU/memory/ephemeral-storage requests and limits."
+    )
+    probes: Probes | None = Field(
+        default=None, description="Liveness, readiness and startup checks."
+    )
     volumes: list[Volume] = Field(default_factory=list, description="Volumes with their mounts.")
     restartPolicy: Literal["Always", "OnFailure", "Never"] | None = Field(
-        None, description="Always (default), OnFailure or Never.")
+        default=None, description="Always (default), OnFailure or Never."
+    )
     serviceAccountName: DnsSubdomain | None = Field(
-        None, description="Service account (DNS-1123 subdomain).")
+        default=None, description="Service account (DNS-1123 subdomain)."
+    )
     nodeSelector: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict, description="Node labels the Pod must run on.")
+        default_factory=dict, description="Node labels the Pod must run on."
+    )
     security: Literal["restricted", "baseline"] = Field(
-        "restricted", description="Pod Security Standards profile the manifest must pass.")
-    runAsUser: int | None = Field(None, ge=0, le=INT32_MAX,
-                                  description="UID of the process; 0 only under baseline.")
-    runAsGroup: int | None = Field(None, ge=0, le=INT32_MAX, description="GID of the process.")
-    fsGroup: int | None = Field(None, ge=0, le=INT32_MAX, description="GID owning volumes.")
-    readOnlyRootFilesystem: bool | None = Field(None, description="Mount / read-only.")
+        default="restricted", description="Pod Security Standards profile the manifest must pass."
+    )
+    runAsUser: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="UID of the process; 0 only under baseline."
+    )
+    runAsGroup: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="GID of the process."
+    )
+    fsGroup: int | None = Field(default=None, ge=0, le=INT32_MAX, description="GID owning volumes.")
+    readOnlyRootFilesystem: bool | None = Field(default=None, description="Mount / read-only.")
     output_path: RelativePath | None = Field(
-        None, description="Manifest path relative to the output folder; "
-                          "default <namespace>/<name>.yaml.")
-    apply: bool = Field(True, description="Whether `doit apply` applies this Pod.")
+        default=None,
+        description="Manifest path relative to the output folder; default <namespace>/<name>.yaml.",
+    )
+    apply: bool = Field(default=True, description="Whether `doit apply` applies this Pod.")
 
     @field_validator("annotations")
     @classmethod
     def _annotations_size(cls, value: dict[str, str]) -> dict[str, str]:
         total = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
         if total > rules.ANNOTATIONS_TOTAL_MAX:
-            fail(Violation(f"annotations total {total} bytes (max {rules.ANNOTATIONS_TOTAL_MAX})",
-                           "move large data to a ConfigMap"))
+            fail(
+                Violation(
+                    f"annotations total {total} bytes (max {rules.ANNOTATIONS_TOTAL_MAX})",
+                    "move large data to a ConfigMap",
+                )
+            )
         return value
 
     @field_validator("ports", mode="wrap")

@@ -69,12 +69,15 @@ def _one_of(*names: str) -> dict[str, Any]:
 
 # --- env ---------------------------------------------------------------------------------------
 
+
 class KeyRef(SpecModel):
     """A key of a Secret or ConfigMap in the Pod's namespace."""
 
     name: DnsSubdomain = Field(description="Secret/ConfigMap name (DNS-1123 subdomain).")
     key: ConfigKey = Field(description="Key inside its data.")
-    optional: bool | None = Field(None, description="Start the Pod even if the key is missing.")
+    optional: bool | None = Field(
+        default=None, description="Start the Pod even if the key is missing."
+    )
 
 
 class EnvFrom(SpecModel):
@@ -82,14 +85,19 @@ class EnvFrom(SpecModel):
 
     model_config = ConfigDict(json_schema_extra=_one_of("secretKeyRef", "configMapKeyRef"))
 
-    secretKeyRef: KeyRef | None = Field(None, description="Read the value from a Secret key.")
-    configMapKeyRef: KeyRef | None = Field(None, description="Read the value from a ConfigMap key.")
+    secretKeyRef: KeyRef | None = Field(
+        default=None, description="Read the value from a Secret key."
+    )
+    configMapKeyRef: KeyRef | None = Field(
+        default=None, description="Read the value from a ConfigMap key."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
     def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler,
-                       partial(exactly_one, names=ENV_SOURCES, what="an env reference"))
+        return checked(
+            value, handler, partial(exactly_one, names=ENV_SOURCES, what="an env reference")
+        )
 
 
 def _env_kind(value: Any) -> str | None:
@@ -113,13 +121,17 @@ EnvValue = Annotated[
 
 # --- ports, resources --------------------------------------------------------------------------
 
+
 class Port(SpecModel):
     """A port the container listens on."""
 
-    name: PortName | None = Field(None, description="IANA service name (≤ 15, e.g. http); "
-                                  "probes may refer to it.")
+    name: PortName | None = Field(
+        default=None, description="IANA service name (≤ 15, e.g. http); probes may refer to it."
+    )
     containerPort: int = Field(ge=1, le=65535, description="Port number, 1-65535.")
-    protocol: Literal["TCP", "UDP", "SCTP"] = Field("TCP", description="TCP (default), UDP, SCTP.")
+    protocol: Literal["TCP", "UDP", "SCTP"] = Field(
+        default="TCP", description="TCP (default), UDP, SCTP."
+    )
 
 
 class ResourceList(SpecModel):
@@ -127,10 +139,10 @@ class ResourceList(SpecModel):
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    cpu: Quantity | None = Field(None, description="CPU cores: 250m, 0.5, 2.")
-    memory: Quantity | None = Field(None, description="Bytes: 128Mi, 1Gi, 500M.")
+    cpu: Quantity | None = Field(default=None, description="CPU cores: 250m, 0.5, 2.")
+    memory: Quantity | None = Field(default=None, description="Bytes: 128Mi, 1Gi, 500M.")
     ephemeral_storage: Quantity | None = Field(
-        None, alias="ephemeral-storage", description="Scratch disk bytes: 1Gi."
+        default=None, alias="ephemeral-storage", description="Scratch disk bytes: 1Gi."
     )
 
     @model_validator(mode="wrap")
@@ -144,8 +156,10 @@ class Resources(SpecModel):
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    requests: ResourceList | None = Field(None, description="Reserved amounts.")
-    limits: ResourceList | None = Field(None, description="Maximum amounts; each ≥ its request.")
+    requests: ResourceList | None = Field(default=None, description="Reserved amounts.")
+    limits: ResourceList | None = Field(
+        default=None, description="Maximum amounts; each ≥ its request."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -155,12 +169,15 @@ class Resources(SpecModel):
 
 # --- probes ------------------------------------------------------------------------------------
 
+
 class HttpGet(SpecModel):
     """Probe by HTTP GET; 2xx/3xx is success."""
 
     path: AbsolutePath = Field(description="Absolute URL path, e.g. /healthz.")
     port: PortRef = Field(description="Port number or a port name from ports.")
-    scheme: Literal["HTTP", "HTTPS"] | None = Field(None, description="HTTP (default) or HTTPS.")
+    scheme: Literal["HTTP", "HTTPS"] | None = Field(
+        default=None, description="HTTP (default) or HTTPS."
+    )
 
 
 class TcpSocket(SpecModel):
@@ -180,20 +197,27 @@ class Probe(SpecModel):
 
     model_config = ConfigDict(json_schema_extra=_one_of("http", "tcp", "exec"))
 
-    http: HttpGet | None = Field(None, description="HTTP GET check.")
-    tcp: TcpSocket | None = Field(None, description="TCP connect check.")
-    exec: ExecAction | None = Field(None, description="Command check.")
-    initialDelaySeconds: int | None = Field(None, ge=0, le=INT32_MAX,
-                                            description="Seconds before the first check (≥ 0).")
-    periodSeconds: int | None = Field(None, ge=1, le=INT32_MAX,
-                                      description="Seconds between checks (≥ 1, default 10).")
-    timeoutSeconds: int | None = Field(None, ge=1, le=INT32_MAX,
-                                       description="Seconds before a check times out (≥ 1).")
-    failureThreshold: int | None = Field(None, ge=1, le=INT32_MAX,
-                                         description="Failures in a row that count (≥ 1).")
-    successThreshold: int | None = Field(None, ge=1, le=INT32_MAX,
-                                         description="Successes in a row that count (≥ 1; "
-                                         "must be 1 for liveness and startup).")
+    http: HttpGet | None = Field(default=None, description="HTTP GET check.")
+    tcp: TcpSocket | None = Field(default=None, description="TCP connect check.")
+    exec: ExecAction | None = Field(default=None, description="Command check.")
+    initialDelaySeconds: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="Seconds before the first check (≥ 0)."
+    )
+    periodSeconds: int | None = Field(
+        default=None, ge=1, le=INT32_MAX, description="Seconds between checks (≥ 1, default 10)."
+    )
+    timeoutSeconds: int | None = Field(
+        default=None, ge=1, le=INT32_MAX, description="Seconds before a check times out (≥ 1)."
+    )
+    failureThreshold: int | None = Field(
+        default=None, ge=1, le=INT32_MAX, description="Failures in a row that count (≥ 1)."
+    )
+    successThreshold: int | None = Field(
+        default=None,
+        ge=1,
+        le=INT32_MAX,
+        description="Successes in a row that count (≥ 1; must be 1 for liveness and startup).",
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -211,9 +235,13 @@ class Probes(SpecModel):
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    liveness: Probe | None = Field(None, description="Restart the container when it fails.")
-    readiness: Probe | None = Field(None, description="Take the Pod out of Services when it fails.")
-    startup: Probe | None = Field(None, description="Hold the other probes until it succeeds.")
+    liveness: Probe | None = Field(default=None, description="Restart the container when it fails.")
+    readiness: Probe | None = Field(
+        default=None, description="Take the Pod out of Services when it fails."
+    )
+    startup: Probe | None = Field(
+        default=None, description="Hold the other probes until it succeeds."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -222,38 +250,46 @@ class Probes(SpecModel):
 
     def items(self) -> list[tuple[str, Probe]]:
         """The probes that are set, as (kind, probe)."""
-        return [(k, p) for k in ("liveness", "readiness", "startup")
-                if (p := getattr(self, k)) is not None]
+        return [
+            (k, p)
+            for k in ("liveness", "readiness", "startup")
+            if (p := getattr(self, k)) is not None
+        ]
 
 
 # --- volumes -----------------------------------------------------------------------------------
 
+
 class EmptyDir(SpecModel):
     """A scratch folder that lives as long as the Pod (write `emptyDir:` with no value)."""
 
-    medium: Literal["", "Memory"] | None = Field(None, description='"" (disk) or Memory (tmpfs).')
-    sizeLimit: Quantity | None = Field(None, description="Maximum size, e.g. 1Gi.")
+    medium: Literal["", "Memory"] | None = Field(
+        default=None, description='"" (disk) or Memory (tmpfs).'
+    )
+    sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
 
 
 class ConfigMapVolume(SpecModel):
     """Files from a ConfigMap."""
 
     name: DnsSubdomain = Field(description="ConfigMap name.")
-    optional: bool | None = Field(None, description="Start even if the ConfigMap is missing.")
+    optional: bool | None = Field(
+        default=None, description="Start even if the ConfigMap is missing."
+    )
 
 
 class SecretVolume(SpecModel):
     """Files from a Secret."""
 
     secretName: DnsSubdomain = Field(description="Secret name.")
-    optional: bool | None = Field(None, description="Start even if the Secret is missing.")
+    optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
 
 
 class PvcVolume(SpecModel):
     """A PersistentVolumeClaim in the Pod's namespace."""
 
     claimName: DnsSubdomain = Field(description="PersistentVolumeClaim name.")
-    readOnly: bool | None = Field(None, description="Attach the volume read-only.")
+    readOnly: bool | None = Field(default=None, description="Attach the volume read-only.")
 
 
 class Volume(SpecModel):
@@ -264,13 +300,17 @@ class Volume(SpecModel):
     )
 
     name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
-    emptyDir: EmptyDir | None = Field(None, description="Scratch space; write `emptyDir:` empty.")
-    configMap: ConfigMapVolume | None = Field(None, description="Files from a ConfigMap.")
-    secret: SecretVolume | None = Field(None, description="Files from a Secret.")
-    persistentVolumeClaim: PvcVolume | None = Field(None, description="A claimed volume.")
+    emptyDir: EmptyDir | None = Field(
+        default=None, description="Scratch space; write `emptyDir:` empty."
+    )
+    configMap: ConfigMapVolume | None = Field(default=None, description="Files from a ConfigMap.")
+    secret: SecretVolume | None = Field(default=None, description="Files from a Secret.")
+    persistentVolumeClaim: PvcVolume | None = Field(default=None, description="A claimed volume.")
     mountPath: AbsolutePath = Field(description="Absolute path in the container, unique.")
-    readOnly: bool | None = Field(None, description="Mount read-only.")
-    subPath: RelativePath | None = Field(None, description="Mount only this relative sub-path.")
+    readOnly: bool | None = Field(default=None, description="Mount read-only.")
+    subPath: RelativePath | None = Field(
+        default=None, description="Mount only this relative sub-path."
+    )
 
     @model_validator(mode="wrap")
     @classmethod

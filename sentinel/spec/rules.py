@@ -41,17 +41,20 @@ _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}
 IMAGE_NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
 IMAGE_REFERENCE = rf"{IMAGE_NAME}(?::{_TAG})?(?:@{_DIGEST})?"
 
-_RE = {name: re.compile(pattern) for name, pattern in {
-    "dns_label": DNS_LABEL,
-    "dns_subdomain": DNS_SUBDOMAIN,
-    "qualified_name": QUALIFIED_NAME,
-    "env_name": ENV_NAME,
-    "c_identifier": C_IDENTIFIER,
-    "config_key": CONFIG_KEY,
-    "iana": IANA_SVC_NAME,
-    "image": IMAGE_REFERENCE,
-    "image_name": IMAGE_NAME,
-}.items()}
+_RE = {
+    name: re.compile(pattern)
+    for name, pattern in {
+        "dns_label": DNS_LABEL,
+        "dns_subdomain": DNS_SUBDOMAIN,
+        "qualified_name": QUALIFIED_NAME,
+        "env_name": ENV_NAME,
+        "c_identifier": C_IDENTIFIER,
+        "config_key": CONFIG_KEY,
+        "iana": IANA_SVC_NAME,
+        "image": IMAGE_REFERENCE,
+        "image_name": IMAGE_NAME,
+    }.items()
+}
 
 
 def shown(value: str) -> str:
@@ -161,8 +164,10 @@ def check_env_name(value: str) -> Violation | None:
     if not _full("env_name", value):
         return Violation(f"{shown(value)} is not a valid environment variable name", hint)
     if value in (".", "..") or value.startswith(".."):
-        return Violation(f"environment variable name {shown(value)} must not be '.', '..' "
-                         "or start with '..'", hint)
+        return Violation(
+            f"environment variable name {shown(value)} must not be '.', '..' or start with '..'",
+            hint,
+        )
     return None
 
 
@@ -189,8 +194,9 @@ def check_port_name(value: str) -> Violation | None:
     if len(value) > IANA_SVC_NAME_MAX:
         return Violation(f"port name {shown(value)} is longer than 15 characters", hint)
     if not _full("iana", value):
-        return Violation(f"port name {shown(value)} may only hold lowercase letters, digits and '-'",
-                         hint)
+        return Violation(
+            f"port name {shown(value)} may only hold lowercase letters, digits and '-'", hint
+        )
     if not any("a" <= c <= "z" for c in value):
         return Violation(f"port name {shown(value)} must contain at least one letter", hint)
     if "--" in value:

@@ -42,7 +42,7 @@ def _tighten(node: Any) -> None:
                 prop.pop("title", None)  # pydantic's "Containerport"-style titles add nothing
         patterns = node.get("patternProperties")
         if isinstance(patterns, dict) and len(patterns) == 1:
-            (pattern, value), = patterns.items()
+            ((pattern, value),) = patterns.items()
             del node["patternProperties"]
             names = node.setdefault("propertyNames", {})
             names["pattern"] = pattern

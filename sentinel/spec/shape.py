@@ -67,15 +67,20 @@ class Shape:
 
 
 def _loader(source: str, allow_flow: bool) -> type[StrictYAMLLoader]:
-    return type("SpecLoader", (StrictYAMLLoader,), {"label": source, "allow_flow_style": allow_flow})
+    return type(
+        "SpecLoader", (StrictYAMLLoader,), {"label": source, "allow_flow_style": allow_flow}
+    )
 
 
 def _mark_pos(exc: sy_ruamel.error.YAMLError, text: str) -> Pos | None:
     if isinstance(exc, sy_ruamel.reader.ReaderError):
         before = text[: exc.position]
         return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-    marks = [m for m in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None))
-             if m is not None]
+    marks = [
+        m
+        for m in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None))
+        if m is not None
+    ]
     if isinstance(exc, sy_exc.DisallowedToken):
         mark = min(marks, key=lambda m: (m.line, m.column), default=None)
     else:
@@ -125,8 +130,19 @@ class Parsed:
 
 
 def _too_deep(source: str) -> Parsed:
-    return Parsed(None, problems=[Problem(source, None, None, "", "the document is nested too "
-                                          "deeply", "a spec needs only a few levels of indentation")])
+    return Parsed(
+        None,
+        problems=[
+            Problem(
+                source,
+                None,
+                None,
+                "",
+                "the document is nested too deeply",
+                "a spec needs only a few levels of indentation",
+            )
+        ],
+    )
 
 
 def _load(text: str, source: str, allow_flow: bool) -> Any:
@@ -170,7 +186,7 @@ def parse(text: str, source: str) -> Parsed:
 
 
 def _plain(node: Any) -> Any:
-    """YAML 1.1 gives a few plain scalars a type (``=`` is a "value" tag); a spec reads them as text."""
+    """YAML 1.1 types a few plain scalars (``=`` is a "value" tag); a spec reads them as text."""
     return node.value if isinstance(node, TaggedScalar) else node
 
 
@@ -181,8 +197,11 @@ def _alternatives(validator: Validator) -> list[Validator]:
 
 
 _EXPECTED: tuple[tuple[type, str], ...] = (
-    (Int, "a whole number"), (Bool, "true or false"), (EmptyDict, "an empty value"),
-    (Str, "text"), (MapValidator, "a mapping (key: value lines)"),
+    (Int, "a whole number"),
+    (Bool, "true or false"),
+    (EmptyDict, "an empty value"),
+    (Str, "text"),
+    (MapValidator, "a mapping (key: value lines)"),
     (SeqValidator, "a list ('- item' lines)"),
 )
 
@@ -254,8 +273,12 @@ class _Walker:
         self.shape.positions[loc] = pos
         node = _plain(node)
         was_in_flow = self._in_flow
-        if self._lines and not was_in_flow and isinstance(node, CommentedMap | CommentedSeq) \
-                and self._char_at(pos) in ("{", "["):
+        if (
+            self._lines
+            and not was_in_flow
+            and isinstance(node, CommentedMap | CommentedSeq)
+            and self._char_at(pos) in ("{", "[")
+        ):
             empty_dir = not node and loc[-1:] == ("emptyDir",)
             hint = "write `emptyDir:` with nothing after it" if empty_dir else FLOW_HINT
             self.problem(loc, pos, FLOW_MESSAGE, hint)
@@ -280,8 +303,12 @@ class _Walker:
                         return value
                 chosen = []
             if not chosen:
-                self.problem(loc, pos, f"expected {_expected(validator)}, found {_found(node)}",
-                             _type_hint(kinds[-1], node))
+                self.problem(
+                    loc,
+                    pos,
+                    f"expected {_expected(validator)}, found {_found(node)}",
+                    _type_hint(kinds[-1], node),
+                )
                 return _BAD
             validator = chosen[0]
         if isinstance(validator, Map | MapPattern):
@@ -292,8 +319,12 @@ class _Walker:
         if value is _BAD and isinstance(validator, Int) and _LONG_NUMBER.fullmatch(str(node)):
             self.problem(loc, pos, "number is far too large", "write a number in range")
         elif value is _BAD:
-            self.problem(loc, pos, f"expected {_expected(validator)}, found {_found(node)}",
-                         _type_hint(validator, node))
+            self.problem(
+                loc,
+                pos,
+                f"expected {_expected(validator)}, found {_found(node)}",
+                _type_hint(validator, node),
+            )
         return value
 
     def _scalar(self, node: Any, validator: Validator) -> Any:
@@ -307,8 +338,12 @@ class _Walker:
             return _BAD
 
     def _wrong_kind(self, node: Any, validator: Validator, loc: Loc, pos: Pos) -> object:
-        self.problem(loc, pos, f"expected {_expected(validator)}, found {_found(node)}",
-                     _type_hint(validator, node))
+        self.problem(
+            loc,
+            pos,
+            f"expected {_expected(validator)}, found {_found(node)}",
+            _type_hint(validator, node),
+        )
         return _BAD
 
     def _map(self, node: Any, validator: Map | MapPattern, loc: Loc, pos: Pos) -> Any:
@@ -347,13 +382,18 @@ class _Walker:
                     self.shape.tainted.add((*loc, key))
                 else:
                     where = self.shape.key_positions.get(loc, pos)
-                    self.problem((*loc, key), where, f"required key '{key}' is missing",
-                                 f"add '{key}: ...'" + (" at the top of the file" if not loc
-                                                        else f" under {format_loc(loc)}"))
+                    self.problem(
+                        (*loc, key),
+                        where,
+                        f"required key '{key}' is missing",
+                        f"add '{key}: ...'"
+                        + (" at the top of the file" if not loc else f" under {format_loc(loc)}"),
+                    )
         return out
 
-    def _unknown_key(self, loc: Loc, pos: Pos, key: str, known: list[str],
-                     missing: list[str]) -> str:
+    def _unknown_key(
+        self, loc: Loc, pos: Pos, key: str, known: list[str], missing: list[str]
+    ) -> str:
         """Report an unknown key; return the key suggested instead (or "")."""
         folded = {k.lower().replace("_", "").replace("-", ""): k for k in known}
         close = folded.get(key.lower().replace("_", "").replace("-", ""))
@@ -380,7 +420,7 @@ class _Walker:
 
 
 def check(parsed: Parsed, schema: Validator, source: str, text: str) -> Shape:
-    """Check a parsed document against ``schema`` (a strictyaml ``Map``), collecting all problems."""
+    """Check a parsed document against ``schema`` (a strictyaml ``Map``); collect all problems."""
     walker = _Walker(source, text if parsed.flow else None)
     shape = walker.shape
     tree = parsed.tree
@@ -389,12 +429,20 @@ def check(parsed: Parsed, schema: Validator, source: str, text: str) -> Shape:
         # walker already reported the same spot.
         shape.problems.append(parsed.flow)
     if tree is None:
-        walker.problem((), (1, 1), "the spec is empty",
-                       "write at least 'name: <pod name>' and 'image: <image>'")
+        walker.problem(
+            (),
+            (1, 1),
+            "the spec is empty",
+            "write at least 'name: <pod name>' and 'image: <image>'",
+        )
         return shape
     if not isinstance(tree, CommentedMap):
-        walker.problem((), (1, 1), f"expected a mapping of spec keys, found {_found(tree)}",
-                       "start the file with 'name: <pod name>' and 'image: <image>' lines")
+        walker.problem(
+            (),
+            (1, 1),
+            f"expected a mapping of spec keys, found {_found(tree)}",
+            "start the file with 'name: <pod name>' and 'image: <image>' lines",
+        )
         return shape
     data = walker.visit(tree, schema, (), (1, 1))
     shape.data = data if isinstance(data, dict) else None
@@ -403,4 +451,3 @@ def check(parsed: Parsed, schema: Validator, source: str, text: str) -> Shape:
         if spots.count((parsed.flow.line, parsed.flow.column)) > 1:
             shape.problems.remove(parsed.flow)
     return shape
-

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,10 +58,14 @@ def main() -> None:
     from sentinel.errors import SpecError
     from sentinel.spec import load_spec_text
     from sentinel.spec.yamlschema import SPEC_SCHEMA
+
     in_process_import = time.perf_counter() - start
 
-    texts = [p.read_text() for p in sorted((REPO / "samples/valid").glob("*.yaml"))
-             + sorted((REPO / "specs").glob("*.yaml"))]
+    texts = [
+        p.read_text()
+        for p in sorted((REPO / "samples/valid").glob("*.yaml"))
+        + sorted((REPO / "specs").glob("*.yaml"))
+    ]
     start = time.perf_counter()
     load_spec_text(texts[0], "first.yaml")
     first = time.perf_counter() - start
@@ -70,12 +75,14 @@ def main() -> None:
     print(f"first load_spec_text (builds pydantic schema)  {first * 1000:7.1f} ms")
     base_total = ours_total = 0.0
     for text in texts:
-        base_total += _per_call(lambda t=text: strictyaml.load(t, SPEC_SCHEMA), args.repeats)
-        ours_total += _per_call(lambda t=text: load_spec_text(t, "s.yaml"), args.repeats)
+        base_total += _per_call(partial(strictyaml.load, text, SPEC_SCHEMA), args.repeats)
+        ours_total += _per_call(partial(load_spec_text, text, "s.yaml"), args.repeats)
     n = len(texts)
     print(f"strictyaml.load with SPEC_SCHEMA (baseline)   {base_total / n * 1000:7.2f} ms/spec")
-    print(f"load_spec_text                                 {ours_total / n * 1000:7.2f} ms/spec"
-          f"   ratio {ours_total / base_total:.2f}x")
+    print(
+        f"load_spec_text                                 {ours_total / n * 1000:7.2f} ms/spec"
+        f"   ratio {ours_total / base_total:.2f}x"
+    )
 
     bad = (REPO / "samples/invalid/many-problems.yaml").read_text()
 
@@ -85,16 +92,23 @@ def main() -> None:
         except SpecError:
             pass
 
-    print(f"load_spec_text, 9 problems in one file         {_per_call(load_bad, args.repeats) * 1000:7.2f} ms")
+    print(
+        "load_spec_text, 9 problems in one file         "
+        f"{_per_call(load_bad, args.repeats) * 1000:7.2f} ms"
+    )
 
     floor = _wall([python, "-c", "pass"], args.repeats)
     imp = _wall([python, "-c", "import sentinel.spec"], args.repeats)
     validate = _wall([str(BIN / "sentinel"), "validate", "specs/web.yaml"], args.repeats)
     print(f"python -c pass                                 {floor * 1000:7.1f} ms wall")
-    print(f"python -c 'import sentinel.spec'               {imp * 1000:7.1f} ms wall"
-          f"   (+{(imp - floor) * 1000:.0f} ms)")
-    print(f"sentinel validate specs/web.yaml               {validate * 1000:7.1f} ms wall"
-          f"   (+{(validate - floor) * 1000:.0f} ms)")
+    print(
+        f"python -c 'import sentinel.spec'               {imp * 1000:7.1f} ms wall"
+        f"   (+{(imp - floor) * 1000:.0f} ms)"
+    )
+    print(
+        f"sentinel validate specs/web.yaml               {validate * 1000:7.1f} ms wall"
+        f"   (+{(validate - floor) * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":
