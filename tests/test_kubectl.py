@@ -256,3 +256,14 @@ def test_pod_states(kube: FakeKubeAPI, tmp_path: Path) -> None:
         ("default/down", "Running", "no", "7", "CrashLoopBackOff: back-off 5m0s"),
         ("default/gone", "-", "-", "-", "not found"),
     ]
+
+
+def test_missing_manifest_is_attributed(kube: FakeKubeAPI, tmp_path: Path) -> None:
+    good = target(tmp_path, "web")
+    gone = Target(tmp_path / "gone.yaml", "default", "gone", "specs/gone.yaml")
+    results = batch.dry_run(Kubectl(find_kubectl(None)), [good, gone])
+    assert results[1].error is not None
+    assert str(results[1].error).startswith("specs/gone.yaml: Pod default/gone: kubectl failed")
+    assert "does not exist" in str(results[1].error)
+    # kubectl stops before sending anything, so the good one has no result either, and says so
+    assert results[0].error is not None and "reported nothing" in str(results[0].error)

@@ -66,14 +66,15 @@ _ACTION = re.compile(r'^pod/(?P<name>[^\s]+) (?P<action>[\w-]+)|^pod "(?P<dname>
 _BLOCK_START = re.compile(r"^(Error from server|error:|Error:|The connection to the server|"
                           r"Unable to connect|Error in configuration|The \w+ \"[^\"]*\" is invalid)")
 _KLOG = re.compile(r"^[EWIF]\d{4} ")
-_FILE_REF = re.compile(r'(?:error when \w+|for:|error validating) "(?P<file>[^"]+)"')
+_FILE_REF = re.compile(r'(?:error when \w+|for:|error validating|the path) "(?P<file>[^"]+)"')
 _POD_REF = re.compile(r'\b(?:pods|Pod) "(?P<name>[^"]+)"')
 _SERVER_REASON = re.compile(r"^Error from server \((?P<reason>\w+)\)")
 _UNREACHABLE = ("connection refused", "Unable to connect to the server", "no such host",
                 "i/o timeout", "network is unreachable", "no route to host", "TLS handshake",
                 "certificate", "connection reset")
-_CONTEXT_PROBLEMS = ("context was not found", "does not exist", "cannot locate context",
-                     "no configuration has been provided", "invalid configuration")
+_CONTEXT_PROBLEM = re.compile(r'context was not found|context "[^"]*" does not exist|'
+                              r"cannot locate context|no configuration has been provided|"
+                              r"invalid configuration")
 
 
 def parse_actions(stdout: str) -> dict[str, str]:
@@ -119,7 +120,7 @@ def check_context(done: Completed) -> None:
     if done.returncode == 0 or "Error from server" in done.stderr:
         return
     for line in error_blocks(done.stderr):
-        if any(p in line for p in _CONTEXT_PROBLEMS) and "namespaces" not in line:
+        if _CONTEXT_PROBLEM.search(line):
             raise ConfigError(
                 f"kubectl cannot use the kube context: {line.splitlines()[0]}",
                 setting="context",
