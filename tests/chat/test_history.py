@@ -306,6 +306,15 @@ def test_a_second_store_sees_the_first_ones_writes(tmp_path: Path) -> None:
     assert one.get_messages(cid) == two.get_messages(cid) == turn(1) + turn(2) + turn(3)
 
 
+def test_two_stores_creating_conversations_in_turn_get_distinct_records(tmp_path: Path) -> None:
+    one, two = TinyDBHistoryStore(tmp_path / "h"), TinyDBHistoryStore(tmp_path / "h")
+    made = [store.create_conversation(f"c{n}") for n in range(3) for store in (one, two)]
+    for store in (one, two):
+        assert sorted(i.id for i in store.list_conversations()) == sorted(made)
+        assert [store.get_conversation(cid).title for cid in made] == [
+            f"c{n}" for n in range(3) for _ in (one, two)]
+
+
 def test_delete_and_clear_erase_the_text_from_disk(tmp_path: Path) -> None:
     store = TinyDBHistoryStore(tmp_path / "h")
     a, b = store.create_conversation(), store.create_conversation()
