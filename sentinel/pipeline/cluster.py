@@ -11,29 +11,31 @@ Because the manifests are ``targets`` of ``generate``, doit regenerates changed 
 
 Task parameters (``doit dryrun --mode client``, ``doit apply --yes``, ``doit status --wait``)
 are creator parameters, so the hidden batch tasks see them too.
+
+Every creator here is delayed (``create_after``): ``doit generate`` — the common run — neither
+creates the ~4,000 cluster tasks of 1,000 specs nor imports the kubectl side, which cost more
+than the no-op run itself. doit runs a delayed creator when one of its tasks is selected or
+needed, and runs all of them as usual for ``doit list``, ``clean``, ``forget`` and ``info``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from doit import create_after as _doit_create_after
 from doit import task_params as _doit_task_params
 
-from sentinel.pipeline.cluster_actions import (
-    Item,
-    apply_batch,
-    delete_all,
-    dryrun_batch,
-    report,
-    stamp_current,
-    stamps_current,
-)
-from sentinel.pipeline.cluster_report import diff_all, status_all
 from sentinel.pipeline.confirm import has_terminal
 from sentinel.pipeline.plan import display, plan
 from sentinel.pipeline.settings import pipeline_settings
+
+if TYPE_CHECKING:
+    from sentinel.pipeline.cluster_actions import Item
+
+# The actions (``cluster_actions``, ``cluster_report``: kubectl, the audit log's filelock) are
+# imported inside the creators, which doit calls only for the cluster tasks.
 
 FORCE = {"name": "force", "long": "force", "type": bool, "default": False,
          "help": "run kubectl for every manifest, even those up to date"}
@@ -41,6 +43,7 @@ FORCE = {"name": "force", "long": "force", "type": bool, "default": False,
 _F = TypeVar("_F", bound=Callable[..., Any])
 # doit's decorator is untyped; this is its real signature.
 task_params = cast(Callable[[list[dict[str, Any]]], Callable[[_F], _F]], _doit_task_params)
+create_after = cast(Callable[..., Callable[[_F], _F]], _doit_create_after)
 
 YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": False,
        "help": "confirm without a prompt (for scripts)"}
@@ -54,6 +57,8 @@ def items() -> list[Item]:
 @lru_cache(maxsize=1)
 def _planned_items() -> tuple[Item, ...]:
     """Planned once per doit run: every cluster task creator asks for the same list."""
+    from sentinel.pipeline.cluster_actions import Item
+
     settings = pipeline_settings()
     if not settings.specs_dir.is_dir():
         return ()
@@ -92,23 +97,52 @@ def in_order(kind: str, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
         previous = name
 
 
-@task_params([{"name": "mode", "long": "mode", "type": str, "default": "",
-               "help": "server (default, from the dryrun_mode setting) or client"}, FORCE])
+DRYRUN_PARAMS = [{"name": "mode", "long": "mode", "type": str, "default": "",
+                  "help": "server (default, from the dryrun_mode setting) or client"}, FORCE]
+
+
+class _DryrunBatch:
+    """The creator of ``_dryrun_batch``, which both ``dryrun`` and ``apply`` depend on.
+
+    A creator of its own so that ``doit apply`` finds the batch without creating ``dryrun``'s
+    per-manifest tasks. doit names a ``create_doit_tasks`` creator by its ``basename``:
+    ``dryrun``, so it is handed the parameters of ``doit dryrun`` (``--mode``, ``--force``) just
+    as when ``task_dryrun`` yielded the batch. ``creates`` names the one task it makes, so doit
+    knows where to find ``_dryrun_batch`` before the creator has run.
+    """
+
+    @create_after(creates=["_dryrun_batch"])
+    @task_params(DRYRUN_PARAMS)
+    def create_doit_tasks(self, mode: str, force: bool) -> dict[str, Any]:
+        """the batched kubectl runs behind dryrun"""
+        from sentinel.pipeline.cluster_actions import dryrun_batch, stamps_current
+
+        mode = mode or pipeline_settings().dryrun_mode  # a bad value is refused by the action
+        all_items = items()
+        return {
+            "basename": "_dryrun_batch",
+            "doc": "the batched kubectl runs behind dryrun",
+            "actions": [(dryrun_batch, [all_items, mode, force])],
+            "file_dep": [i.manifest for i in all_items],
+            "task_dep": generated(all_items),
+            "uptodate": [not force, stamps_current("dryrun", all_items, mode)],
+            "verbosity": 2,
+        }
+
+
+setattr(_DryrunBatch.create_doit_tasks, "basename", "dryrun")  # noqa: B010  # read by doit
+dryrun_batch_tasks = _DryrunBatch()
+
+
+@create_after()
+@task_params(DRYRUN_PARAMS)
 def task_dryrun(mode: str, force: bool) -> Iterator[dict[str, Any]]:
     """kubectl apply --dry-run for every changed manifest (one kubectl per namespace)."""
+    from sentinel.pipeline.cluster_actions import report, stamp_current
+
     mode = mode or pipeline_settings().dryrun_mode  # a bad value is refused by the action
     all_items = items()
-    manifests = [i.manifest for i in all_items]
     yield {"name": None, "doc": f"kubectl apply --dry-run={mode} for every manifest"}
-    yield {
-        "basename": "_dryrun_batch",
-        "doc": "the batched kubectl runs behind dryrun",
-        "actions": [(dryrun_batch, [all_items, mode, force])],
-        "file_dep": manifests,
-        "task_dep": generated(all_items),
-        "uptodate": [not force, stamps_current("dryrun", all_items, mode)],
-        "verbosity": 2,
-    }
     for item, (after, barrier) in zip(all_items, in_order("dryrun", len(all_items))):
         yield barrier
         yield {
@@ -122,9 +156,12 @@ def task_dryrun(mode: str, force: bool) -> Iterator[dict[str, Any]]:
         }
 
 
+@create_after()
 @task_params([YES, FORCE])
 def task_apply(yes: bool, force: bool) -> Iterator[dict[str, Any]]:
     """kubectl apply, after a confirmation, of manifests that passed their dry run."""
+    from sentinel.pipeline.cluster_actions import apply_batch, report, stamp_current, stamps_current
+
     all_items = items()
     files = sorted({i.manifest for i in all_items} | {i.spec for i in all_items})
     yield {"name": None, "doc": "apply manifests that passed a dry run (asks first; --yes)"}
@@ -150,8 +187,11 @@ def task_apply(yes: bool, force: bool) -> Iterator[dict[str, Any]]:
         }
 
 
+@create_after()
 def task_diff() -> dict[str, Any]:
     """kubectl diff of every manifest against the live Pods (always runs)."""
+    from sentinel.pipeline.cluster_report import diff_all
+
     all_items = items()
     return {
         "doc": "show how the live Pods differ from the manifests",
@@ -163,9 +203,12 @@ def task_diff() -> dict[str, Any]:
     }
 
 
+@create_after()
 @task_params([YES])
 def task_delete(yes: bool) -> dict[str, Any]:
     """kubectl delete, after a confirmation, of every spec's Pod (always runs)."""
+    from sentinel.pipeline.cluster_actions import delete_all
+
     all_items = items()
     return {
         "doc": "delete every spec's Pod from the cluster (asks first; --yes)",
@@ -177,6 +220,7 @@ def task_delete(yes: bool) -> dict[str, Any]:
     }
 
 
+@create_after()
 @task_params([
     {"name": "wait", "long": "wait", "type": bool, "default": False,
      "help": "wait until every Pod is Ready (or the timeout)"},
@@ -187,6 +231,8 @@ def task_delete(yes: bool) -> dict[str, Any]:
 ])
 def task_status(wait: bool, timeout: float, interval: float) -> dict[str, Any]:
     """Each spec's live Pod: phase, readiness, restarts, why it is not running."""
+    from sentinel.pipeline.cluster_report import status_all
+
     return {
         "doc": "each spec's live Pod: phase, ready, restarts, reason (--wait --timeout N)",
         "actions": [(status_all, [items(), wait, timeout, interval])],

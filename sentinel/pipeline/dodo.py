@@ -12,7 +12,14 @@ imported under private names so they are not.
 
 from __future__ import annotations
 
-from sentinel.pipeline.cluster import task_apply, task_delete, task_diff, task_dryrun, task_status  # noqa: F401
+from sentinel.pipeline.cluster import (  # noqa: F401
+    dryrun_batch_tasks,
+    task_apply,
+    task_delete,
+    task_diff,
+    task_dryrun,
+    task_status,
+)
 from sentinel.pipeline.generate import task_generate, task_validate  # noqa: F401
 from sentinel.pipeline.settings import doit_config as _doit_config
 from sentinel.pipeline.settings import pipeline_settings as _pipeline_settings
