@@ -163,7 +163,12 @@ class ChatService:
         return self.conversation_id
 
     def stream(self, user_text: str) -> Generator[str, None, None]:
-        """Run one turn, yielding the answer's text deltas (joined, they equal what is stored)."""
+        """Run one turn, yielding the answer's text deltas.
+
+        Joined, they equal the assistant text stored for the turn (the contents of its assistant
+        messages, in order); a turn stopped by a run limit additionally stores
+        ``[stopped: reason]``, which ``events`` reports as a ``Notice``.
+        """
         with closing(self.events(user_text)) as events:
             for event in events:
                 if isinstance(event, TextDelta):

@@ -252,3 +252,43 @@ def test_ctrl_c_at_the_prompt_exits_cleanly(fake: FakeOpenAI, tmp_path: Path) ->
     finally:
         code = live.finish()
     assert code == 0 and "Traceback" not in live.text()
+
+
+def test_memory_and_conversation_together_is_a_usage_error(fake: FakeOpenAI,
+                                                           tmp_path: Path) -> None:
+    result = _chat(fake, "", "--memory", "--conversation", "conv_x", cwd=tmp_path)
+    assert result.returncode == 2 and "cannot continue conversation conv_x" in result.stderr
+
+
+def test_terminal_session_uses_readline_and_saves_input_history(fake: FakeOpenAI,
+                                                                tmp_path: Path) -> None:
+    fake.script([{"text": "Hi from a terminal."}])
+    master, slave = os.openpty()
+    proc = subprocess.Popen(["sentinel", "chat"], stdin=slave, stdout=slave, stderr=slave,
+                            env=_env(fake, TERM="dumb"), cwd=tmp_path)
+    os.close(slave)
+    seen = b""
+
+    def read_until(needle: bytes) -> None:
+        """Read until ``needle`` appears in output not yet matched."""
+        nonlocal seen
+        deadline = time.monotonic() + 20
+        while needle not in seen:
+            assert time.monotonic() < deadline, seen
+            seen += os.read(master, 4096)
+        seen = seen[seen.index(needle) + len(needle):]
+
+    try:
+        read_until(b"you> ")
+        os.write(master, b"hello there\r")
+        read_until(b"Hi from a terminal.")
+        read_until(b"you> ")  # the next prompt: readline is waiting again
+        os.write(master, b"\x04")  # Ctrl-D at the prompt
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    saved = Path(os.environ["SENTINEL_HISTORY"]).parent / "chat-input-history"
+    assert "hello there" in saved.read_text()

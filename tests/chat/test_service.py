@@ -215,16 +215,19 @@ def test_ctrl_c_inside_the_iteration_rolls_back(h: Harness, store_kind: str) -> 
 
 
 def test_real_sigint_during_a_slow_stream_rolls_back(h: Harness) -> None:
-    h.fake.script([{"text": "one two three four five six", "delay": 0.1}])
+    h.fake.script([{"text": "one two three four five six", "delay": 0.3}])
     svc = h.service(h.store("tinydb"))
-    timer = threading.Timer(0.35, os.kill, (os.getpid(), signal.SIGINT))
+    # Armed once the first word is shown: the signal then lands while the stream waits for the
+    # next word (0.3 s apart), i.e. inside the iteration, as a Ctrl-C at the terminal would.
+    timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
     shown: list[str] = []
     stream = svc.stream("slow please")
     outcome: BaseException | None = None
-    timer.start()
     try:
         for delta in stream:
-            shown.append(delta)  # noqa: PERF402 - keep what arrived before the signal
+            shown.append(delta)
+            if len(shown) == 1:
+                timer.start()
     except StreamInterrupted as exc:  # the signal landed inside the iteration (nearly always)
         outcome = exc
     except KeyboardInterrupt as exc:  # it landed in this loop's body: the stream is abandoned
