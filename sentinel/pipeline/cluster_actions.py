@@ -122,7 +122,7 @@ def _stamp(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Out
            *, result: str = "", message: str = "", mode: str = "") -> None:
     ok = outcome.ok if outcome else not message
     if outcome is not None:
-        result = outcome.action or "error" if outcome.ok else "error"
+        result = (outcome.action or "done") if outcome.ok else "error"
         message = str(outcome.error) if outcome.error else ""
     stamps.write(_state(), kind, stamps.Stamp(
         item.manifest, item.spec, item.namespace, item.name, sha, ident.key(), ok, result,
@@ -228,7 +228,7 @@ def _audit(operation: str, ident: ContextIdentity, pairs: Sequence[tuple[Item, O
     user, when = audit.current_user(), audit.now()
     records = [
         audit.AuditRecord(when, user, operation, ident.name, ident.server, i.namespace, i.name,
-                          i.spec, shas.get(i.manifest, ""), o.action or "error" if o.ok else "error",
+                          i.spec, shas.get(i.manifest, ""), (o.action or "done") if o.ok else "error",
                           "" if o.ok else str(o.error))
         for i, o in pairs
     ]
