@@ -12,9 +12,15 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sentinel.errors import EXIT_OK, UsageError
+
+if TYPE_CHECKING:  # the real imports happen inside the handlers (openai and TinyDB are heavy)
+    from sentinel.chat.history import ChatHistoryStore
+    from sentinel.chat.protocols import ToolRunner, TurnGuard
+    from sentinel.config import Settings
 
 RESUME_POLICY = """\
 which conversation:
@@ -98,7 +104,7 @@ def run_chat(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _tooling(settings: Any) -> tuple[Any, Any, Any]:
+def _tooling(settings: Settings) -> tuple[ToolRunner, Callable[[], TurnGuard], Callable[[], str]]:
     """The tool registry, the per-turn run limits and the tools' prompt section."""
     from sentinel.chat.limits import RunLimits
     from sentinel.chat.spec_tools import build_registry, tool_prompt_section
@@ -112,7 +118,8 @@ def _tooling(settings: Any) -> tuple[Any, Any, Any]:
     return registry, limits.new_turn, prompt_extra
 
 
-def choose_conversation(store: Any, *, new: bool, wanted: str | None) -> tuple[str, str]:
+def choose_conversation(store: ChatHistoryStore, *, new: bool,
+                        wanted: str | None) -> tuple[str, str]:
     """The resume policy (see ``sentinel chat --help``): (conversation id, how it was chosen)."""
     if wanted:
         ids = [info.id for info in store.list_conversations()]
