@@ -161,6 +161,12 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
         ),
         ("name: web\nimage: x\n? - a\n: b\n", "a key must be plain text", 3, 3),
         ("name: web\nimage: =\n", "'=' is not a valid image reference", 2, 8),
+        (
+            "%YAML 1." + "9" * 5000 + "\n---\nname: web\n",
+            "not valid YAML: a number in a directive is far too long",
+            None,
+            None,
+        ),
     ],
 )
 def test_yaml_level_problems(text: str, message: str, line: int | None, column: int | None) -> None:

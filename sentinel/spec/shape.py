@@ -107,8 +107,7 @@ def _parse_problem(exc: sy_ruamel.error.YAMLError, text: str, source: str) -> Pr
         msg = "a key must be plain text, not a list or a mapping ('?' keys)"
         hint = "write keys as 'name: value'"
     elif isinstance(exc, _Unreadable):
-        msg = "the YAML parser cannot read this layout (blank lines around empty list items)"
-        hint = "give every '- ' item a value, and remove blank lines inside lists"
+        msg, hint = exc.message, exc.hint
     elif isinstance(exc, sy_ruamel.reader.ReaderError):
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         msg = f"special character {char!r} is not allowed in a spec file"
@@ -146,8 +145,8 @@ def _too_deep(source: str) -> Parsed:
 
 
 def _load(text: str, source: str, allow_flow: bool) -> Any:
-    # Two inputs make strictyaml's bundled ruamel fail outside its YAMLError tree; both become
-    # YAML problems here so they get a message instead of a traceback.
+    # Some inputs make strictyaml's bundled ruamel fail outside its YAMLError tree (all found by
+    # fuzzing); they become YAML problems here so they get a message instead of a traceback.
     try:
         return sy_ruamel.load(text, Loader=_loader(source, allow_flow))
     except TypeError as exc:
@@ -155,7 +154,16 @@ def _load(text: str, source: str, allow_flow: bool) -> Any:
         raise _ComplexKey(str(exc)) from exc
     except NotImplementedError as exc:
         # "overlap in comment": blank lines around empty list items ("- \n\n- \n")
-        raise _Unreadable(str(exc)) from exc
+        raise _Unreadable(
+            "the YAML parser cannot read this layout (blank lines around empty list items)",
+            "give every '- ' item a value, and remove blank lines inside lists",
+        ) from exc
+    except ValueError as exc:
+        # int() refuses over 4300 digits, e.g. in a "%YAML 1.999…" directive
+        raise _Unreadable(
+            "not valid YAML: a number in a directive is far too long",
+            "remove the '%' directive line",
+        ) from exc
 
 
 class _ComplexKey(sy_ruamel.error.YAMLError):  # type: ignore[misc]
@@ -163,7 +171,12 @@ class _ComplexKey(sy_ruamel.error.YAMLError):  # type: ignore[misc]
 
 
 class _Unreadable(sy_ruamel.error.YAMLError):  # type: ignore[misc]
-    """A layout the YAML parser cannot handle, though it is not strictly invalid YAML."""
+    """Text the YAML parser cannot handle, with what to tell the user."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 def parse(text: str, source: str) -> Parsed:
