@@ -1,9 +1,10 @@
 """The parts of a spec below the Pod: env references, ports, resources, probes, volumes.
 
-Each class mirrors one mapping of the spec file (same keys as Kubernetes) and checks the rules
-that only need its own fields: exactly one probe action or volume source, request ≤ limit,
-successThreshold 1 for liveness/startup. Rules that compare across the Pod (named probe ports,
-unique names) live on ``PodSpec`` in ``model.py``.
+Each class mirrors one mapping of the spec file (same keys as Kubernetes) and applies the rules
+that only need its own fields — exactly one probe action or volume source, request ≤ limit,
+successThreshold 1 for liveness/startup — through ``checked`` wrap validators, whose checks
+live in ``crossfield.py``. Rules across the whole Pod (named probe ports, unique names) are on
+``PodSpec`` in ``model.py``.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class KeyRef(SpecModel):
 class EnvFrom(SpecModel):
     """An environment value read from a Secret or a ConfigMap key (exactly one)."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of("secretKeyRef", "configMapKeyRef"))
+    model_config = ConfigDict(json_schema_extra=_one_of(*ENV_SOURCES))
 
     secretKeyRef: KeyRef | None = Field(
         default=None, description="Read the value from a Secret key."
@@ -195,7 +196,7 @@ class ExecAction(SpecModel):
 class Probe(SpecModel):
     """A health check: exactly one of http, tcp, exec, plus optional timing."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of("http", "tcp", "exec"))
+    model_config = ConfigDict(json_schema_extra=_one_of(*PROBE_ACTIONS))
 
     http: HttpGet | None = Field(default=None, description="HTTP GET check.")
     tcp: TcpSocket | None = Field(default=None, description="TCP connect check.")
@@ -250,11 +251,7 @@ class Probes(SpecModel):
 
     def items(self) -> list[tuple[str, Probe]]:
         """The probes that are set, as (kind, probe)."""
-        return [
-            (k, p)
-            for k in ("liveness", "readiness", "startup")
-            if (p := getattr(self, k)) is not None
-        ]
+        return [(k, p) for k in PROBE_KINDS if (p := getattr(self, k)) is not None]
 
 
 # --- volumes -----------------------------------------------------------------------------------
@@ -295,9 +292,7 @@ class PvcVolume(SpecModel):
 class Volume(SpecModel):
     """A volume (exactly one source) and where the container mounts it."""
 
-    model_config = ConfigDict(
-        json_schema_extra=_one_of("emptyDir", "configMap", "secret", "persistentVolumeClaim")
-    )
+    model_config = ConfigDict(json_schema_extra=_one_of(*VOLUME_SOURCES))
 
     name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
     emptyDir: EmptyDir | None = Field(
