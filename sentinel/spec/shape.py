@@ -15,7 +15,6 @@ strictyaml is pinned below 2.0 and unmaintained, so they will not move.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -411,6 +410,8 @@ class _Walker:
         folded = {k.lower().replace("_", "").replace("-", ""): k for k in known}
         close = folded.get(key.lower().replace("_", "").replace("-", ""))
         if close is None:
+            import difflib  # only files with a typo pay for it
+
             matches = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             # With no close spelling, the one required key that is missing is the best guess.
             close = matches[0] if matches else missing[0] if len(missing) == 1 else None
