@@ -6,6 +6,7 @@ the field and a fix hint; the summary comes last and the exit code is 1.
   invalid/many-problems.yaml:2:7: name: 'checkout-' is not a valid DNS-1123 label (hint: use at most 63 lowercase letters, digits and '-', starting and ending alphanumeric)
   invalid/many-problems.yaml:3:12: namespace: 'Shop' is not a valid DNS-1123 label (hint: use at most 63 lowercase letters, digits and '-', starting and ending alphanumeric)
   invalid/many-problems.yaml:5:16: restartPolicy: expected one of Always, OnFailure, Never, found 'always' (hint: values are case-sensitive: write Always)
+  invalid/many-problems.yaml:8:20: ports[0].containerPort: must be \xe2\x89\xa4 65535, found 80800 (hint: use a value \xe2\x89\xa4 65535) (esc)
   invalid/many-problems.yaml:9:11: ports[1].name: port name 'http' is used twice (hint: give each port its own name)
   invalid/many-problems.yaml:13:13: resources.requests.memory: request 2Gi (2147483648) is above the limit 1Gi (1073741824) (hint: lower the request or raise limits.memory to at least 2Gi)
   invalid/many-problems.yaml:20:23: probes.liveness.successThreshold: must be 1 for a liveness probe (hint: set successThreshold: 1 or remove it)
