@@ -1,0 +1,161 @@
+"""The guards around real cluster changes, end to end through ``doit`` and the real kubectl.
+
+Complements ``test_cluster_tasks.py``: ``apply`` against a context other than the one the dry run
+used dry-runs there first and applies nothing that failed there; the gate refuses without a
+terminal (also under ``doit -n 2``) before a single write reaches the API; the ``context`` setting
+sends every request to its own server; a real apply that the server refuses is audited as an
+error; an audit log that cannot be written is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fakes.kube_api import FakeKubeAPI
+from tests.test_cluster_tasks import Project, run_on_tty
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    with FakeKubeAPI() as kube:
+        yield Project(tmp_path / "proj", kube)
+
+
+@pytest.fixture
+def staging(project: Project) -> Iterator[FakeKubeAPI]:
+    """A second cluster, context ``staging`` in the project's kubeconfig (current stays ``fake``)."""
+    with FakeKubeAPI() as other:
+        path = project.root / "kubeconfig"
+        config = yaml.safe_load(path.read_text())
+        config["clusters"].append({"name": "staging", "cluster": {"server": other.url}})
+        config["contexts"].append({"name": "staging",
+                                   "context": {"cluster": "staging", "user": "fake"}})
+        path.write_text(yaml.safe_dump(config))
+        yield other
+
+
+def calls(api: FakeKubeAPI) -> list[tuple[str, str, str]]:
+    """(method, path, dryRun) of every write the server received."""
+    return [(r.method, r.path, r.query.get("dryRun", "")) for r in api.writes()]
+
+
+# ---------------------------------------------------------------- apply follows its dry run
+
+
+def test_apply_on_another_context_dry_runs_there_first(project: Project,
+                                                       staging: FakeKubeAPI) -> None:
+    project.spec("web")
+    assert project.doit("dryrun").returncode == 0  # passed on 'fake' only
+    project.kube.clear_requests()
+    done = project.doit("apply", "--yes", SENTINEL_CONTEXT="staging")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls(staging) == [("POST", "/api/v1/namespaces/default/pods", "All"),
+                              ("POST", "/api/v1/namespaces/default/pods", "")]
+    assert project.kube.requests == []  # the other context was neither asked nor changed
+    assert staging.pod_names() == ["default/web"]
+
+
+def test_apply_refuses_what_failed_its_dry_run_on_the_new_context(
+        project: Project, staging: FakeKubeAPI) -> None:
+    project.kube.add_namespace("shop")  # 'shop' exists on 'fake', not on 'staging'
+    project.spec("web")
+    project.spec("cart", ns="shop")
+    assert project.doit("dryrun").returncode == 0
+    done = project.doit("--continue", "apply", "--yes", SENTINEL_CONTEXT="staging")
+    out = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert ("specs/cart.yaml: Pod shop/cart: not applied: it did not pass a dry run with this "
+            "content against context 'staging'") in out
+    assert 'namespace "shop" does not exist' in out
+    assert staging.pod_names() == ["default/web"]
+    assert [(m, p) for m, p, dry in calls(staging) if not dry] == [
+        ("POST", "/api/v1/namespaces/default/pods")]
+    assert project.kube.pod_names() == []
+    assert [(r.context, r.name) for r in project.audit()] == [("staging", "web")]
+
+
+# ---------------------------------------------------------------- the gate, before any write
+
+
+@pytest.mark.parametrize("jobs", [[], ["-n", "2"]], ids=["serial", "n2"])
+def test_gate_without_terminal_sends_no_write(project: Project, jobs: list[str]) -> None:
+    project.spec("web")
+    assert project.doit("dryrun").returncode == 0
+    project.kube.clear_requests()
+    done = project.doit(*jobs, "apply")
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "refusing to apply without confirmation" in out
+    assert "run `doit apply --yes` to confirm without a prompt" in out
+    assert project.kube.writes() == []  # not even a dry run: the one that passed still holds
+    assert not (project.root / ".sentinel" / "audit.jsonl").exists()
+
+
+def test_delete_gate_without_terminal_sends_no_delete(project: Project) -> None:
+    project.spec("web")
+    assert project.doit("apply", "--yes").returncode == 0
+    project.kube.clear_requests()
+    for jobs in ([], ["-n", "2"]):
+        done = project.doit(*jobs, "delete")
+        assert done.returncode == 1
+        assert "run `doit delete --yes`" in done.stdout + done.stderr
+    assert project.kube.writes() == []
+    assert project.kube.pod_names() == ["default/web"]
+    assert [r.operation for r in project.audit()] == ["apply"]
+
+
+def test_interactive_delete_under_two_workers(project: Project) -> None:
+    project.kube.add_namespace("shop")
+    project.spec("web")
+    project.spec("cart", ns="shop")
+    assert project.doit("apply", "--yes").returncode == 0
+    code, out = run_on_tty(["doit", "-n", "2", "delete"], project.root, project.env, b"yes\n")
+    assert code == 0, out
+    assert "Delete 2 Pod(s) in context 'fake', namespace(s): default, shop" in out
+    assert "  default: web\n  shop: cart\nProceed? [y/N]" in out
+    assert project.kube.pod_names() == []
+    assert [(r.operation, r.result) for r in project.audit()][2:] == [
+        ("delete", "deleted"), ("delete", "deleted")]
+
+
+# ---------------------------------------------------------------- context and audit
+
+
+def test_context_setting_sends_every_request_to_its_server(project: Project,
+                                                           staging: FakeKubeAPI) -> None:
+    project.spec("web")
+    (project.root / "sentinel.toml").write_text('context = "staging"\n')
+    for args in (["dryrun"], ["apply", "--yes"], ["diff"], ["status"], ["delete", "--yes"]):
+        done = project.doit(*args)
+        assert done.returncode == 0, (args, done.stdout + done.stderr)
+    assert project.kube.requests == []
+    assert [m for m, _, dry in calls(staging) if not dry] == ["POST", "DELETE"]
+    assert {r.context for r in project.audit()} == {"staging"}
+
+
+def test_refused_real_apply_is_audited_as_an_error(project: Project) -> None:
+    project.spec("web")
+    project.spec("cache")
+    assert project.doit("dryrun").returncode == 0
+    project.kube.inject(403, name="web", verbs=("create",))  # the dry run passed; the real one not
+    done = project.doit("--continue", "apply", "--yes")
+    assert "specs/web.yaml: Pod default/web: forbidden (403)" in done.stdout + done.stderr
+    assert project.kube.pod_names() == ["default/cache"]
+    records = {r.name: r for r in project.audit()}
+    assert (records["cache"].result, records["web"].result) == ("created", "error")
+    assert records["web"].message.startswith("specs/web.yaml: Pod default/web: forbidden (403)")
+
+
+def test_unwritable_audit_log_is_reported(project: Project, tmp_path: Path) -> None:
+    project.spec("web")
+    folder = tmp_path / "log-is-a-folder"
+    folder.mkdir()
+    done = project.doit("apply", "--yes", SENTINEL_AUDIT_LOG=str(folder))
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "the cluster was changed but the audit log was not written" in out
+    assert f"cannot write the audit log {folder}" in out
