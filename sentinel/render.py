@@ -22,14 +22,14 @@ import yaml
 from sentinel import policy
 from sentinel.errors import PolicyViolation, RenderError
 from sentinel.fsutil import atomic_write, resolve_inside
+from sentinel.spec.crossfield import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
 
 if TYPE_CHECKING:
     from sentinel.spec import LoadedSpec
     from sentinel.spec.model import EnvFrom, PodSpec, Port, Probe, Resources, Volume
 
-NAME_LABEL = "app.kubernetes.io/name"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGER = "kube-sentinel"
+__all__ = ["MANAGED_BY_LABEL", "MANAGER", "NAME_LABEL", "build_manifest", "dump_manifest",
+           "guard", "manifest_path", "render", "write_manifest"]
 
 _PROBE_TIMING = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
                  "failureThreshold")
@@ -80,7 +80,9 @@ def _labels(name: str, user: Mapping[str, str]) -> dict[str, str]:
     ours = {NAME_LABEL: name, MANAGED_BY_LABEL: MANAGER}
     for key, value in ours.items():
         if key in user and user[key] != value:
-            # Selectors, `doit status` and pruning find our Pods by these two labels.
+            # Selectors, `doit status` and pruning find our Pods by these two labels. The spec
+            # layer reports this with its line (crossfield.reserved_labels); this guards models
+            # built some other way.
             raise RenderError(
                 f"labels.{key}: {user[key]!r} conflicts with the value kube-sentinel sets "
                 f"({value!r})",

@@ -317,6 +317,23 @@ def test_probe_port_check_waits_for_valid_ports() -> None:
     assert [p.field for p in found] == ["ports[0].containerPort"]
 
 
+def test_our_labels_are_refused_where_the_spec_sets_them() -> None:
+    found = problems_of(
+        "name: app\nimage: busybox\nlabels:\n  tier: web\n"
+        "  app.kubernetes.io/managed-by: helm\n  app.kubernetes.io/name: other\n"
+    )
+    assert [(p.line, p.column, p.field) for p in found] == [
+        (5, 33, "labels['app.kubernetes.io/managed-by']"),
+        (6, 27, "labels['app.kubernetes.io/name']"),
+    ]
+    assert all(p.hint and p.hint.startswith("remove app.kubernetes.io/") for p in found)
+
+
+def test_name_label_check_waits_for_a_valid_name() -> None:
+    found = problems_of("name: App\nimage: busybox\nlabels:\n  app.kubernetes.io/name: other\n")
+    assert [p.field for p in found] == ["name"]
+
+
 def test_root_check_waits_for_a_valid_security_profile() -> None:
     found = problems_of(MINIMAL + "security: lax\nrunAsUser: 0\n")
     assert [p.field for p in found] == ["security"]

@@ -40,6 +40,9 @@ def load(snippet: str) -> PodSpec:
 VALID = {
     "namespace": "namespace: shop",
     "labels": "labels:\n  app.kubernetes.io/name: web\n  tier: ''\n  version: 1.0",
+    "labels-ours-repeated": (
+        "labels:\n  app.kubernetes.io/name: web\n  app.kubernetes.io/managed-by: kube-sentinel"
+    ),
     "annotations": "annotations:\n  example.com/note: 'any text: here # too'",
     "image-digest": "image: ghcr.io/acme/app@sha256:" + "ab" * 32,
     "image-registry-port": "image: registry.local:5000/team/app:v1.2.3",
@@ -97,6 +100,16 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
     "label-key": ("labels:\n  a/b/c: x", "labels['a/b/c']", "more than one '/'"),
     "label-value": ("labels:\n  tier: front end", "labels.tier", "is not valid"),
     "label-not-map": ("labels: tier", "labels", "expected a mapping"),
+    "label-name-ours": (
+        "labels:\n  app.kubernetes.io/name: shop",
+        "labels['app.kubernetes.io/name']",
+        "'shop' conflicts with the value kube-sentinel sets: 'web'",
+    ),
+    "label-managed-by-ours": (
+        "labels:\n  app.kubernetes.io/managed-by: helm",
+        "labels['app.kubernetes.io/managed-by']",
+        "'helm' conflicts with the value kube-sentinel sets: 'kube-sentinel'",
+    ),
     "annotation-key": ("annotations:\n  -bad: x", "annotations['-bad']", "annotation key"),
     "annotations-size": ("annotations:\n  big: " + "x" * 262_200, "annotations", "(max 262144)"),
     "image-upper": ("image: Nginx:1", "image", "uppercase"),

@@ -8,6 +8,7 @@ checked with ``sentinel.policy`` for its profile.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -202,14 +203,12 @@ def test_labels_annotations_and_node_selector_are_sorted() -> None:
 
 
 def test_user_labels_cannot_replace_ours() -> None:
-    spec = spec_of("""\
-        name: app
-        image: busybox
-        labels:
-          app.kubernetes.io/managed-by: helm
-    """)
+    # The loader refuses such a spec with its line (test_loader); the renderer still guards
+    # models that never went through the loader, e.g. copied with other labels.
+    valid = spec_of("name: app\nimage: busybox\n").model
+    model = valid.model_copy(update={"labels": {"app.kubernetes.io/managed-by": "helm"}})
     with pytest.raises(RenderError, match="app.kubernetes.io/managed-by") as caught:
-        render.render(spec.model)
+        render.render(model)
     assert caught.value.hint and "remove" in caught.value.hint
     # repeating our own value is harmless
     same = rendered("name: app\nimage: busybox\nlabels:\n  app.kubernetes.io/name: app\n")
@@ -521,7 +520,9 @@ def test_failed_render_leaves_the_previous_manifest_untouched(tmp_path: Path) ->
     good = spec_of("name: app\nimage: busybox\n")
     path = render.write_manifest(good, tmp_path)
     before = path.read_bytes()
-    bad = spec_of("name: app\nimage: busybox\nlabels:\n  app.kubernetes.io/name: other\n")
+    bad = dataclasses.replace(
+        good, model=good.model.model_copy(update={"labels": {"app.kubernetes.io/name": "x"}})
+    )
     with pytest.raises(RenderError):
         render.write_manifest(bad, tmp_path)
     assert path.read_bytes() == before

@@ -19,9 +19,15 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from sentinel.spec.quantity import QuantityError, format_fraction, parse_quantity, quantity_text
-from sentinel.spec.rules import Violation, check_port_name, shown
+from sentinel.spec.rules import Violation, check_dns_label, check_port_name, shown
 
 Loc = tuple[str | int, ...]
+
+# The recommended labels kube-sentinel always sets on a Pod: selectors, `doit status` and
+# pruning find our Pods by them, so a spec may repeat them but never give them another value.
+NAME_LABEL = "app.kubernetes.io/name"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGER = "kube-sentinel"
 
 
 class Found(NamedTuple):
@@ -253,3 +259,35 @@ def no_root_when_restricted(raw: Any) -> list[Found]:
             )
         ]
     return []
+
+
+def reserved_labels(raw: Any) -> list[Found]:
+    """``labels`` may repeat, but not change, the name and managed-by labels we always set."""
+    labels = get(raw, "labels")
+    if not isinstance(labels, Mapping):
+        return []
+    name = _text(get(raw, "name"))
+    if name is not None and check_dns_label(name) is not None:
+        name = None  # the name's own error comes first; compare against a valid one only
+    ours = {
+        NAME_LABEL: (name, "the spec's name"),
+        MANAGED_BY_LABEL: (MANAGER, ""),
+    }
+    out = []
+    for key, (value, why) in ours.items():
+        given = labels.get(key)
+        if not isinstance(given, str) or value is None or given == value:
+            continue
+        origin = f" ({why})" if why else ""
+        out.append(
+            Found(
+                ("labels", key),
+                Violation(
+                    f"{shown(given)} conflicts with the value kube-sentinel sets: "
+                    f"{shown(value)}{origin}",
+                    f"remove {key} from labels; kube-sentinel always sets it to {shown(value)}",
+                ),
+                ("name",) if key == NAME_LABEL else (),
+            )
+        )
+    return out

@@ -85,6 +85,7 @@ from sentinel.spec.crossfield import (
     Found,
     no_root_when_restricted,
     probe_ports_exist,
+    reserved_labels,
     unique_ports,
     unique_volumes,
 )
@@ -147,7 +148,7 @@ __all__ = [
 
 
 def _pod_check(raw: Any) -> list[Found]:
-    return probe_ports_exist(raw) + no_root_when_restricted(raw)
+    return probe_ports_exist(raw) + no_root_when_restricted(raw) + reserved_labels(raw)
 
 
 class PodSpec(SpecModel):
