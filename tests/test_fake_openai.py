@@ -7,6 +7,8 @@ usage, each injected failure, the request log and the control script used by cra
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -17,7 +19,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI, split_words
+from tests.fakes.openai_server import FakeOpenAI, refused_url, split_words
 
 REPO = Path(__file__).resolve().parent.parent
 CTL = REPO / "tests" / "fakes" / "openai_ctl.py"
@@ -198,3 +200,37 @@ def test_every_sample_chat_script_loads(fake: FakeOpenAI) -> None:
         result = _ctl(fake, "script", str(path))
         assert result.returncode == 0, (path, result.stderr)
         assert fake.queued >= 1, path
+
+
+def _wait_for_hangups(fake: FakeOpenAI, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while fake.hangups < count:
+        assert time.monotonic() < deadline, f"the server saw {fake.hangups} hang-ups, not {count}"
+        time.sleep(0.01)
+
+
+def test_clients_hanging_up_print_no_tracebacks(fake: FakeOpenAI, client: openai.OpenAI,
+                                                capfd: pytest.CaptureFixture[str]) -> None:
+    fake.script([{"text": "a b c d e f g h", "delay": 0.05}])
+    stream = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
+    next(iter(stream))
+    stream.close()  # hang up mid-answer, as Ctrl-C in the REPL does
+    with socket.create_connection(fake._server.server_address) as sock:
+        sock.sendall(b"GET /_fake/state HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")  # answered, connection kept
+        # reset the kept-alive connection (SO_LINGER 0 sends RST): the server's read then fails
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    _wait_for_hangups(fake, 2)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_refused_url_refuses_and_keeps_the_port() -> None:
+    with refused_url() as url:
+        port = int(url.removeprefix("http://127.0.0.1:").removesuffix("/v1"))
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        squatter = socket.socket()
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
+        with squatter, pytest.raises(OSError, match="Address already in use"):
+            squatter.bind(("127.0.0.1", port))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -20,7 +21,7 @@ from sentinel.chat.provider import (
     wire_message,
 )
 from sentinel.errors import EXIT_USAGE, ChatConfigError, ProviderError, StreamInterrupted
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, refused_url
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -33,7 +34,9 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def provider(fake: FakeOpenAI) -> Iterator[OpenAIProvider]:
-    p = OpenAIProvider(provider_config("sk-test-provider", fake.url, "m1"))
+    config = provider_config("sk-test-provider", fake.url, "m1")
+    # Seconds, not the default ten minutes: a server that stops answering fails the test fast.
+    p = OpenAIProvider(replace(config, timeout=20.0, connect_timeout=5.0))
     yield p
     p.close()
 
@@ -133,16 +136,15 @@ def test_auth_and_model_errors_carry_hints(fake: FakeOpenAI, provider: OpenAIPro
 
 
 def test_unreachable_endpoint_is_retryable_provider_error() -> None:
-    dead = FakeOpenAI()
-    url = dead.url
-    dead.stop()
-    p = OpenAIProvider(provider_config("k", url, "m"))
-    try:
-        with pytest.raises(ProviderError, match="cannot reach the model endpoint") as info:
-            _collect(p)
-    finally:
-        p.close()
+    with refused_url() as url:  # held, so no other server can take the port meanwhile
+        p = OpenAIProvider(provider_config("k", url, "m"))
+        try:
+            with pytest.raises(ProviderError, match="cannot reach the model endpoint") as info:
+                _collect(p)
+        finally:
+            p.close()
     assert info.value.retryable and info.value.status is None
+    assert "Connection refused" in str(info.value)
 
 
 def test_drop_after_content_is_stream_interrupted(fake: FakeOpenAI,

@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,10 @@ from sentinel.chat.protocols import Notice, TextDelta, ToolActivity, ToolOutcome
 from sentinel.chat.provider import OpenAIProvider, provider_config
 from sentinel.chat.service import CANCELLED, ChatService
 from sentinel.errors import ProviderError, StreamInterrupted
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, refused_url
 
 KEY = "sk-test-SECRET-0123456789abcdefghij"
+TEST_TIMEOUT = 20.0  # per read of the stream; the slowest scripted gap is 0.3 s
 
 
 @pytest.fixture
@@ -55,7 +57,9 @@ class Harness:
 
     def service(self, store: ChatHistoryStore, cid: str | None = None, *,
                 url: str | None = None, **kw: Any) -> ChatService:
-        provider = OpenAIProvider(provider_config(KEY, url or self.fake.url, "test-model"))
+        config = provider_config(KEY, url or self.fake.url, "test-model")
+        # Seconds, not the default ten minutes: a server that stops answering fails the test fast.
+        provider = OpenAIProvider(replace(config, timeout=TEST_TIMEOUT, connect_timeout=5.0))
         self.providers.append(provider)
         kw.setdefault("call_log", self.call_log)
         return ChatService(provider, store, cid or store.create_conversation(),
@@ -298,13 +302,12 @@ def test_client_errors_are_not_retried(h: Harness) -> None:
 
 
 def test_connection_refused_is_retried_then_reported(h: Harness) -> None:
-    dead = FakeOpenAI()
-    url = dead.url
-    dead.stop()  # the port is free again: connections are refused
-    svc = h.service(h.store("memory"), url=url, max_retries=1)
-    with pytest.raises(ProviderError, match="cannot reach") as info:
-        list(svc.stream("hi"))
+    with refused_url() as url:  # held for the whole test: refused, never someone else's server
+        svc = h.service(h.store("memory"), url=url, max_retries=1)
+        with pytest.raises(ProviderError, match="cannot reach") as info:
+            list(svc.stream("hi"))
     assert info.value.status is None and len(h.sleeps) == 1
+    assert "Connection refused" in str(info.value)
 
 
 def test_drop_before_the_first_token_is_retried(h: Harness) -> None:

@@ -36,11 +36,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 CHAT_PATH = "/v1/chat/completions"
+# How a client hanging up shows on the server side; expected, so never printed as a traceback.
+CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 @dataclass
@@ -52,6 +55,7 @@ class _State:
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: int = 0
+    hangups: int = 0  # clients that went away mid-answer or on an idle kept-alive connection
 
     def load(self, script: Any, *, append: bool = False) -> None:
         """Replace (or extend) the queue from a script: a list or ``{"responses", "default"}``."""
@@ -289,8 +293,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(b"data: [DONE]\n\n")
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except CLIENT_GONE:
             self.close_connection = True  # the client went away (e.g. Ctrl-C): nothing to do
+            self.server.note_hangup()
 
     def _drop(self) -> None:
         """Close the socket mid-body: the client sees an incomplete chunked response."""
@@ -308,9 +313,29 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client hanging up on a kept-alive connection is normal; anything else is printed."""
-        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+        if isinstance(sys.exc_info()[1], CLIENT_GONE):
+            self.note_hangup()
             return
         super().handle_error(request, client_address)
+
+    def note_hangup(self) -> None:
+        """Count a client that went away (tests wait for it before reading stderr)."""
+        with self.state.lock:
+            self.state.hangups += 1
+
+
+@contextmanager
+def refused_url() -> Iterator[str]:
+    """A base URL on 127.0.0.1 whose connections are refused for as long as the block runs.
+
+    The port stays bound but not listening, so a connect is refused at once (RST) and nothing
+    else can take the port meanwhile. A port that was merely freed (a stopped server's) can be
+    bound again by any server on the machine; one that accepts and never answers turns
+    "connection refused" into a wait for the SDK's read timeout, which is how a test once hung.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))  # no SO_REUSEADDR: the port is ours alone
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
 
 
 class FakeOpenAI:
@@ -370,6 +395,12 @@ class FakeOpenAI:
         """Every chat request so far: ``{"method", "path", "headers", "body"}``."""
         with self._server.state.lock:
             return list(self._server.state.requests)
+
+    @property
+    def hangups(self) -> int:
+        """How many times a client went away mid-answer or on an idle connection."""
+        with self._server.state.lock:
+            return self._server.state.hangups
 
     @property
     def queued(self) -> int:
