@@ -6,7 +6,9 @@ fresh ``RunGuard`` per turn; the chat service calls the guard at three points:
 
 - ``before_model_call`` — the step bound (``settings.max_tool_steps``: model calls that follow
   tool results, i.e. tool rounds) and the wall-time bound (``settings.turn_timeout``, measured
-  with an injectable monotonic clock from the guard's creation);
+  with an injectable monotonic clock from the guard's creation); it returns the seconds left,
+  which the service passes on as the request's timeout and checks while the answer streams, so
+  a hung or endlessly trickling model call is bounded too, not only the gaps between steps;
 - ``before_tool_call`` — the wall-time bound again, and no-progress detection: the same tool
   with the same arguments (compared as normalized JSON) asked for more than ``repeat_limit``
   times with no successful write in between cannot produce anything new, since the tools are
@@ -113,8 +115,11 @@ class RunGuard:
                 limit="time",
             )
 
-    def before_model_call(self) -> None:
-        """Count one model call; stop past the tool-step bound or the wall-time bound."""
+    def before_model_call(self) -> float:
+        """Count one model call; stop past the tool-step bound or the wall-time bound.
+
+        Returns the seconds this call may take: what is left of the turn's time bound.
+        """
         steps = self.model_calls  # the first call answers the user; each later one is a step
         if steps > self.limits.max_tool_steps:
             raise RunLimitReached(
@@ -124,6 +129,7 @@ class RunGuard:
             )
         self._check_time()
         self.model_calls += 1
+        return self.remaining()
 
     def before_tool_call(self, name: str, arguments: str) -> None:
         """Stop on the wall-time bound, or when this exact call keeps being repeated."""

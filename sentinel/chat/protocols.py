@@ -58,8 +58,9 @@ class ToolRunner(Protocol):
 class TurnGuard(Protocol):
     """Run limits for one turn; any method may raise ``ToolLoopStopped``."""
 
-    def before_model_call(self) -> None:
-        """Called before every request of the turn (step bound, wall time)."""
+    def before_model_call(self) -> float | None:
+        """Called before every request of the turn (step bound, wall time); returns the seconds
+        the request may take (what is left of the turn's time bound), or None for no bound."""
         ...
 
     def before_tool_call(self, name: str, arguments: str) -> None:

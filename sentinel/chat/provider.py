@@ -97,9 +97,14 @@ class ChatProvider(Protocol):
     model: str
 
     def stream_chat(self, messages: Sequence[Mapping[str, Any]], *,
-                    tools: Sequence[Mapping[str, Any]] | None = None
+                    tools: Sequence[Mapping[str, Any]] | None = None,
+                    timeout: float | None = None
                     ) -> Generator[StreamChunk, None, None]:
-        """Stream one completion; raises ``ProviderError`` or ``StreamInterrupted``."""
+        """Stream one completion; raises ``ProviderError`` or ``StreamInterrupted``.
+
+        ``timeout`` (seconds), when given, caps this request's waits below the configured ones:
+        the service passes what is left of the turn's time bound.
+        """
         ...
 
 
@@ -129,7 +134,8 @@ class OpenAIProvider:
         self._client.close()
 
     def stream_chat(self, messages: Sequence[Mapping[str, Any]], *,
-                    tools: Sequence[Mapping[str, Any]] | None = None
+                    tools: Sequence[Mapping[str, Any]] | None = None,
+                    timeout: float | None = None
                     ) -> Generator[StreamChunk, None, None]:
         """Stream one completion (see the module docstring for the error mapping)."""
         kwargs: dict[str, Any] = {
@@ -141,6 +147,10 @@ class OpenAIProvider:
         if tools:
             kwargs["tools"] = list(tools)
         oa = self._openai
+        if timeout is not None:  # a hung endpoint then fails when the turn's time is up
+            cap = max(timeout, 0.001)
+            kwargs["timeout"] = oa.Timeout(min(cap, self.config.timeout),
+                                           connect=min(cap, self.config.connect_timeout))
         try:
             stream = self._client.chat.completions.create(**kwargs)
         except oa.APIStatusError as exc:

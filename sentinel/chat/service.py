@@ -15,7 +15,9 @@ random source are injected so tests need no real waiting.
 
 A run limit (``TurnGuard``) stopping the turn is not a failure: the turn so far is committed plus
 an assistant message ``[stopped: reason]``, and unanswered tool calls get a "not run" result so the
-history stays valid for the endpoint.
+history stays valid for the endpoint. The guard's wall-time bound also covers a model call in
+flight: what is left of it is the request's timeout, and it is checked as chunks arrive; a call
+that runs out of time keeps the text already shown and stops the turn the same way.
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ from sentinel.errors import ProviderError, StreamInterrupted
 
 Message = dict[str, Any]
 CANCELLED = "the turn was cancelled (Ctrl-C); history is unchanged, send it again to retry"
+OUT_OF_TIME = "the model was still answering when the turn's time ran out (setting turn_timeout)"
+# A socket timeout may fire a few milliseconds before the service's clock reaches the deadline.
+_DEADLINE_SLACK = 0.05
+
+
+class _OutOfTime(ToolLoopStopped):
+    """The turn's time ran out during a model call; ``text`` is what was already shown."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(OUT_OF_TIME)
+        self.text = text
 
 
 def new_id(prefix: str) -> str:
@@ -183,9 +196,8 @@ class ChatService:
         guard = self.guard_factory() if self.guard_factory is not None else None
         try:
             while True:
-                if guard is not None:
-                    guard.before_model_call()
-                call = yield from self._model_call(cid, turn, history, pending)
+                budget = guard.before_model_call() if guard is not None else None
+                call = yield from self._model_call(cid, turn, history, pending, budget)
                 reply = self._message("assistant", turn, content="".join(call.text) or None)
                 tool_calls = call.tool_calls()
                 if tool_calls:
@@ -195,6 +207,8 @@ class ChatService:
                     break
                 yield from self._run_tools(cid, turn, reply, pending, guard)
         except ToolLoopStopped as stop:
+            if isinstance(stop, _OutOfTime) and stop.text:  # shown, so stored (deltas == history)
+                pending.append(self._message("assistant", turn, content=stop.text))
             self._answer_unanswered(turn, pending, stop.reason)
             pending.append(self._message("assistant", turn, content=f"[stopped: {stop.reason}]"))
             self._commit(cid, pending, first_turn=not history)
@@ -205,13 +219,14 @@ class ChatService:
         self._commit(cid, pending, first_turn=not history)
 
     # --- one model call, with retries before the first token ------------------------------
-    def _model_call(self, cid: str, turn: str, history: list[Message],
-                    pending: list[Message]) -> Generator[TurnEvent, None, _Call]:
+    def _model_call(self, cid: str, turn: str, history: list[Message], pending: list[Message],
+                    budget: float | None = None) -> Generator[TurnEvent, None, _Call]:
         system = self.system_prompt
         selection = select_context(history + pending, self.context_budget,
                                    system_prompt=system, pinned=len(pending))
         request = [{"role": "system", "content": system}, *selection.messages]
         started, t0 = self._now(), self._clock()
+        deadline = None if budget is None else t0 + budget
         retries = 0
         call = _Call()
         ttft: float | None = None
@@ -220,8 +235,10 @@ class ChatService:
         try:
             while True:
                 call = _Call()
+                left = None if deadline is None else deadline - self._clock()
                 try:
-                    chunks = self.provider.stream_chat(request, tools=self._definitions or None)
+                    chunks = self.provider.stream_chat(request, tools=self._definitions or None,
+                                                       timeout=left)
                     with closing(chunks):
                         for chunk in chunks:
                             call.add(chunk)
@@ -229,12 +246,21 @@ class ChatService:
                                 ttft = self._clock() - t0
                             if chunk.text:
                                 yield TextDelta(chunk.text)
+                            if call.finish is None and self._past(deadline):
+                                error = "turn_timeout"  # a trickling stream: stop it here
+                                raise _OutOfTime("".join(call.text))
                 except ProviderError as err:
                     status = err.status
+                    if self._past(deadline, _DEADLINE_SLACK):  # e.g. the timeout we passed
+                        error = "turn_timeout"
+                        raise _OutOfTime("".join(call.text)) from err
                     if not (err.retryable and retries < self.max_retries and not call.text):
                         error = err.category
                         raise
                     delay = self._backoff(retries)
+                    if deadline is not None and self._clock() + delay >= deadline:
+                        error = err.category  # no time left to retry: the error stands
+                        raise
                     retries += 1
                     yield Notice("retry", f"{err.message}; retrying in {delay:.1f}s "
                                           f"({retries}/{self.max_retries})")
@@ -243,10 +269,17 @@ class ChatService:
                 error, status = None, None
                 return call
         except StreamInterrupted as err:
+            if self._past(deadline, _DEADLINE_SLACK):  # the timeout we passed, after content
+                error = "turn_timeout"
+                raise _OutOfTime("".join(call.text)) from err
             error = err.category
             raise
         finally:
             self._log(cid, turn, started, t0, ttft, retries, error, status, call, selection)
+
+    def _past(self, deadline: float | None, slack: float = 0.0) -> bool:
+        """Whether the model call's deadline (if any) has passed, allowing ``slack`` seconds."""
+        return deadline is not None and self._clock() >= deadline - slack
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random, capped."""

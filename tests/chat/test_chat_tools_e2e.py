@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sentinel.chat.history import TinyDBHistoryStore
 from sentinel.chat.limits import RunLimits
 from sentinel.chat.protocols import Notice, TextDelta, ToolActivity, TurnEvent
 from sentinel.chat.provider import OpenAIProvider, provider_config
-from sentinel.chat.service import ChatService
+from sentinel.chat.service import OUT_OF_TIME, ChatService
 from sentinel.chat.spec_tools import build_registry, tool_prompt_section
 from sentinel.config import Settings, load_settings
 from sentinel.errors import ProviderError
@@ -275,6 +276,36 @@ def test_wall_time_bound_with_an_injected_clock(fake: FakeOpenAI,
     # clock reads: start 0, model call 10, tool call 20, next model call 30 > 25 → stop
     assert stopped(c, c.turn("slow")) == "turn took longer than 25 s (setting turn_timeout)"
     assert len(fake.requests) == 1
+
+
+def test_wall_time_bounds_a_hung_model_call(fake: FakeOpenAI, chat: Callable[..., Chat]) -> None:
+    # The second answer would start after 30 s; the turn has 1 s, so the request's timeout (what
+    # is left of the turn) cuts it off and the turn so far is kept with the stop. Without that
+    # timeout the turn would wait the full 30 s: the 10 s bound below is loose on purpose.
+    fake.script([{"tool_calls": [{"name": "list_specs", "arguments": {}}]},
+                 {"text": "too late", "first_delay": 30}])
+    c = chat(limits=RunLimits(turn_timeout=1.0))
+    started = time.monotonic()
+    events = c.turn("list")
+    assert time.monotonic() - started < 10
+    assert stopped(c, events) == OUT_OF_TIME
+    assert not [e for e in events if isinstance(e, TextDelta)]
+    assert [m["role"] for m in c.service.get_history()] == ["user", "assistant", "tool",
+                                                            "assistant"]
+    assert len(fake.requests) == 2
+
+
+def test_wall_time_bounds_a_trickling_answer(fake: FakeOpenAI, chat: Callable[..., Chat]) -> None:
+    # Each word arrives 0.2 s after the last: no single read times out, yet the turn must end.
+    fake.script([{"text": " ".join(["word"] * 40), "delay": 0.2}])
+    c = chat(limits=RunLimits(turn_timeout=1.0))
+    events = c.turn("talk")
+    assert stopped(c, events) == OUT_OF_TIME
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown.startswith("word") and len(shown) < len(" ".join(["word"] * 40))
+    history = c.service.get_history()
+    assert [m["role"] for m in history] == ["user", "assistant", "assistant"]
+    assert history[1]["content"] == shown  # what was shown is what is stored
 
 
 # ------------------------------------------------------------------ history
