@@ -7,10 +7,13 @@ The model never gets to run anything directly. Each call goes through ``ToolRegi
 2. the arguments must be a JSON object that satisfies the tool's JSON Schema (Draft 2020-12),
    checked with ``jsonschema`` *before* the handler sees them;
 3. the handler runs in a worker thread with a deadline;
-4. whatever happens, the result is one ``ToolOutcome`` — the envelope ``{ok, content, error,
-   truncated}`` sent back to the model, with ``content`` capped in size — plus a one-line summary
-   for the REPL. Expected failures (bad arguments, invalid specs, paths that escape, timeouts)
-   never raise out of ``run``; only a bug in a handler does.
+4. whatever happens, the result is one ``ToolOutcome`` (``protocols.py``) — the envelope
+   ``{ok, content, error, truncated}`` sent back to the model, with ``content`` capped in size
+   (for a failure it carries the structured detail, e.g. spec problems) — plus a one-line
+   summary for the REPL. The service's own results ("not run" after a stop) are ToolOutcomes
+   too, so the model reads one shape whatever happened. Expected failures (bad arguments,
+   invalid specs, paths that escape, timeouts) never raise out of ``run``; only a bug in a
+   handler does.
 
 Why abandoning a timed-out worker thread is acceptable: Python cannot kill a thread, and every
 tool here is local and bounded (it reads or writes a few small files inside the specs folder, the
@@ -40,26 +43,6 @@ RISK_TIERS: tuple[RiskTier, ...] = ("read", "write", "exec", "network")
 DEFAULT_OUTPUT_LIMIT = 16 * 1024  # bytes of UTF-8 content per result
 DEFAULT_TIMEOUT = 10.0  # seconds per tool call
 SUMMARY_WIDTH = 100  # characters of one REPL activity line
-
-
-@dataclass(frozen=True)
-class ToolEnvelope(ToolOutcome):
-    """A ``ToolOutcome`` whose message content is exactly the envelope ``{ok, content, error,
-    truncated}`` — the same four fields for every tool and every failure, so the model reads one
-    shape (and ``content`` carries the structured detail of a failure, e.g. spec problems)."""
-
-    def envelope(self) -> dict[str, Any]:
-        """The four envelope fields as plain data."""
-        return {
-            "ok": self.ok,
-            "content": self.content,
-            "error": self.error,
-            "truncated": self.truncated,
-        }
-
-    def to_message_content(self) -> str:
-        """The JSON text stored as the ``tool`` message and sent back to the model."""
-        return json.dumps(self.envelope(), ensure_ascii=False)
 
 
 class ToolFailed(ToolError):
@@ -167,7 +150,7 @@ class ToolRegistry:
 
     def run(
         self, name: str, arguments: str, *, conversation_id: str, message_id: str
-    ) -> ToolEnvelope:
+    ) -> ToolOutcome:
         """Check and run one tool call; always returns an envelope for expected failures."""
         tool = self._all.get(name)
         if tool is None:
@@ -200,7 +183,7 @@ class ToolRegistry:
 
     def _execute(
         self, tool: Tool, args: dict[str, Any], target: str, ctx: ToolContext
-    ) -> ToolEnvelope:
+    ) -> ToolOutcome:
         box: dict[str, Any] = {}
 
         def work() -> None:
@@ -233,17 +216,17 @@ class ToolRegistry:
             return self._failure(tool.name, target, exc.message, hint=exc.hint)
         raise exc  # a bug in a handler: not the model's fault, so it must not be hidden
 
-    def _success(self, name: str, target: str, content: str) -> ToolEnvelope:
+    def _success(self, name: str, target: str, content: str) -> ToolOutcome:
         text, truncated = cap_text(content, self.output_limit)
-        return ToolEnvelope(True, text, None, truncated, summarize(name, target, "ok"))
+        return ToolOutcome(True, text, None, truncated, summarize(name, target, "ok"))
 
     def _failure(
         self, name: str, target: str, error: str, *, detail: Any = None, hint: str | None = None
-    ) -> ToolEnvelope:
+    ) -> ToolOutcome:
         message = f"{error} (hint: {hint})" if hint else error
         content = "" if detail is None else json.dumps(detail, ensure_ascii=False)
         text, truncated = cap_text(content, self.output_limit)
-        return ToolEnvelope(False, text, message, truncated,
+        return ToolOutcome(False, text, message, truncated,
                             summarize(name, target, _failure_result(error, detail)))
 
 

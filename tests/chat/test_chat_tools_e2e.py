@@ -264,7 +264,13 @@ def test_no_progress_stops_a_repeated_call(fake: FakeOpenAI, chat: Callable[...,
     history = c.service.get_history()
     unanswered = json.loads(history[-2]["content"])  # the third call got a "not run" result
     assert history[-2]["role"] == "tool" and unanswered["ok"] is False
-    assert "not run" in json.dumps(unanswered)
+    assert unanswered["error"].startswith("not run: no progress: list_specs called 3 times")
+    # the service's own result and the registry's results are one envelope shape
+    envelopes = [json.loads(m["content"]) for m in history if m["role"] == "tool"]
+    assert len(envelopes) == 3 and [e["ok"] for e in envelopes] == [True, True, False]
+    assert all(list(e) == ["ok", "content", "error", "truncated"] for e in envelopes)
+    assert all(isinstance(e["truncated"], bool) and isinstance(e["content"], str)
+               for e in envelopes)
 
 
 def test_wall_time_bound_with_an_injected_clock(fake: FakeOpenAI,
