@@ -455,6 +455,38 @@ def test_no_op_run_reads_no_spec_file(project: Path) -> None:
     assert ran(proc) == []
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "specs/bad.yaml: file is empty"),
+        (bytes(range(256)) * 4, "specs/bad.yaml:1: binary file"),
+        (b"name: bad\nimage: busybox\n" + b"# padding\n" * 520_000, "a spec may be at most 1 MiB"),
+        (b"\xff\xfename: bad\n", "specs/bad.yaml:1: not valid UTF-8"),
+    ],
+    ids=["empty", "binary", "5MB", "not-utf8"],
+)
+def test_bad_spec_file_fails_its_sub_task_with_a_message(
+    project: Path, data: bytes, message: str
+) -> None:
+    (project / "specs" / "bad.yaml").write_bytes(data)
+    proc = doit(project, "--continue", "generate")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert message in out and "Traceback" not in out, out
+    assert len(manifests(project)) == len(SPECS), "the good specs still generate"
+    assert not list((project / "manifests").rglob(".*.tmp")), "temp files left behind"
+
+
+def test_folder_where_a_manifest_goes_is_a_message(project: Path) -> None:
+    (project / "manifests" / "shop" / "web.yaml").mkdir(parents=True)
+    proc = doit(project, "--continue", "generate")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "specs/web.yaml: cannot write" in out and "Traceback" not in out, out
+    assert (project / "manifests" / "shop" / "web.yaml").is_dir()
+    assert not list((project / "manifests").rglob(".*.tmp")), "temp files left behind"
+
+
 def test_unwritable_output_is_a_message_not_a_traceback(project: Path) -> None:
     (project / "manifests").write_text("a file where the output folder should be\n")
     proc = doit(project, "--continue")
