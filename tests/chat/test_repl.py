@@ -3,10 +3,12 @@ piped stdin (and SIGINT) against the scripted server with the real SDK."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import signal
 import subprocess
+import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -292,3 +294,102 @@ def test_terminal_session_uses_readline_and_saves_input_history(fake: FakeOpenAI
         os.close(master)
     saved = Path(os.environ["SENTINEL_HISTORY"]).parent / "chat-input-history"
     assert "hello there" in saved.read_text()
+
+
+# --- on a real terminal (a pty that is the session's controlling terminal) --------------------
+class Terminal:
+    """``sentinel chat`` on a pseudo-terminal that is its controlling terminal, so the keys we
+    type go through the terminal driver: Ctrl-C (0x03) becomes SIGINT as at a real terminal."""
+
+    def __init__(self, fake: FakeOpenAI, cwd: Path, *args: str) -> None:
+        master, slave = os.openpty()
+        self.proc = subprocess.Popen(
+            ["sentinel", "chat", *args], stdin=slave, stdout=slave, stderr=slave,
+            env=_env(fake, TERM="dumb"), cwd=cwd, start_new_session=True,
+            preexec_fn=_take_terminal)
+        os.close(slave)
+        self.master = master
+        self.seen = b""
+        self.transcript = b""
+
+    def read_until(self, needle: bytes, timeout: float = 20.0) -> bytes:
+        """Read until ``needle`` appears in output not yet matched; return what came before."""
+        deadline = time.monotonic() + timeout
+        while needle not in self.seen:
+            assert time.monotonic() < deadline, self.transcript
+            chunk = os.read(self.master, 4096)
+            self.seen += chunk
+            self.transcript += chunk
+        before, _, self.seen = self.seen.partition(needle)
+        return before
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def close(self) -> int:
+        """Wait for the exit (killing a process that hangs) and release the terminal."""
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            os.close(self.master)
+
+
+def _take_terminal() -> None:
+    """In the child, after setsid: make the pty on stdin the controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _sent(fake: FakeOpenAI) -> list[str]:
+    return [r["body"]["messages"][-1]["content"] for r in fake.requests]
+
+
+def test_terminal_line_editing_and_input_history(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.script([], default={"text": "ok."})
+    term = Terminal(fake, tmp_path)
+    try:
+        term.read_until(b"you> ")
+        term.type(b"worlx\x7fd\x01hello \r")  # backspace fixes a typo, Ctrl-A goes to the start
+        term.read_until(b"ok.")
+        term.read_until(b"you> ")
+        term.type(b"\x10\r")  # Ctrl-P recalls the previous line
+        term.read_until(b"ok.")
+        term.read_until(b"you> ")
+        term.type(b"\x04")  # Ctrl-D
+    finally:
+        code = term.close()
+    assert code == 0
+    assert _sent(fake) == ["hello world", "hello world"]
+    again = Terminal(fake, tmp_path)  # a new session recalls input from the saved history file
+    try:
+        again.read_until(b"you> ")
+        again.type(b"\x10\r")
+        again.read_until(b"ok.")
+        again.read_until(b"you> ")
+        again.type(b"\x04")
+    finally:
+        code = again.close()
+    assert code == 0 and _sent(fake)[-1] == "hello world"
+
+
+def test_terminal_ctrl_c_cancels_the_stream_then_exits_at_the_prompt(fake: FakeOpenAI,
+                                                                      tmp_path: Path) -> None:
+    fake.script([{"text": "w1 w2 w3 w4 w5 w6 w7 w8", "delay": 0.3}])
+    term = Terminal(fake, tmp_path)
+    try:
+        term.read_until(b"you> ")
+        term.type(b"slow please\r")
+        term.read_until(b"assistant> w1")
+        term.type(b"\x03")  # Ctrl-C while the answer streams: the terminal sends SIGINT
+        shown = term.read_until(b"error: the turn was cancelled (Ctrl-C)")
+        term.read_until(b"you> ")
+        term.type(b"\x03")  # Ctrl-C at the prompt: the session ends
+    finally:
+        code = term.close()
+    assert code == 0
+    assert b"w8" not in shown and b"Traceback" not in term.transcript
+    after = _chat(fake, "/history\n", cwd=tmp_path)
+    assert "(resumed, 0 messages)" in after.stdout.splitlines()[0]
+    assert "(no messages yet)" in after.stdout  # nothing of the cancelled turn was kept
