@@ -306,7 +306,7 @@ class Terminal:
         self.proc = subprocess.Popen(
             ["sentinel", "chat", *args], stdin=slave, stdout=slave, stderr=slave,
             env=_env(fake, TERM="dumb"), cwd=cwd, start_new_session=True,
-            preexec_fn=_take_terminal)
+            preexec_fn=_take_terminal)  # noqa: PLW1509 - one ioctl before exec, no locks
         os.close(slave)
         self.master = master
         self.seen = b""
