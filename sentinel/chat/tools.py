@@ -295,5 +295,7 @@ def summarize(name: str, target: str, result: str) -> str:
     """One REPL line: ``tool target: result``, first line only, within ``SUMMARY_WIDTH``."""
     head = f"{name} {target}".rstrip() if target else name
     line = f"{head}: {result.splitlines()[0] if result else ''}"
+    # The target comes from the model's arguments: a newline in it must not fake a REPL line.
+    line = "".join(ch if ch.isprintable() else "?" for ch in line)
     # ASCII on purpose: the REPL may run under LANG=C (cram does)
     return line if len(line) <= SUMMARY_WIDTH else line[: SUMMARY_WIDTH - 3] + "..."

@@ -340,14 +340,17 @@ def test_tool_turns_are_stored_restored_and_trimmed_in_pairs(
         script += [{"tool_calls": [big, {"name": "list_specs", "arguments": {}}]},
                    {"text": f"answer {n} " + "x" * 200}]
     fake.script(script)
-    first = chat(budget=400)
+    # 450 tokens puts the budget's edge inside a tool unit in the later requests: trimming
+    # message by message (no units, no orphan check) sends a tool result without its call and
+    # fails pairs_intact below; whole units keep every request valid.
+    first = chat(budget=450)
     for n in range(2):
         first.turn(f"question {n}")
     stored = first.service.get_history()
     cid = first.service.conversation_id
     first.close()
 
-    resumed = chat(budget=400, conversation=cid)
+    resumed = chat(budget=450, conversation=cid)
     assert resumed.service.get_history() == stored  # restored from TinyDB as written
     assert [m["role"] for m in stored[:5]] == ["user", "assistant", "tool", "tool", "assistant"]
     assert stored[1]["tool_calls"][0]["function"]["name"] == "read_spec"
