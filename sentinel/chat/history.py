@@ -127,10 +127,12 @@ def now() -> str:
 
 
 def clean_title(title: str) -> str:
-    """A title on one line, without control characters, at most 200 characters."""
+    """A title on one line, without control characters or keys, at most 200 characters."""
     if not isinstance(title, str):
         raise HistoryError(f"a conversation title must be text, not {type(title).__name__}")
-    return " ".join("".join(c if c.isprintable() else " " for c in title).split())[:200]
+    # Redacted before shortening: a key cut at the limit would no longer look like one.
+    line = " ".join("".join(c if c.isprintable() else " " for c in title).split())
+    return redact_secrets(line)[:200]
 
 
 def prepare_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -190,9 +192,14 @@ def _redact_key(match: re.Match[str]) -> str:
     return REDACTED if looks_random else text
 
 
+def redact_secrets(text: str) -> str:
+    """``text`` with every word that looks like an OpenAI key replaced by ``[redacted]``."""
+    return _KEY_PATTERN.sub(_redact_key, text) if "sk-" in text else text
+
+
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
-        return _KEY_PATTERN.sub(_redact_key, value) if "sk-" in value else value
+        return redact_secrets(value)
     if isinstance(value, list):
         return [_redact(v) for v in value]
     if isinstance(value, dict):

@@ -17,6 +17,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, TextIO
 
+from sentinel.chat.history import redact_secrets
 from sentinel.chat.protocols import Notice, TextDelta, ToolActivity
 from sentinel.chat.service import CANCELLED, ChatService
 from sentinel.errors import ChatError, ConfigError, HistoryError
@@ -251,6 +252,11 @@ class Repl:
         try:
             import readline
 
+            # A key pasted at the prompt must not land in the file (history stores never hold one).
+            for index in range(readline.get_current_history_length()):
+                line = readline.get_history_item(index + 1)
+                if line and redact_secrets(line) != line:
+                    readline.replace_history_item(index, redact_secrets(line))
             self.input_history.parent.mkdir(parents=True, exist_ok=True)
             readline.write_history_file(self.input_history)
         except (ImportError, OSError):

@@ -245,6 +245,14 @@ def test_api_keys_in_text_are_redacted(store: ChatHistoryStore) -> None:
     assert store.get_messages(cid)[-1]["content"] == "sk-test-cram"
 
 
+def test_api_keys_in_titles_are_redacted(store: ChatHistoryStore) -> None:
+    key = "sk-proj-" + "A1b2C3d4" * 6
+    cid = store.create_conversation(f"my key is {key}")
+    assert store.get_conversation(cid).title == "my key is [redacted]"
+    store.set_title(cid, "x" * 189 + " " + key)  # redacted before the 200-character cut
+    assert store.get_conversation(cid).title == "x" * 189 + " [redacted]"
+
+
 @pytest.mark.parametrize("text", ["task-0123456789ABCDEFGHIJKLMN", "sk-learn-training-pod-0001",
                                   "sk-short1A", "disk-Cache-Volume-For-App-0001"])
 def test_key_like_but_harmless_words_are_kept(store: ChatHistoryStore, text: str) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import termios
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,6 +174,24 @@ def test_missing_provider_configuration_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and result.stdout == ""
     assert "neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_real_chat_never_writes_the_api_key(fake: FakeOpenAI, tmp_path: Path) -> None:
+    key = f"sk-proj-Ab1{uuid.uuid4().hex}"  # shaped like a real key: mixed case and digits
+    fake.script([{"text": f"You pasted {key}; never share it."},
+                 {"error": {"status": 401, "message": f"Incorrect API key provided: {key}"}}])
+    env = dict(os.environ, OPENAI_BASE_URL=fake.url, OPENAI_API_KEY=key)
+    result = subprocess.run(["sentinel", "chat"], input=f"my key is {key}\nagain\n", env=env,
+                            cwd=tmp_path, check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "provider error 401" in result.stderr
+    assert fake.requests[0]["headers"]["authorization"] == f"Bearer {key}"  # it was used
+    history = Path(os.environ["SENTINEL_HISTORY"])
+    call_log = Path(os.environ["SENTINEL_CALL_LOG"])
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert call_log in written and any(p.parent == history for p in written)
+    assert "[redacted]" in (history / "history.jsonl").read_text()  # what was pasted, redacted
+    for path in written:
+        assert key not in path.read_text(errors="replace"), path
 
 
 class Live:
@@ -348,6 +367,7 @@ def _sent(fake: FakeOpenAI) -> list[str]:
 
 def test_terminal_line_editing_and_input_history(fake: FakeOpenAI, tmp_path: Path) -> None:
     fake.script([], default={"text": "ok."})
+    key = f"sk-proj-Ab1{uuid.uuid4().hex}"
     term = Terminal(fake, tmp_path)
     try:
         term.read_until(b"you> ")
@@ -357,15 +377,20 @@ def test_terminal_line_editing_and_input_history(fake: FakeOpenAI, tmp_path: Pat
         term.type(b"\x10\r")  # Ctrl-P recalls the previous line
         term.read_until(b"ok.")
         term.read_until(b"you> ")
+        term.type(f"my key {key}\r".encode())  # pasted by mistake
+        term.read_until(b"ok.")
+        term.read_until(b"you> ")
         term.type(b"\x04")  # Ctrl-D
     finally:
         code = term.close()
     assert code == 0
-    assert _sent(fake) == ["hello world", "hello world"]
+    assert _sent(fake) == ["hello world", "hello world", f"my key {key}"]
+    saved = (Path(os.environ["SENTINEL_HISTORY"]).parent / "chat-input-history").read_text()
+    assert "my key [redacted]" in saved and key not in saved
     again = Terminal(fake, tmp_path)  # a new session recalls input from the saved history file
     try:
         again.read_until(b"you> ")
-        again.type(b"\x10\r")
+        again.type(b"\x10\x10\r")  # two lines back: the one before the redacted one
         again.read_until(b"ok.")
         again.read_until(b"you> ")
         again.type(b"\x04")
