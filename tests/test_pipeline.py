@@ -203,6 +203,8 @@ def test_list_shows_a_doc_per_task(project: Path) -> None:
     docs = dict(re.findall(r"^(\S+)\s+(.+)$", proc.stdout, re.MULTILINE))
     for task in ("generate", "validate", "prune"):
         assert len(docs.get(task, "")) > 20, proc.stdout
+    listed = [line.split()[0] for line in proc.stdout.splitlines() if line.strip()]
+    assert listed and all(len(docs.get(task, "")) > 20 for task in listed), proc.stdout
     full = doit(project, "list", "--all")
     assert re.search(r"^generate:web\.yaml +specs/web\.yaml -> manifests/shop/web\.yaml$",
                      full.stdout, re.MULTILINE), full.stdout
