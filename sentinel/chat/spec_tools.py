@@ -16,7 +16,7 @@ and sending the 14 KB schema once per request instead of three times keeps reque
 
 Tools name existing specs by the names ``list_specs`` returns (the file's path in the specs
 folder without ``.yaml``), so a model-given name is only ever looked up, never joined into a
-path; ``write_spec`` takes a simple file name (``[a-z0-9][a-z0-9-]*.yaml``) that must also pass
+path (``spec_folder.py`` holds those rules and the loading); ``write_spec`` takes a simple file name (``[a-z0-9][a-z0-9-]*.yaml``) that must also pass
 ``resolve_inside`` and may not be a symlink. No tool reaches a cluster: every tier is read or
 write and nothing here imports ``sentinel.kube``.
 """
@@ -32,18 +32,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sentinel.chat.spec_folder import SpecFolder
 from sentinel.chat.tools import Tool, ToolContext, ToolFailed, ToolRegistry
 from sentinel.config import Settings
-from sentinel.errors import PathEscapeError, Problem, SpecError
+from sentinel.errors import SpecError
 from sentinel.fsutil import atomic_write, resolve_inside
 from sentinel.render import dump_manifest, render
-from sentinel.spec import LoadedSpec, check_collisions, discover, dump_spec, load_spec_text
-from sentinel.spec.loader import read_spec_text
+from sentinel.spec import LoadedSpec, dump_spec, load_spec_text
 from sentinel.spec.schema import json_schema
 
 FILENAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}\.yaml$"  # a DNS label's length, plus .yaml
 FILENAME_RE = re.compile(FILENAME_PATTERN)
-SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def wrap_spec_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -78,113 +77,25 @@ def _provenance(ctx: ToolContext) -> str:
     return f"# written by kube-sentinel chat: conversation {cid}, message {mid}, {stamp}\n"
 
 
-_CacheKey = tuple[str, str, int, int, int]
-_LOADED: dict[_CacheKey, LoadedSpec | list[Problem]] = {}
-_CACHE_SIZE = 4096
-
-
-def _remember(key: _CacheKey, value: LoadedSpec | list[Problem]) -> None:
-    if len(_LOADED) >= _CACHE_SIZE:
-        _LOADED.clear()  # crude but bounded; a refill costs one load per spec
-    _LOADED[key] = value
-
-
 @dataclass(frozen=True)
-class SpecTools:
+class SpecTools(SpecFolder):
     """The handlers, bound to one project's specs folder, output folder and root."""
-
-    specs_dir: Path
-    output_dir: Path
-    root: Path
-
-    def display(self, path: Path) -> str:
-        """A path as the user sees it: relative to the project root where possible."""
-        try:
-            return path.relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
-
-    def _specs(self) -> dict[str, Path]:
-        """Every spec file in the folder, by name (relative path, no suffix), symlink escapes out."""
-        base = self.specs_dir.resolve()
-        if not base.is_dir():
-            return {}
-        found: dict[str, Path] = {}
-        for path in discover([base]):
-            try:
-                resolve_inside(base, path.relative_to(base))
-            except (PathEscapeError, ValueError):
-                continue  # a symlink leading out of the folder is not the model's to read
-            found[path.relative_to(base).with_suffix("").as_posix()] = path
-        return found
-
-    def load(self, path: Path) -> LoadedSpec:
-        """``load_spec`` with problems naming the file as the user sees it (``specs/web.yaml``).
-
-        Results are remembered per file version (inode, mtime, size): the system prompt lists
-        every spec before each model call, and strictyaml takes milliseconds per file, so an
-        unchanged folder of a hundred specs would otherwise cost about a second per request.
-        """
-        source = self.display(path)
-        try:
-            info = path.stat()
-        except OSError:
-            return load_spec_text(read_spec_text(path), source, path=path)  # reports why
-        key = (str(path), source, info.st_ino, info.st_mtime_ns, info.st_size)
-        hit = _LOADED.get(key)
-        if isinstance(hit, LoadedSpec):
-            return hit
-        if hit is not None:
-            raise SpecError(hit)
-        try:
-            loaded = load_spec_text(read_spec_text(path), source, path=path)
-        except SpecError as err:
-            _remember(key, err.problems)
-            raise
-        _remember(key, loaded)
-        return loaded
-
-    def _lookup(self, name: str) -> Path:
-        specs = self._specs()
-        key = name[: -len(suffix)] if (suffix := _suffix(name)) else name
-        if key not in specs:
-            known = ", ".join(sorted(specs)) or "none"
-            raise ToolFailed(f"no spec named {name!r} in {self.display(self.specs_dir)}",
-                             hint=f"existing specs: {known}; call list_specs")
-        return specs[key]
 
     def _load_args(self, args: Mapping[str, Any]) -> LoadedSpec:
         """The spec a read tool is about: an existing one by ``name``, or ``spec`` data."""
         if ("name" in args) == ("spec" in args):
             raise ToolFailed("give exactly one of 'name' (an existing spec) or 'spec' (spec data)")
         if "name" in args:
-            return self.load(self._lookup(str(args["name"])))
+            return self.load(self.lookup(str(args["name"])))
         source = f"chat:{args.get('filename', 'spec')}"
         return load_spec_text(dump_spec(args["spec"], source=source), source)
-
-    def _others(self, skip: Path | None) -> list[LoadedSpec]:
-        loaded = []
-        for path in self._specs().values():
-            if skip is not None and path.resolve() == skip.resolve():
-                continue
-            try:
-                loaded.append(self.load(path))
-            except SpecError:
-                continue  # an invalid neighbour cannot collide; validate reports it on its own
-        return loaded
-
-    def _new_collisions(self, spec: LoadedSpec, skip: Path | None) -> list[dict[str, object]]:
-        others = self._others(skip)
-        before = set(check_collisions(others, self.output_dir))
-        after = check_collisions([*others, spec], self.output_dir)
-        return [p.to_dict() for p in after if p not in before and p.severity == "error"]
 
     # -- handlers -------------------------------------------------------------------------
 
     def list_specs(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """Every spec: name, file, namespace/name and whether it is valid."""
         rows = []
-        for name, path in sorted(self._specs().items()):
+        for name, path in sorted(self.specs().items()):
             row: dict[str, Any] = {"spec": name, "file": self.display(path)}
             try:
                 loaded = self.load(path)
@@ -199,14 +110,14 @@ class SpecTools:
 
     def read_spec(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """The text of one existing spec file, valid or not (validate_spec lists problems)."""
-        path = self._lookup(str(args["name"]))
-        return read_spec_text(path)  # the loader's reader: size cap, UTF-8, no binary
+        path = self.lookup(str(args["name"]))
+        return self.read_text(path)  # the loader's reader: size cap, UTF-8, no binary
 
     def validate_spec(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """Problems of an existing spec or of spec data (including collisions); ok means valid."""
         loaded = self._load_args(args)
         skip = self.specs_dir / args["filename"] if "filename" in args else loaded.path
-        collisions = self._new_collisions(loaded, skip)
+        collisions = self.new_collisions(loaded, skip)
         if collisions:
             raise ToolFailed("the spec collides with another spec", detail=collisions)
         return json.dumps({"valid": True, "namespace": loaded.model.namespace,
@@ -245,7 +156,7 @@ class SpecTools:
                 detail=[p.to_dict() for p in err.problems],
                 hint="fix every field listed and call write_spec again",
             ) from err
-        collisions = self._new_collisions(loaded, target)
+        collisions = self.new_collisions(loaded, target)
         if collisions:
             raise ToolFailed("the spec collides with another spec; nothing was written",
                              detail=collisions)
@@ -264,10 +175,6 @@ class SpecTools:
             "warnings": [w.to_dict() for w in loaded.warnings],
             "next": "doit generate renders it into a manifest",
         })
-
-
-def _suffix(name: str) -> str:
-    return next((s for s in SPEC_SUFFIXES if name.endswith(s)), "")
 
 
 def _name_target(args: Mapping[str, Any]) -> str:
