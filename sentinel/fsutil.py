@@ -31,14 +31,16 @@ def fsync_dir(folder: Path) -> None:
 
 def atomic_write(
     path: Path, data: bytes | str, *, mode: int = 0o644, exclusive: bool = False,
-    durable: bool = True,
+    durable: bool = True, sync_folder: bool = True,
 ) -> None:
     """Write ``data`` to ``path`` atomically; with ``exclusive`` fail if ``path`` exists.
 
     ``exclusive`` uses ``os.link`` so two writers racing for a new name cannot both win.
     ``durable=False`` skips the two fsyncs (~1 ms on ext4): a crashed process still never leaves
     a half-written file, but a power cut may lose or empty it; only for bookkeeping whose reader
-    treats a missing or damaged file as absent.
+    treats a missing or damaged file as absent. ``sync_folder=False`` keeps the file's fsync
+    (its bytes are on disk before the rename) but leaves the folder's to the caller, who must
+    ``fsync_dir`` it before the write counts as done (the pipeline does it once per folder).
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
@@ -62,7 +64,7 @@ def atomic_write(
         except FileNotFoundError:
             pass
         raise
-    if durable:
+    if durable and sync_folder:
         fsync_dir(folder)
 
 

@@ -28,6 +28,7 @@ from doit import create_after as _doit_create_after
 from doit import task_params as _doit_task_params
 
 from sentinel.pipeline.confirm import has_terminal
+from sentinel.pipeline.generate import synced_folders
 from sentinel.pipeline.plan import display, plan
 from sentinel.pipeline.settings import pipeline_settings
 
@@ -80,6 +81,12 @@ def generated(all_items: list[Item]) -> list[str]:
     return [f"generate:{i.task}" for i in all_items]
 
 
+def synced(all_items: list[Item]) -> tuple[Any, list[Any]]:
+    """``uptodate`` entry of a task that reads the manifests: makes the renames of any that
+    ``generate`` just wrote durable first (``sentinel.pipeline.generate``); decides nothing."""
+    return synced_folders([i.manifest for i in all_items], pipeline_settings().output_dir)
+
+
 def in_order(kind: str, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """Barrier tasks that release the sub-tasks one by one after the batch, in spec order.
 
@@ -125,7 +132,7 @@ class _DryrunBatch:
             "actions": [(dryrun_batch, [all_items, mode, force])],
             "file_dep": [i.manifest for i in all_items],
             "task_dep": generated(all_items),
-            "uptodate": [not force, stamps_current("dryrun", all_items, mode)],
+            "uptodate": [synced(all_items), not force, stamps_current("dryrun", all_items, mode)],
             "verbosity": 2,
         }
 
@@ -171,7 +178,7 @@ def task_apply(yes: bool, force: bool) -> Iterator[dict[str, Any]]:
         "actions": [(apply_batch, [all_items, yes, has_terminal(), force])],
         "file_dep": files,
         "task_dep": [*generated(all_items), "_dryrun_batch"],
-        "uptodate": [not force, stamps_current("apply", all_items)],
+        "uptodate": [synced(all_items), not force, stamps_current("apply", all_items)],
         "verbosity": 2,
     }
     for item, (after, barrier) in zip(all_items, in_order("apply", len(all_items))):
@@ -198,7 +205,7 @@ def task_diff() -> dict[str, Any]:
         "actions": [(diff_all, [all_items])],
         "file_dep": [i.manifest for i in all_items],
         "task_dep": generated(all_items),
-        "uptodate": [False],
+        "uptodate": [synced(all_items), False],
         "verbosity": 2,
     }
 
@@ -215,7 +222,7 @@ def task_delete(yes: bool) -> dict[str, Any]:
         "actions": [(delete_all, [all_items, yes, has_terminal()])],
         "file_dep": [i.manifest for i in all_items],
         "task_dep": generated(all_items),
-        "uptodate": [False],
+        "uptodate": [synced(all_items), False],
         "verbosity": 2,
     }
 

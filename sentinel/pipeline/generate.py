@@ -7,14 +7,26 @@ every real parse happens in an action, once per spec per run. ``prune`` (run fir
 ``generate``) removes manifests this tool wrote for specs that no longer exist
 (``sentinel.pipeline.ledger``). Actions report failure by returning ``TaskFailed`` with every
 problem line, so doit shows a message, not a traceback; they print only warnings and summaries.
+
+Durable manifests at one folder fsync per folder per run, not one per manifest: each manifest's
+bytes are fsynced before its rename (``atomic_write``), and the folders are fsynced once by an
+``uptodate`` entry of the ``generate`` group (and of the cluster tasks that read manifests). doit
+evaluates it in its main process after every sub-task succeeded and before it saves any result
+(doit writes its database once, when the run ends), so a finished run's renames survive a power
+cut; it returns None, which doit ignores, so it decides nothing. A run that stops early (a failed
+spec, Ctrl-C) still has doit save the sub-tasks that finished, possibly before their folder was
+synced; so each sub-task also records which file it left at its target (device and inode) and
+is up to date only while that same file is there: a rename lost in a crash shows up as a
+different file (the old one, or none) and the manifest is generated again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +36,14 @@ from doit.tools import config_changed
 from sentinel import __version__
 from sentinel.config import Settings
 from sentinel.errors import Problem, RenderError, SpecError
-from sentinel.fsutil import atomic_write
+from sentinel.fsutil import atomic_write, fsync_dir
 from sentinel.pipeline import ledger
 from sentinel.pipeline.plan import display, load_once, plan, protected_paths
 from sentinel.pipeline.scan import list_specs
 from sentinel.pipeline.settings import pipeline_settings
+
+# The value naming the file a generate sub-task left at its target.
+WRITTEN = "manifest"
 
 # Part of every generate sub-task's up-to-date check: a release that changes what the generator
 # writes regenerates every manifest. Read at task-creation time, so it can be varied per run.
@@ -47,6 +62,36 @@ class _ConfigChanged(config_changed):  # type: ignore[misc]  # doit is untyped
         inspect.Parameter("task", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("values", inspect.Parameter.POSITIONAL_OR_KEYWORD),
     ])
+
+
+def written_as(path: str) -> str:
+    """Which file a path names: device and inode ("" if there is none).
+
+    A rename lost in a crash leaves the path naming the file it replaced, which existed at the
+    same time and so has another inode. Editing a manifest in place keeps its inode: it is not
+    regenerated for that, as before; replacing it with another file is noticed.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+class _ManifestUpToDate(_ConfigChanged):
+    """``config_changed`` plus: the target is still the very file this sub-task last left there.
+
+    One callable rather than two, because doit's per-callable overhead is more than the check.
+    """
+
+    def __init__(self, config: dict[str, Any], target: str) -> None:
+        super().__init__(config)
+        self.target = target
+
+    def __call__(self, task: Any, values: dict[str, Any]) -> bool:
+        """True if neither the configuration nor the file at the target changed."""
+        fresh = bool(super().__call__(task, values))  # always called: it saves the config digest
+        return fresh and values.get(WRITTEN) == written_as(self.target)
 
 
 def _missing_specs_dir(settings: Settings) -> TaskFailed:
@@ -127,11 +172,13 @@ def task_validate() -> dict[str, Any]:
 
 def generate_one(
     spec: str, target: str, planned: str, output_dir: str, state_dir: str,
-) -> TaskFailed | None:
+) -> TaskFailed | dict[str, str]:
     """Action of ``generate:<spec>``: load, render, write the manifest atomically, record it.
 
     ``target`` is the path as doit knows it (relative to the project), ``planned`` the same path
-    as the planner computed it (absolute), which keys the ledger record.
+    as the planner computed it (absolute), which keys the ledger record. Returns the file left
+    at the target (doit saves it for the up-to-date check); its folder is synced by
+    ``synced_folders``.
     """
     from sentinel.render import dump_manifest, manifest_path, render
 
@@ -159,14 +206,40 @@ def generate_one(
     digest = hashlib.sha256(data).hexdigest()
     try:
         if not unchanged:  # leave an identical file untouched so downstream tasks stay up to date
-            atomic_write(path, data)
+            atomic_write(path, data, sync_folder=False)
         ledger.write_record(Path(state_dir),
                             ledger.Record(Path(planned), Path(spec).absolute(), digest))
     except OSError as exc:
         return TaskFailed(f"{spec}: cannot write {exc.filename or target}: {exc.strerror}\n"
                           "  hint: check that the output_dir and state_dir settings name "
                           "writable folders")
-    return None
+    return {WRITTEN: written_as(target)}
+
+
+def manifest_folders(targets: Iterable[str], output_dir: Path) -> list[str]:
+    """Every folder a manifest rename or a new folder's entry lives in, up to ``output_dir``'s
+    parent (``atomic_write`` may have created ``output_dir`` and the folders below it)."""
+    top = os.path.dirname(os.path.abspath(output_dir))
+    folders: set[str] = set()
+    for folder in {os.path.abspath(f) for f in {os.path.dirname(t) for t in targets}}:
+        while folder not in folders:
+            folders.add(folder)
+            parent = os.path.dirname(folder)
+            if folder == top or parent == folder:
+                break
+            folder = parent
+    return sorted(folders)
+
+
+def sync_folders(folders: list[str]) -> None:
+    """fsync each folder; an ``uptodate`` entry's None result leaves the decision to the rest."""
+    for folder in folders:
+        fsync_dir(Path(folder))
+
+
+def synced_folders(targets: Iterable[str], output_dir: Path) -> tuple[Any, list[Any]]:
+    """The ``uptodate`` entry that makes the renames of these manifests durable (see above)."""
+    return (sync_folders, [manifest_folders(targets, output_dir)])
 
 
 def fail_with(message: str) -> TaskFailed:
@@ -215,6 +288,8 @@ def task_generate() -> Iterator[dict[str, Any]]:
         "name": None,
         "doc": "render every spec into its Pod manifest (one sub-task per spec)",
         "task_dep": ["prune"],
+        "uptodate": [synced_folders((p.target for p in plans if p.target is not None),
+                                    settings.output_dir)],
     }
     yield {
         "basename": "prune",
@@ -225,18 +300,16 @@ def task_generate() -> Iterator[dict[str, Any]]:
         "verbosity": 2,
     }
     for p in plans:
-        task: dict[str, Any] = {
-            "name": p.task,
-            "file_dep": [p.spec],
-            "uptodate": [_ConfigChanged({"generator": GENERATOR_VERSION,
-                                         "output": str(p.target)})],
-        }
+        config = {"generator": GENERATOR_VERSION, "output": str(p.target)}
+        task: dict[str, Any] = {"name": p.task, "file_dep": [p.spec]}
         if p.target is None or p.problems:
             message = "\n".join(pr.format() for pr in sorted(p.problems))
-            task.update(doc=f"{p.spec} (invalid)", actions=[(fail_with, [message])])
+            task.update(doc=f"{p.spec} (invalid)", actions=[(fail_with, [message])],
+                        uptodate=[_ConfigChanged(config)])
         else:
             target = display(p.target)
             task.update(
+                uptodate=[_ManifestUpToDate(config, target)],
                 doc=f"{p.spec} -> {target}",
                 targets=[target],
                 actions=[(generate_one, [p.spec, target, p.target, out, state])],
