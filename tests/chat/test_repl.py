@@ -155,6 +155,19 @@ def test_piped_session_persists_and_resumes(fake: FakeOpenAI, tmp_path: Path) ->
     assert again.stdout.splitlines()[0].startswith(f"conversation {cid} (continued, 4 messages)")
 
 
+def test_model_setting_is_the_default_and_model_flag_wins(fake: FakeOpenAI,
+                                                          tmp_path: Path) -> None:
+    fake.script([{"text": "a"}, {"text": "b"}])
+    env = _env(fake, SENTINEL_MODEL="from-setting")
+    for args, model in (((), "from-setting"), (("--model", "from-flag"), "from-flag")):
+        result = subprocess.run(["sentinel", "chat", "--memory", *args], input="hi\n", env=env,
+                                cwd=tmp_path, check=False, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[0].endswith(f"; model {model}")
+        assert fake.requests[-1]["body"]["model"] == model
+
+
 def test_memory_session_saves_nothing(fake: FakeOpenAI, tmp_path: Path) -> None:
     fake.script([{"text": "Gone soon."}])
     result = _chat(fake, "hi\n", "--memory", cwd=tmp_path)

@@ -167,6 +167,8 @@ FAILURES: dict[str, tuple[list[dict[str, Any]], type[Exception]]] = {
     "http_error": ([{"error": {"status": 400, "message": "bad request body"}}], ProviderError),
     "dropped_stream": ([{"text": "this answer will be cut", "drop_after": 3}], StreamInterrupted),
     "no_finish_reason": ([{"text": "never finishes", "no_finish": True}], StreamInterrupted),
+    "error_event_mid_stream": ([{"text": "starts then fails", "stream_error": {
+        "message": "the model crashed", "after": 2}}], StreamInterrupted),
     "retries_exhausted": ([{"error": {"status": 503, "message": "overloaded"}, "times": 4}],
                           ProviderError),
 }
