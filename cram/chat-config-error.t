@@ -31,8 +31,8 @@ The resume policy is documented in the command's help:
 
   $ sentinel chat --help | sed -n '/^which conversation:/,/^$/p'
   which conversation:
-    By default chat resumes the conversation you used last (the one with the most recent
-    message), or starts a new one when there is none. --new always starts a new one;
-    --conversation ID continues that one (a unique prefix of the id is enough). --memory keeps
-    the session in memory only: nothing is saved and nothing is resumed.
+    By default chat resumes the conversation you used last: the one with the most recent
+    message, or one started after it and still empty; with none, it starts a new one. --new
+    always starts a new one; --conversation ID continues that one (a unique prefix of the id is
+    enough). --memory keeps the session in memory only: nothing is saved and nothing is resumed.
   

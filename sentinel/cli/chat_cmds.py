@@ -24,10 +24,10 @@ if TYPE_CHECKING:  # the real imports happen inside the handlers (openai and Tin
 
 RESUME_POLICY = """\
 which conversation:
-  By default chat resumes the conversation you used last (the one with the most recent
-  message), or starts a new one when there is none. --new always starts a new one;
-  --conversation ID continues that one (a unique prefix of the id is enough). --memory keeps
-  the session in memory only: nothing is saved and nothing is resumed.
+  By default chat resumes the conversation you used last: the one with the most recent
+  message, or one started after it and still empty; with none, it starts a new one. --new
+  always starts a new one; --conversation ID continues that one (a unique prefix of the id is
+  enough). --memory keeps the session in memory only: nothing is saved and nothing is resumed.
 
 provider:
   OPENAI_API_KEY and/or OPENAI_BASE_URL select the endpoint (one of them is required; a base URL

@@ -21,6 +21,8 @@ from sentinel.chat.history import MemoryHistoryStore
 from sentinel.chat.provider import OpenAIProvider, provider_config
 from sentinel.chat.repl import HELP, Repl, format_message
 from sentinel.chat.service import ChatService
+from sentinel.cli.chat_cmds import choose_conversation
+from sentinel.errors import UsageError
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -120,6 +122,25 @@ def test_format_message_shapes() -> None:
                                                      "arguments": '{"name":"web"}'}}]}
     assert format_message(call) == '  tool call: read_spec({"name": "web"})'
     assert format_message({"role": "tool", "content": "x" * 200}).endswith("...")
+
+
+def test_resume_policy() -> None:
+    store = MemoryHistoryStore()
+    first, how = choose_conversation(store, new=False, wanted=None)
+    assert how == "new"  # nothing to resume
+    store.append_messages(first, [{"role": "user", "content": "q"},
+                                  {"role": "assistant", "content": "a"}])
+    assert choose_conversation(store, new=False, wanted=None) == (first, "resumed, 2 messages")
+    second, how = choose_conversation(store, new=True, wanted=None)
+    assert second != first and how == "new"
+    # started after the last message and left empty: that is the one used last
+    assert choose_conversation(store, new=False, wanted=None) == (second, "resumed, 0 messages")
+    assert choose_conversation(store, new=False, wanted=first[:12]) == (
+        first, "continued, 2 messages")  # --conversation with a unique prefix
+    with pytest.raises(UsageError, match="matches several conversations"):
+        choose_conversation(store, new=False, wanted="conv_")
+    store.append_messages(first, [{"role": "user", "content": "again"}])
+    assert choose_conversation(store, new=False, wanted=None)[0] == first  # newest message
 
 
 # --- as a subprocess -------------------------------------------------------------------------
