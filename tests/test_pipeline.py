@@ -479,6 +479,26 @@ def test_bad_spec_file_fails_its_sub_task_with_a_message(
     assert not list((project / "manifests").rglob(".*.tmp")), "temp files left behind"
 
 
+def test_output_path_leaving_the_output_folder_writes_nothing_there(
+    project: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "manifests").mkdir()
+    (project / "manifests" / "link").symlink_to(elsewhere, target_is_directory=True)
+    (project / "specs" / "esc.yaml").write_text(
+        "name: esc\nimage: busybox:1.36\noutput_path: link/esc.yaml\n"
+    )
+    for task in ("generate", "validate"):
+        proc = doit(project, "--continue", task)
+        assert proc.returncode != 0
+        out = proc.stdout + proc.stderr
+        assert re.search(r"specs/esc\.yaml:3:.*output_path 'link/esc\.yaml' (resolves outside|"
+                         r"leaves the output folder)", out), out
+        assert "Traceback" not in out
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_folder_where_a_manifest_goes_is_a_message(project: Path) -> None:
     (project / "manifests" / "shop" / "web.yaml").mkdir(parents=True)
     proc = doit(project, "--continue", "generate")
