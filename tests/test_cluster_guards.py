@@ -122,6 +122,18 @@ def test_interactive_delete_under_two_workers(project: Project) -> None:
         ("delete", "deleted"), ("delete", "deleted")]
 
 
+@pytest.mark.parametrize("jobs", [[], ["-n", "2"]], ids=["serial", "n2"])
+def test_ctrl_c_at_the_prompt_cancels_without_a_traceback(project: Project,
+                                                         jobs: list[str]) -> None:
+    project.spec("web")
+    code, out = run_on_tty(["doit", *jobs, "apply"], project.root, project.env, b"\x03")
+    assert code == 1, out
+    assert "Proceed? [y/N] ^C" in out
+    assert "apply cancelled (Ctrl-C); nothing was changed" in out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    assert project.real_writes() == []
+
+
 # ---------------------------------------------------------------- context and audit
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import select
+import termios
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -80,3 +82,27 @@ def test_unopenable_terminal_refuses() -> None:
     with pytest.raises(ConfirmationRefused, match="cannot open /nonexistent/tty"):
         confirm("apply", "prod", PODS, yes=False, interactive=True, command="doit apply",
                 tty_path="/nonexistent/tty")
+
+
+def test_ctrl_c_at_the_question_cancels_and_restores_the_terminal(tty: tuple[int, str]) -> None:
+    master, path = tty
+    slave = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    seen = bytearray()
+
+    def type_ctrl_c() -> None:  # only once asked: before that, Ctrl-C would be a signal key
+        while b"[y/N]" not in seen:
+            seen.extend(drain(master))
+        os.write(master, b"\x03")
+
+    typist = threading.Thread(target=type_ctrl_c)
+    typist.start()
+    try:
+        with pytest.raises(ConfirmationRefused, match=r"apply cancelled \(Ctrl-C\); nothing"):
+            confirm("apply", "prod", PODS, yes=False, interactive=True, command="doit apply",
+                    tty_path=path)
+        typist.join(10)
+        attrs = termios.tcgetattr(slave)
+        assert attrs[3] & termios.ISIG  # signal keys are back on
+        assert attrs[6][termios.VEOL] != b"\x03"
+    finally:
+        os.close(slave)

@@ -5,18 +5,20 @@ actions in worker processes under ``doit -n 2`` whose stdin is not the terminal 
 doit may capture stdout. Whether there is a person to ask is decided in the main process when
 the tasks are created (stdin is a terminal) and confirmed by being able to open ``/dev/tty``.
 With nobody to ask and no ``--yes``, the gate refuses: nothing is changed and the message says
-how to confirm.
+how to confirm. Ctrl-C at the question cancels the same way, without a traceback.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import termios
 from collections.abc import Sequence
 
 from sentinel.errors import ConfirmationRefused
 
 TTY = "/dev/tty"
+INTERRUPT = "\x03"  # Ctrl-C, as a character while the question is open
 
 
 def has_terminal() -> bool:
@@ -57,7 +59,7 @@ def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bo
             f"nothing was changed.\n{summary}", hint=how) from exc
     try:
         os.write(fd, f"{summary}\nProceed? [y/N] ".encode())
-        answer = os.read(fd, 1024).decode("utf-8", "replace")  # the terminal hands over one line
+        answer = _read_line(fd)
         if not answer.endswith("\n"):
             os.write(fd, b"\n")
     except OSError as exc:
@@ -65,5 +67,29 @@ def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bo
                                   "nothing was changed", hint=how) from exc
     finally:
         os.close(fd)
+    if INTERRUPT in answer:
+        raise ConfirmationRefused(f"{verb} cancelled (Ctrl-C); nothing was changed", hint=how)
     if answer.strip().lower() not in ("y", "yes"):
         raise ConfirmationRefused(f"{verb} not confirmed; nothing was changed", hint=how)
+
+
+def _read_line(fd: int) -> str:
+    """One answer line from the terminal, where Ctrl-C ends the line instead of signalling.
+
+    A SIGINT would reach every process of the terminal's foreground group, so under
+    ``doit -n 2`` doit's main process would die with a traceback while the worker asks. So while
+    the question is open, signal keys are off and Ctrl-C is an extra end-of-line character
+    (``VEOL``); the kernel still does the line editing. A file that is not a terminal is read as is.
+    """
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        return os.read(fd, 1024).decode("utf-8", "replace")
+    quiet = [*saved[:6], list(saved[6])]
+    quiet[3] &= ~termios.ISIG
+    quiet[6][termios.VEOL] = INTERRUPT.encode()
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        return os.read(fd, 1024).decode("utf-8", "replace")  # the terminal hands over one line
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
