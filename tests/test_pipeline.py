@@ -504,7 +504,8 @@ def test_folder_where_a_manifest_goes_is_a_message(project: Path) -> None:
     proc = doit(project, "--continue", "generate")
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
-    assert "specs/web.yaml: cannot write" in out and "Traceback" not in out, out
+    assert "specs/web.yaml: cannot write manifests/shop/web.yaml: Is a directory" in out, out
+    assert "Traceback" not in out and ".tmp" not in out
     assert (project / "manifests" / "shop" / "web.yaml").is_dir()
     assert not list((project / "manifests").rglob(".*.tmp")), "temp files left behind"
 

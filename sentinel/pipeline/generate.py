@@ -210,10 +210,20 @@ def generate_one(
         ledger.write_record(Path(state_dir),
                             ledger.Record(Path(planned), Path(spec).absolute(), digest))
     except OSError as exc:
-        return TaskFailed(f"{spec}: cannot write {exc.filename or target}: {exc.strerror}\n"
+        return TaskFailed(f"{spec}: cannot write {_failed_path(exc, target)}: {exc.strerror}\n"
                           "  hint: check that the output_dir and state_dir settings name "
                           "writable folders")
     return {WRITTEN: written_as(target)}
+
+
+def _failed_path(exc: OSError, target: str) -> str:
+    """The path a write error is about: the manifest itself rather than its hidden temp file."""
+    name = exc.filename2 or exc.filename  # a failed rename names the destination second
+    if name is None:
+        return target
+    if os.path.dirname(os.path.abspath(name)) == os.path.dirname(os.path.abspath(target)):
+        return target  # the temp file or the manifest: say which manifest could not be written
+    return display(name)
 
 
 def manifest_folders(targets: Iterable[str], output_dir: Path) -> list[str]:
