@@ -276,6 +276,11 @@ def test_missing_specs_folder_and_bad_setting_are_clear(project: Path) -> None:
     proc = doit(project)
     assert proc.returncode != 0
     assert "specs folder specs does not exist" in proc.stdout + proc.stderr
+    (project / "specs").write_text("name: web\nimage: busybox\n")  # a file where the folder goes
+    proc = doit(project)
+    assert proc.returncode != 0
+    assert "specs folder specs is not a folder" in proc.stdout and "Traceback" not in proc.stderr
+    (project / "specs").unlink()
     (project / "sentinel.toml").write_text("[sentinel]\ndryrun_mode = 'sometimes'\n")
     proc = doit(project)
     assert proc.returncode != 0

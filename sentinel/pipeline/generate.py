@@ -95,8 +95,9 @@ class _ManifestUpToDate(_ConfigChanged):
 
 
 def _missing_specs_dir(settings: Settings) -> TaskFailed:
+    what = "is not a folder" if settings.specs_dir.exists() else "does not exist"
     return TaskFailed(
-        f"specs folder {display(settings.specs_dir)} does not exist\n"
+        f"specs folder {display(settings.specs_dir)} {what}\n"
         f"  hint: create it (sentinel init writes a starter one) or set specs_dir in "
         f"sentinel.toml / SENTINEL_SPECS_DIR"
     )
