@@ -161,7 +161,9 @@ class PodSpec(SpecModel):
     )
     namespace: DnsLabel = Field(default="default", description="Namespace (DNS-1123 label).")
     labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict, description="Pod labels (Kubernetes label key/value rules)."
+        default_factory=dict,
+        description="Pod labels (Kubernetes label key/value rules); app.kubernetes.io/name and "
+        "app.kubernetes.io/managed-by are set by kube-sentinel and cannot be changed.",
     )
     annotations: dict[AnnotationKey, str] = Field(
         default_factory=dict, description="Pod annotations (≤ 256 KiB of keys and values)."
