@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import select
 import signal
 import subprocess
 import termios
@@ -329,8 +330,9 @@ def test_terminal_session_uses_readline_and_saves_input_history(fake: FakeOpenAI
         nonlocal seen
         deadline = time.monotonic() + 20
         while needle not in seen:
-            assert time.monotonic() < deadline, seen
-            seen += os.read(master, 4096)
+            chunk = _read_pty(master, deadline)
+            assert chunk, (needle, seen)
+            seen += chunk
         seen = seen[seen.index(needle) + len(needle):]
 
     try:
@@ -369,8 +371,8 @@ class Terminal:
         """Read until ``needle`` appears in output not yet matched; return what came before."""
         deadline = time.monotonic() + timeout
         while needle not in self.seen:
-            assert time.monotonic() < deadline, self.transcript
-            chunk = os.read(self.master, 4096)
+            chunk = _read_pty(self.master, deadline)
+            assert chunk, (needle, self.transcript)
             self.seen += chunk
             self.transcript += chunk
         before, _, self.seen = self.seen.partition(needle)
@@ -388,6 +390,18 @@ class Terminal:
                 self.proc.kill()
                 self.proc.wait()
             os.close(self.master)
+
+
+def _read_pty(fd: int, deadline: float) -> bytes:
+    """What the terminal shows next; b"" when nothing came before ``deadline`` or the child
+    closed the terminal (a blocking read alone would wait forever on a silent child)."""
+    ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+    if not ready:
+        return b""
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # EIO: every process holding the terminal has exited
+        return b""
 
 
 def _take_terminal() -> None:
