@@ -134,6 +134,16 @@ def test_validate_empty_folder_says_so(here: Path, capsys: pytest.CaptureFixture
     assert err.strip().startswith("no spec files (*.yaml, *.yml) in ") and "specs" in err
 
 
+def test_validate_reports_a_broken_symlink_in_a_folder(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "specs").mkdir()
+    (here / "specs" / "gone.yaml").symlink_to(here / "moved.yaml")
+    code, _, err = run(capsys, "validate", "specs")
+    assert code == 1
+    assert "specs/gone.yaml: file not found" in err and "1 spec invalid, 0 valid" in err
+
+
 def test_validate_missing_path_is_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "validate", "nope.yaml")
     assert code == 2

@@ -363,8 +363,9 @@ def test_list_specs_matches_discover(tmp_path: Path) -> None:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("name: x\n")
     (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
     listed = list_specs(tmp_path)
-    assert [Path(p).name for p in listed] == ["a.yml", "b.yaml"]
+    assert [Path(p).name for p in listed] == ["a.yml", "b.yaml", "gone.yaml"]
     assert [Path(p) for p in listed] == discover([tmp_path])
 
 
@@ -502,6 +503,16 @@ def test_output_path_leaving_the_output_folder_writes_nothing_there(
                          r"leaves the output folder)", out), out
         assert "Traceback" not in out
     assert list(elsewhere.iterdir()) == []
+
+
+def test_broken_symlink_spec_is_reported_not_skipped(project: Path) -> None:
+    (project / "specs" / "gone.yaml").symlink_to(project / "elsewhere.yaml")
+    for task in ("generate", "validate"):
+        proc = doit(project, "--continue", task)
+        assert proc.returncode != 0
+        out = proc.stdout + proc.stderr
+        assert "specs/gone.yaml: file not found" in out and "Traceback" not in out, out
+    assert len(manifests(project)) == len(SPECS)
 
 
 def test_folder_where_a_manifest_goes_is_a_message(project: Path) -> None:

@@ -22,11 +22,12 @@ def test_discover_files_and_folders_sorted(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     (tmp_path / ".hidden.yaml").write_text("x")
     (tmp_path / "sub.yaml").mkdir()  # a folder named like a spec is not a spec
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")  # a broken link is: loading
     single = tmp_path / "other" / "c.txt"
     single.parent.mkdir()
     single.write_text("x")
     assert discover([tmp_path, single, tmp_path / "b.yaml"]) == sorted(
-        [tmp_path / "a.yml", tmp_path / "b.yaml", single]
+        [tmp_path / "a.yml", tmp_path / "b.yaml", tmp_path / "gone.yaml", single]
     )
 
 

@@ -60,12 +60,12 @@ def list_specs(specs_dir: Path | str) -> list[str]:
     The same rule as ``sentinel.spec.discover`` for a folder (so ``sentinel validate`` and
     ``doit generate`` see the same specs), with plain strings: for a thousand specs, ``pathlib``
     objects would cost more than the listing itself. A missing folder lists nothing; the tasks
-    that need it say so when they run.
+    that need it say so when they run. A broken symlink is listed: its sub-task says so.
     """
     try:
         with os.scandir(specs_dir) as entries:
             found = [e.path for e in entries if e.name.endswith(SPEC_SUFFIXES)
-                     and not e.name.startswith(".") and e.is_file()]
+                     and not e.name.startswith(".") and (e.is_file() or e.is_symlink())]
     except (FileNotFoundError, NotADirectoryError):
         return []
     found.sort()

@@ -25,7 +25,11 @@ def discover(paths: Sequence[Path]) -> list[Path]:
             found.update(
                 p
                 for p in path.iterdir()
-                if p.suffix in SPEC_SUFFIXES and not p.name.startswith(".") and p.is_file()
+                if p.suffix in SPEC_SUFFIXES
+                and not p.name.startswith(".")
+                # a broken symlink is listed, so loading it says "file not found" rather than
+                # the spec silently dropping out of validate and generate
+                and (p.is_file() or p.is_symlink())
             )
         elif path.is_file():
             found.add(path)
