@@ -33,7 +33,8 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def client(fake: FakeOpenAI) -> Iterator[openai.OpenAI]:
-    sdk = openai.OpenAI(api_key="sk-test-fake", base_url=fake.url, max_retries=0)
+    # seconds, not the SDK's ten minutes: a fake that stops answering fails the test fast
+    sdk = openai.OpenAI(api_key="sk-test-fake", base_url=fake.url, max_retries=0, timeout=20.0)
     yield sdk
     sdk.close()
 

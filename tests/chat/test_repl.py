@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ def fake() -> Iterator[FakeOpenAI]:
 class Session:
     def __init__(self, fake: FakeOpenAI) -> None:
         self.store = MemoryHistoryStore()
-        self.provider = OpenAIProvider(provider_config("sk-x", fake.url, "m"))
+        config = provider_config("sk-x", fake.url, "m")
+        # seconds, not the default ten minutes: a silent server fails the test fast
+        self.provider = OpenAIProvider(replace(config, timeout=20.0, connect_timeout=5.0))
         self.service = ChatService(self.provider, self.store, self.store.create_conversation(),
                                    sleep=lambda s: None)
 
