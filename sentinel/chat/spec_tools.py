@@ -296,7 +296,9 @@ def tool_prompt_section(registry: ToolRegistry, specs_dir: Path, *, root: Path |
     ]
     if registry.read_only:
         lines.append("Read-only mode is on: no tool writes; show the user the spec instead.")
-    lines += ["", "## Spec format (one Pod per file; JSON Schema in the tool definitions)"]
+    # Only write_spec carries the full schema; without it the summary below is all there is.
+    where = "; full JSON Schema: write_spec's spec parameter" if "write_spec" in names else ""
+    lines += ["", f"## Spec format (one Pod per file{where})"]
     lines += schema_summary(json_schema())
     base = root if root is not None else specs_dir.parent
     listing = json.loads(SpecTools(specs_dir, base / "manifests", base).list_specs({}, _NO_CALL))

@@ -380,6 +380,7 @@ def test_prompt_section_is_deterministic_and_complete(project: Path) -> None:
     assert first.index("- broken (specs/broken.yaml): invalid") < first.index(
         "- web (specs/web.yaml): shop/web, valid")
     assert "- name (required): string" in first and "- image (required)" in first
+    assert "## Spec format (one Pod per file; full JSON Schema: write_spec's spec parameter)" in first
     assert "Read-only mode" not in first
     (project / "specs" / "aaa.yaml").write_text(WEB.replace("web", "aaa"))
     assert "- aaa (specs/aaa.yaml): shop/aaa, valid" in tool_prompt_section(
@@ -391,6 +392,8 @@ def test_prompt_section_in_read_only_mode(project: Path) -> None:
     text = tool_prompt_section(build_registry(settings), settings.specs_dir)
     assert "Read-only mode is on" in text and "- write_spec" not in text
     assert "and create spec files" not in text
+    # no tool definition carries the schema now, so the prompt does not point to one
+    assert "## Spec format (one Pod per file)\n" in text and "JSON Schema" not in text
 
 
 def test_schema_summary_lists_every_top_level_field() -> None:
