@@ -149,6 +149,20 @@ def test_context_setting_sends_every_request_to_its_server(project: Project,
     assert {r.context for r in project.audit()} == {"staging"}
 
 
+@pytest.mark.parametrize(("args", "what"), [
+    (["dryrun"], "not dry-run"), (["apply", "--yes"], "not dry-run"), (["diff"], "not compared"),
+    (["delete", "--yes"], "not deleted"), (["status"], "not read")])
+def test_unknown_context_names_the_setting_and_the_pods(project: Project, args: list[str],
+                                                        what: str) -> None:
+    project.spec("web")
+    done = project.doit(*args, SENTINEL_CONTEXT="elsewhere")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "elsewhere" in out and "'context'" in out
+    assert f"1 Pod(s) {what}:\n  specs/web.yaml: Pod default/web" in out
+    assert project.kube.requests == []
+
+
 def test_refused_real_apply_is_audited_as_an_error(project: Project) -> None:
     project.spec("web")
     project.spec("cache")

@@ -397,9 +397,11 @@ def test_kubectl_missing_and_no_context(project: Project, tmp_path: Path) -> Non
     missing = project.doit("dryrun", SENTINEL_KUBECTL=str(tmp_path / "no" / "kubectl"))
     assert missing.returncode == 1
     assert "kubectl not found: setting 'kubectl'" in missing.stdout + missing.stderr
+    assert "1 Pod(s) not dry-run:\n  specs/web.yaml: Pod default/web" in missing.stdout
     nocontext = project.doit("status", KUBECONFIG=str(tmp_path / "none"))
     assert nocontext.returncode == 1
     assert "no usable kube context" in nocontext.stdout + nocontext.stderr
+    assert "1 Pod(s) not read:\n  specs/web.yaml: Pod default/web" in nocontext.stdout
     other = project.doit("dryrun", SENTINEL_CONTEXT="elsewhere")
     assert other.returncode == 1
     assert "'context'" in other.stdout + other.stderr

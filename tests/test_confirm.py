@@ -6,6 +6,7 @@ import os
 import select
 import termios
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -90,7 +91,8 @@ def test_ctrl_c_at_the_question_cancels_and_restores_the_terminal(tty: tuple[int
     seen = bytearray()
 
     def type_ctrl_c() -> None:  # only once asked: before that, Ctrl-C would be a signal key
-        while b"[y/N]" not in seen:
+        deadline = time.monotonic() + 30
+        while b"[y/N]" not in seen and time.monotonic() < deadline:
             seen.extend(drain(master))
         os.write(master, b"\x03")
 

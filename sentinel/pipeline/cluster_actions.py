@@ -145,10 +145,22 @@ def dryrun_batch(items: list[Item], mode: str, force: bool,
         shas = {i.manifest: stamps.sha256_of(Path(i.manifest)) for i in todo}
         results = batch.dry_run(kube, [i.target() for i in todo], mode)
     except SentinelError as err:
-        return TaskFailed(str(err))
+        return run_failed(err, "not dry-run", items)
     for item, outcome in zip_outcomes(todo, results):
         _stamp("dryrun", item, shas[item.manifest], ident, outcome, mode=mode)
     return None
+
+
+SHOWN = 20  # Pods listed under a failure of the whole run; more are counted
+
+
+def run_failed(err: SentinelError, what: str, items: Sequence[Item]) -> TaskFailed:
+    """A failure before kubectl acted on any Pod (no kubectl, no usable context): the error, then
+    which Pods it left untouched, by spec file, so the message says what the run was for."""
+    lines = [f"  {i.spec}: Pod {i.pod}" for i in items[:SHOWN]]
+    if len(items) > SHOWN:
+        lines.append(f"  ... and {len(items) - SHOWN} more")
+    return TaskFailed(f"{err}\n{len(items)} Pod(s) {what}:\n" + "\n".join(lines))
 
 
 def zip_outcomes(items: Sequence[Item], results: Sequence[Outcome]) -> list[tuple[Item, Outcome]]:
@@ -185,7 +197,7 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
         kube, ident = kubectl(), identity()
         todo = _todo("apply", items, changed, ident.key(), force=force)
     except SentinelError as err:
-        return TaskFailed(str(err))
+        return run_failed(err, "not applied", items)
     ready: list[Item] = []
     shas: dict[str, str] = {}
     for item in todo:
@@ -212,10 +224,10 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
         confirm("apply", ident.name, [(i.namespace, i.name) for i in ready], yes=yes,
                 interactive=interactive, command="doit apply")
         results = batch.apply(kube, [i.target() for i in ready])
-    except ConfirmationRefused as err:
+    except ConfirmationRefused as err:  # names the Pods already
         return TaskFailed(str(err))
     except SentinelError as err:
-        return TaskFailed(str(err))
+        return run_failed(err, "not applied", ready)
     pairs = zip_outcomes(ready, results)
     audit_failed = _audit("apply", ident, pairs, shas)
     for item, outcome in pairs:
@@ -244,7 +256,7 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
     try:
         kube, ident = kubectl(), identity()
     except SentinelError as err:
-        return TaskFailed(str(err))
+        return run_failed(err, "not deleted", items)
     chosen: list[Item] = []
     for item in items:
         try:
@@ -263,8 +275,10 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
         confirm("delete", ident.name, [(i.namespace, i.name) for i in chosen], yes=yes,
                 interactive=interactive, command="doit delete")
         results = batch.delete(kube, [i.target() for i in chosen])
-    except SentinelError as err:
+    except ConfirmationRefused as err:  # names the Pods already
         return TaskFailed(str(err))
+    except SentinelError as err:
+        return run_failed(err, "not deleted", chosen)
     pairs = zip_outcomes(chosen, results)
     audit_failed = _audit("delete", ident, pairs, shas)
     failures = []

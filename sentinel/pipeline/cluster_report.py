@@ -17,7 +17,14 @@ from doit.exceptions import TaskFailed
 from sentinel.errors import SentinelError, SpecError
 from sentinel.kube import batch
 from sentinel.kube.status import PodState, pod_states
-from sentinel.pipeline.cluster_actions import Item, apply_flag, identity, kubectl, zip_outcomes
+from sentinel.pipeline.cluster_actions import (
+    Item,
+    apply_flag,
+    identity,
+    kubectl,
+    run_failed,
+    zip_outcomes,
+)
 
 HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
 
@@ -30,7 +37,7 @@ def diff_all(items: list[Item]) -> TaskFailed | None:
     try:
         result = batch.diff(kubectl(), [i.target() for i in items])
     except SentinelError as err:
-        return TaskFailed(str(err))
+        return run_failed(err, "not compared", items)
     if result.text:
         print(result.text, end="" if result.text.endswith("\n") else "\n")
     failures = []
@@ -74,7 +81,7 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
                 break
             time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
     except SentinelError as err:
-        return TaskFailed(str(err))
+        return run_failed(err, "not read", items)
     print(table(states))
     if wait and waiting:
         lines = [f"{s.target.where()}: {s.row()[4] or 'not ready'}" for s in waiting]
