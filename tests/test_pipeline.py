@@ -144,6 +144,22 @@ def test_deleted_spec_manifest_is_pruned_but_foreign_and_edited_files_stay(proje
     assert "prune" in skipped(third), "prune forgets what it declined to remove"
 
 
+def test_a_spec_broken_by_an_edit_keeps_its_last_manifest(project: Path) -> None:
+    assert doit(project).returncode == 0
+    before = manifests(project)["shop/web.yaml"]
+    spec = project / "specs" / "web.yaml"
+    spec.write_text("{name: web}\n")  # unreadable for the scanner, invalid for the loader
+    proc = doit(project, "--continue")
+    assert proc.returncode != 0
+    assert "specs/web.yaml:1:1: flow style" in proc.stdout
+    assert "removed" not in proc.stdout, "an invalid spec is not a deleted one"
+    assert manifests(project)["shop/web.yaml"] == before
+    spec.unlink()  # deleting it for real does remove its manifest
+    proc = doit(project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "removed manifests/shop/web.yaml (its spec is gone)" in proc.stdout
+
+
 def test_renamed_pod_moves_its_manifest_and_removes_empty_folder(project: Path) -> None:
     for spec in (project / "specs").glob("*.yaml"):
         if spec.name != "web.yaml":

@@ -294,7 +294,8 @@ def task_generate() -> Iterator[dict[str, Any]]:
     out, state = str(settings.output_dir), str(settings.state_dir)
     plans = plan(settings.specs_dir, settings.output_dir) if settings.specs_dir.is_dir() else []
     stale = [str(p) for p in ledger.stale_record_files(
-        settings.state_dir, settings.output_dir, protected_paths(plans))]
+        settings.state_dir, settings.output_dir, protected_paths(plans),
+        [p.spec for p in plans if p.claimed is None])]
     yield {
         "name": None,
         "doc": "render every spec into its Pod manifest (one sub-task per spec)",

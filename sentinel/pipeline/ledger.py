@@ -8,7 +8,9 @@ sha256 of the bytes written. One file per manifest means parallel doit workers (
 never contend for a shared file, and checking for stale records costs one directory listing.
 
 A manifest is removed (by ``prune``, and by ``doit clean``) only when all of these hold: a record
-says this tool wrote it; no current spec maps to it; it lies inside the output folder; its bytes
+says this tool wrote it; no current spec maps to it, and the spec it came from is gone or maps
+elsewhere now (a spec that cannot be read or parsed keeps its last manifest until it is fixed or
+deleted); it lies inside the output folder; its bytes
 still hash to the recorded sha256 (nobody edited it since) and it still carries the
 ``app.kubernetes.io/managed-by: kube-sentinel`` label. Anything else is left alone and reported.
 """
@@ -69,8 +71,12 @@ def read_record(path: Path) -> Record | None:
 
 def stale_record_files(
     state_dir: Path, output_dir: Path, current: Iterable[Path | str],
+    unplanned: Iterable[Path | str] = (),
 ) -> list[Path]:
     """Record files that ``prune`` should act on: no current spec maps to their manifest.
+
+    ``unplanned`` are current specs whose manifest path is unknown (unreadable or invalid): the
+    records of the manifests they wrote are kept, since those specs are not gone.
 
     Costs one listing plus a hash per current manifest; only records of manifests no spec claims
     are read, to leave out those outside today's output folder (never touched) unless their
@@ -82,9 +88,12 @@ def stale_record_files(
     except FileNotFoundError:
         return []
     keep = {record_key(path) for path in current}
+    kept_specs = {os.path.abspath(spec) for spec in unplanned}
     stale = []
     for name in sorted(n for n in names if n.endswith(".json") and n not in keep):
         record = read_record(folder / name)
+        if record is not None and kept_specs and os.path.abspath(record.spec) in kept_specs:
+            continue
         if record is None or output_dir in record.manifest.parents or not record.manifest.exists():
             stale.append(folder / name)
     return stale
