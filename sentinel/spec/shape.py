@@ -29,6 +29,7 @@ from strictyaml.validators import MapValidator, OrValidator, SeqValidator, Valid
 from strictyaml.yamllocation import YAMLChunk
 
 from sentinel.errors import Problem
+from sentinel.spec.fastyaml import SpecYAMLLoader
 from sentinel.spec.rules import shown
 
 Loc = tuple[str | int, ...]
@@ -66,8 +67,9 @@ class Shape:
 
 
 def _loader(source: str, allow_flow: bool) -> type[StrictYAMLLoader]:
+    # SpecYAMLLoader is StrictYAMLLoader with the same results, faster (sentinel.spec.fastyaml).
     return type(
-        "SpecLoader", (StrictYAMLLoader,), {"label": source, "allow_flow_style": allow_flow}
+        "SpecLoader", (SpecYAMLLoader,), {"label": source, "allow_flow_style": allow_flow}
     )
 
 
