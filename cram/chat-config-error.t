@@ -7,6 +7,13 @@ to set and exits 2, before reading any input:
     hint: export OPENAI_API_KEY=sk-... for OpenAI, or OPENAI_BASE_URL=http://localhost:11434/v1 for a local OpenAI-compatible server (Ollama, vLLM, llama.cpp)
   [2]
 
+A base URL that is not an http(s) URL is a configuration error too, not an unreachable server:
+
+  $ echo hi | OPENAI_BASE_URL=localhost:11434/v1 sentinel chat
+  error: OPENAI_BASE_URL 'localhost:11434/v1' is not an http:// or https:// URL
+    hint: write the whole URL with its /v1 path, e.g. http://localhost:11434/v1
+  [2]
+
 A base URL alone is enough: local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) need no
 key, so a placeholder is sent:
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from sentinel.errors import ChatConfigError, ProviderError, StreamInterrupted
 
@@ -59,6 +60,15 @@ def provider_config(api_key: str | None, base_url: str | None, model: str | None
             hint="export OPENAI_API_KEY=sk-... for OpenAI, or OPENAI_BASE_URL=http://localhost:"
                  "11434/v1 for a local OpenAI-compatible server (Ollama, vLLM, llama.cpp)",
         )
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            # Caught here, not at the first request, where it would be retried as unreachable.
+            raise ChatConfigError(
+                f"OPENAI_BASE_URL {url!r} is not an http:// or https:// URL",
+                setting="OPENAI_BASE_URL",
+                hint="write the whole URL with its /v1 path, e.g. http://localhost:11434/v1",
+            )
     chosen = (model or "").strip() or DEFAULT_MODEL
     return ProviderConfig(model=chosen, base_url=url, api_key=key or PLACEHOLDER_KEY)
 

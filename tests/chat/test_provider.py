@@ -55,6 +55,16 @@ def test_neither_key_nor_base_url_is_a_config_error_saying_what_to_set() -> None
     assert info.value.exit_code == EXIT_USAGE
 
 
+@pytest.mark.parametrize("url", ["localhost:11434/v1", "not a url", "ftp://host/v1", "http://"])
+def test_a_base_url_that_is_not_http_is_a_config_error(url: str) -> None:
+    with pytest.raises(ChatConfigError, match="is not an http:// or https:// URL") as info:
+        provider_config("sk-x", url, None)
+    assert info.value.setting == "OPENAI_BASE_URL" and info.value.exit_code == EXIT_USAGE
+    assert "http://localhost:11434/v1" in str(info.value)
+    assert provider_config(None, " https://example.test/v1 ", None).base_url == (
+        "https://example.test/v1")
+
+
 def test_base_url_without_key_sends_a_placeholder(fake: FakeOpenAI) -> None:
     config = provider_config(None, fake.url, None)
     assert config.api_key == PLACEHOLDER_KEY and config.model == DEFAULT_MODEL == "gpt-4o-mini"
