@@ -7,8 +7,9 @@ Dry runs are not recorded: they change nothing.
 Appending is the one write here that is not temp-file-and-rename, on purpose: an audit log only
 grows, and rewriting it would put every earlier record at risk. Instead each batch of records is
 one ``write`` on an ``O_APPEND`` descriptor, followed by ``fsync``, under a ``filelock`` so two
-processes never interleave. A crash can at worst leave a torn last line; a reader skips it with a
-warning, and the next append first ends that line so it cannot swallow a new record.
+processes never interleave; the folder is synced once, when the log is created. A crash can at
+worst leave a torn last line; a reader skips it with a warning, and the next append first ends
+that line so it cannot swallow a new record.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from sentinel.errors import SentinelError
+from sentinel.fsutil import fsync_dir
 
 LOCK_TIMEOUT = 30.0
 
@@ -78,6 +80,8 @@ def append(path: Path, records: Iterable[AuditRecord]) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            if not size:  # a new log: its folder entry must survive a power cut too
+                fsync_dir(path.parent)
     except Timeout as exc:
         raise SentinelError(f"audit log {path} is locked by another process",
                             hint=f"retry, or remove {path}.lock if no sentinel is running") from exc
