@@ -43,6 +43,7 @@ RISK_TIERS: tuple[RiskTier, ...] = ("read", "write", "exec", "network")
 DEFAULT_OUTPUT_LIMIT = 16 * 1024  # bytes of UTF-8 content per result
 DEFAULT_TIMEOUT = 10.0  # seconds per tool call
 SUMMARY_WIDTH = 100  # characters of one REPL activity line
+ERROR_LIMIT = 2048  # bytes of an envelope's error: it may quote the model (e.g. a tool name)
 
 
 class ToolFailed(ToolError):
@@ -223,10 +224,10 @@ class ToolRegistry:
     def _failure(
         self, name: str, target: str, error: str, *, detail: Any = None, hint: str | None = None
     ) -> ToolOutcome:
-        message = f"{error} (hint: {hint})" if hint else error
+        message, cut = cap_text(f"{error} (hint: {hint})" if hint else error, ERROR_LIMIT)
         content = "" if detail is None else json.dumps(detail, ensure_ascii=False)
         text, truncated = cap_text(content, self.output_limit)
-        return ToolOutcome(False, text, message, truncated,
+        return ToolOutcome(False, text, message, truncated or cut,
                             summarize(name, target, _failure_result(error, detail)))
 
 

@@ -132,6 +132,13 @@ def test_unknown_tool_names_the_available_ones() -> None:
     assert out.summary == "rm_rf: error: unknown tool 'rm_rf'; available: probe"
 
 
+def test_an_error_quoting_the_model_is_capped_too() -> None:
+    out = run(ToolRegistry([make(Recorder())]), "x" * 100_000, {})  # a huge unknown tool name
+    assert not out.ok and out.truncated and out.error is not None
+    assert out.error.startswith("unknown tool 'xxx") and len(out.error.encode()) == 2048
+    assert len(out.to_message_content()) < 2200 and len(out.summary) == 100
+
+
 def test_output_is_capped_and_marked_truncated() -> None:
     reg = ToolRegistry([make(Recorder("é" * 100))], output_limit=51)
     out = run(reg, "probe", {"name": "a"})
