@@ -31,6 +31,16 @@ def test_discover_files_and_folders_sorted(tmp_path: Path) -> None:
     )
 
 
+def test_discover_lists_a_file_named_twice_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "web.yaml").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    found = discover([tmp_path / "specs", Path("specs/web.yaml"), Path("specs/../specs/web.yaml")])
+    assert found == [tmp_path / "specs" / "web.yaml"]
+
+
 def test_discover_empty_folder(tmp_path: Path) -> None:
     assert discover([tmp_path]) == []
 

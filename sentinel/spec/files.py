@@ -7,7 +7,8 @@ would overwrite each other's output. Both are errors that name both files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sentinel.errors import PathEscapeError, Problem, UsageError
@@ -18,11 +19,20 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def discover(paths: Sequence[Path]) -> list[Path]:
-    """Spec files named by ``paths``: files as given, folders' ``*.yaml``/``*.yml``, sorted."""
-    found: set[Path] = set()
+    """Spec files named by ``paths``: files as given, folders' ``*.yaml``/``*.yml``, sorted.
+
+    A file named twice (``specs`` and ``/abs/specs/web.yaml``) is listed once, as first spelled,
+    so it is not reported as colliding with itself.
+    """
+    found: dict[str, Path] = {}
+
+    def add(files: Iterable[Path]) -> None:
+        for file in files:
+            found.setdefault(os.path.abspath(file), file)
+
     for path in paths:
         if path.is_dir():
-            found.update(
+            add(
                 p
                 for p in path.iterdir()
                 if p.suffix in SPEC_SUFFIXES
@@ -32,12 +42,12 @@ def discover(paths: Sequence[Path]) -> list[Path]:
                 and (p.is_file() or p.is_symlink())
             )
         elif path.is_file():
-            found.add(path)
+            add([path])
         elif path.exists():
             raise UsageError(f"{path}: not a file or folder", hint="give spec files or folders")
         else:
             raise UsageError(f"{path}: no such file or folder", hint="check the path")
-    return sorted(found)
+    return sorted(found.values())
 
 
 def _problem(spec: LoadedSpec, loc: tuple[str, ...], message: str, hint: str) -> Problem:
