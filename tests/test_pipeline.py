@@ -493,10 +493,11 @@ def test_bad_spec_file_fails_its_sub_task_with_a_message(
     project: Path, data: bytes, message: str
 ) -> None:
     (project / "specs" / "bad.yaml").write_bytes(data)
-    proc = doit(project, "--continue", "generate")
-    assert proc.returncode != 0
-    out = proc.stdout + proc.stderr
-    assert message in out and "Traceback" not in out, out
+    for task in ("generate", "validate"):
+        proc = doit(project, "--continue", task)
+        assert proc.returncode != 0
+        out = proc.stdout + proc.stderr
+        assert message in out and "Traceback" not in out, out
     assert len(manifests(project)) == len(SPECS), "the good specs still generate"
     assert not list((project / "manifests").rglob(".*.tmp")), "temp files left behind"
 
