@@ -547,6 +547,11 @@ def test_validate_data_accepts_json_shapes() -> None:
         ),
         ({"name": "web", "image": "x", "probes": {}}, "probes", "needs at least one of liveness"),
         (
+            {"name": "web", "image": "x", "labels": {"app.kubernetes.io/name": "other"}},
+            "labels['app.kubernetes.io/name']",
+            "'other' conflicts with the value kube-sentinel sets: 'web'",
+        ),
+        (
             {"name": "web", "image": "x", "resources": {}},
             "resources",
             "needs at least one of requests",
