@@ -180,6 +180,9 @@ def _read_file(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax") from exc
+    except UnicodeDecodeError as exc:  # tomllib decodes the whole file before parsing
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})",
+                          hint="save it as UTF-8 TOML") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     table = data.get("sentinel", data)

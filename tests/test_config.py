@@ -78,6 +78,12 @@ def test_broken_toml_is_a_config_error(tmp_path: Path) -> None:
         load_settings(tmp_path, env={})
 
 
+def test_binary_settings_file_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_bytes(b"\x9b\x00\xff garbage")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_settings(tmp_path, env={})
+
+
 def test_every_setting_has_an_env_var_and_help() -> None:
     envs = [s.env for s in SETTINGS]
     assert len(set(envs)) == len(envs)
