@@ -89,6 +89,26 @@ def test_server_side_apply(kube: FakeKubeAPI, tmp_path: Path) -> None:
     patch = next(r for r in kube.requests if r.method == "PATCH")
     assert patch.headers["content-type"] == "application/apply-patch+yaml"
     assert kube.pod_names() == ["default/web"]
+    pod_file(tmp_path, "web", image="nginx:1.28")
+    dry = kubectl("apply", "--server-side", "--dry-run=server", "-f", "web.yaml", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert kube.get_pod("default", "web")["spec"]["containers"][0]["image"] == "nginx:1.27"  # type: ignore[index]
+    kube.clear_requests()
+    done = kubectl("apply", "--server-side", "-f", "web.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [(r.method, r.status) for r in kube.writes()] == [("PATCH", 200)]
+    assert kube.get_pod("default", "web")["spec"]["containers"][0]["image"] == "nginx:1.28"  # type: ignore[index]
+
+
+def test_server_dry_run_of_a_delete_keeps_the_pod(kube: FakeKubeAPI, tmp_path: Path) -> None:
+    pod_file(tmp_path, "web")
+    kubectl("apply", "-f", "web.yaml", cwd=tmp_path)
+    done = kubectl("delete", "--dry-run=server", "-f", "web.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "(server dry run)" in done.stdout
+    last = kube.writes()[-1]  # kubectl sends a delete's dryRun in the body, not the query
+    assert (last.method, last.body["dryRun"]) == ("DELETE", ["All"])
+    assert kube.pod_names() == ["default/web"]
 
 
 def test_diff_shows_only_the_change(kube: FakeKubeAPI, tmp_path: Path) -> None:

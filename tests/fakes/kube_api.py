@@ -299,7 +299,9 @@ class FakeKubeAPI:
     def _pods(self, method: str, ns: str, name: str | None, query: dict[str, str],
               headers: dict[str, str], body: Any) -> tuple[int, Any]:
         state = self._state
-        dry = query.get("dryRun") == "All"
+        # kubectl sends a delete's dry run in the DeleteOptions body, everything else's in the query
+        options = body if method == "DELETE" and isinstance(body, dict) else {}
+        dry = query.get("dryRun") == "All" or "All" in (options.get("dryRun") or [])
         verb = {"GET": "get" if name else "list", "POST": "create", "PATCH": "patch",
                 "PUT": "update", "DELETE": "delete"}.get(method, method.lower())
         self._check_injection(verb, ns, name or (body or {}).get("metadata", {}).get("name"))
@@ -358,7 +360,7 @@ class FakeKubeAPI:
 
     def _preview(self, ns: str, body: dict[str, Any]) -> dict[str, Any]:
         """What a create would store, without storing it (``dryRun=All``)."""
-        pod = ko.prune(copy.deepcopy(body))
+        pod: dict[str, Any] = ko.prune(copy.deepcopy(body))
         pod["metadata"].update(namespace=ns, uid=str(uuid.uuid4()), creationTimestamp=ko.now())
         pod.setdefault("status", _new_status(pod))
         return pod

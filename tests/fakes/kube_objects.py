@@ -305,7 +305,7 @@ def pod_status(pod: dict[str, Any], *, phase: str, ready: bool, restarts: int,
     else:
         state = {"waiting": {"reason": "ContainerCreating"}}
     flag = "True" if ready else "False"
-    return prune({
+    status: dict[str, Any] = prune({
         "phase": phase,
         "conditions": [{"type": "Ready", "status": flag}, {"type": "ContainersReady", "status": flag}],
         "containerStatuses": [
@@ -315,3 +315,4 @@ def pod_status(pod: dict[str, Any], *, phase: str, ready: bool, restarts: int,
         ],
         "message": message if phase == "Failed" else None,
     })
+    return status
