@@ -102,3 +102,12 @@ def test_cli_table_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert data[0]["manifest_sha256"] == "ab" * 32 and data[0]["user"] == "alice"
     assert main(["audit", "--json", "--limit", "1"]) == 0
     assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["api"]
+
+
+@pytest.mark.parametrize("limit", ["-1", "x"])
+def test_bad_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["audit", "--limit", limit])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --limit: expected a whole number >= 0, not '{limit}'" in err

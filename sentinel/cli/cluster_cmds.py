@@ -26,8 +26,19 @@ def register(subparsers: Any) -> None:
         "context, Pod, spec file, manifest sha256 and result. The log is the audit_log setting.",
     )
     p.add_argument("--json", action="store_true", help="print the records as a JSON list")
-    p.add_argument("--limit", type=int, metavar="N", help="only the last N records")
+    p.add_argument("--limit", type=_count, metavar="N", help="only the last N records")
     p.set_defaults(func=cmd_audit)
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (argparse makes the refusal a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
+    return value
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -39,7 +50,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     records, warnings = audit.read(settings.audit_log)
     for warning in warnings:
         sys.stderr.write(f"warning: {warning}\n")
-    if args.limit is not None and args.limit >= 0:
+    if args.limit is not None:
         records = records[len(records) - args.limit:] if args.limit else []
     if args.json:
         print(json.dumps([asdict(r) for r in records], indent=2))
