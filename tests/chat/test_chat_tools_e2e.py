@@ -285,12 +285,12 @@ def test_wall_time_bound_with_an_injected_clock(fake: FakeOpenAI,
 
 
 def test_wall_time_bounds_a_hung_model_call(fake: FakeOpenAI, chat: Callable[..., Chat]) -> None:
-    # The second answer would start after 30 s; the turn has 1 s, so the request's timeout (what
+    # The second answer would start after 30 s; the turn has 2 s, so the request's timeout (what
     # is left of the turn) cuts it off and the turn so far is kept with the stop. Without that
     # timeout the turn would wait the full 30 s: the 10 s bound below is loose on purpose.
     fake.script([{"tool_calls": [{"name": "list_specs", "arguments": {}}]},
                  {"text": "too late", "first_delay": 30}])
-    c = chat(limits=RunLimits(turn_timeout=1.0))
+    c = chat(limits=RunLimits(turn_timeout=2.0))  # ample for the first call on a busy machine
     started = time.monotonic()
     events = c.turn("list")
     assert time.monotonic() - started < 10
@@ -303,12 +303,12 @@ def test_wall_time_bounds_a_hung_model_call(fake: FakeOpenAI, chat: Callable[...
 
 def test_wall_time_bounds_a_trickling_answer(fake: FakeOpenAI, chat: Callable[..., Chat]) -> None:
     # Each word arrives 0.2 s after the last: no single read times out, yet the turn must end.
-    fake.script([{"text": " ".join(["word"] * 40), "delay": 0.2}])
-    c = chat(limits=RunLimits(turn_timeout=1.0))
+    fake.script([{"text": " ".join(["word"] * 60), "delay": 0.2}])  # 12 s in all
+    c = chat(limits=RunLimits(turn_timeout=2.0))
     events = c.turn("talk")
     assert stopped(c, events) == OUT_OF_TIME
     shown = "".join(e.text for e in events if isinstance(e, TextDelta))
-    assert shown.startswith("word") and len(shown) < len(" ".join(["word"] * 40))
+    assert shown.startswith("word") and len(shown) < len(" ".join(["word"] * 60))
     history = c.service.get_history()
     assert [m["role"] for m in history] == ["user", "assistant", "assistant"]
     assert history[1]["content"] == shown  # what was shown is what is stored
