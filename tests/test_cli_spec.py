@@ -7,6 +7,7 @@ Most cases call ``sentinel.cli.main`` in-process (fast); the bad-input cases als
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tomllib
 from pathlib import Path
@@ -142,6 +143,17 @@ def test_validate_reports_a_broken_symlink_in_a_folder(
     code, _, err = run(capsys, "validate", "specs")
     assert code == 1
     assert "specs/gone.yaml: file not found" in err and "1 spec invalid, 0 valid" in err
+
+
+def test_validate_names_a_file_name_that_is_not_utf8(here: Path) -> None:
+    (here / "specs").mkdir()
+    (here / "specs" / os.fsdecode(b"\xff.yaml")).write_text("name: web\nimage: busybox\n")
+    for command in ("validate", "render"):
+        target = "specs" if command == "validate" else os.fsdecode(b"specs/\xff.yaml")
+        proc = run_bin(here, command, target)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.startswith("specs/\\xff.yaml: file name is not valid UTF-8"), proc.stderr
+        assert proc.stdout == ""
 
 
 def test_validate_missing_path_is_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:

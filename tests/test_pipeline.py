@@ -532,6 +532,20 @@ def test_broken_symlink_spec_is_reported_not_skipped(project: Path) -> None:
     assert len(manifests(project)) == len(SPECS)
 
 
+def test_spec_file_name_that_is_not_utf8_is_a_message(project: Path) -> None:
+    web = (project / "specs" / "web.yaml").read_bytes()
+    (project / "specs" / os.fsdecode(b"\xff.yaml")).write_bytes(
+        web.replace(b"name: web\n", b"name: other\n"))
+    for task in ("generate", "validate", "list"):
+        proc = doit(project, "--continue", task)
+        out = proc.stdout + proc.stderr
+        assert "Traceback" not in out, out
+        if task != "list":
+            assert proc.returncode != 0
+            assert "specs/\\xff.yaml: file name is not valid UTF-8 (hint: rename the file)" in out
+    assert len(manifests(project)) == len(SPECS)
+
+
 def test_folder_where_a_manifest_goes_is_a_message(project: Path) -> None:
     (project / "manifests" / "shop" / "web.yaml").mkdir(parents=True)
     proc = doit(project, "--continue", "generate")

@@ -83,6 +83,14 @@ class Planned:
 def _plan_one(spec: str, prefix: int, output_dir: Path, found: ScanResult) -> Planned:
     task = spec[prefix:].replace(os.sep, "/")
     shown = display(spec)
+    if not shown.isascii():
+        from sentinel.spec.loader import undecodable_name
+
+        escaped = undecodable_name(shown)
+        if escaped is not None:  # doit can neither store nor print this task's name
+            problem = Problem(escaped, None, None, "", "file name is not valid UTF-8",
+                              "rename the file")
+            return Planned(undecodable_name(task) or task, escaped, None, (problem,))
     try:
         if found.sure and found.name is not None:
             target = target_for(found.name, found.namespace, found.output_path, output_dir)

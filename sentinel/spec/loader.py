@@ -56,9 +56,25 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
+def undecodable_name(name: str) -> str | None:
+    """``name`` shown with ``\\xNN`` escapes if it holds bytes that are not UTF-8, else None.
+
+    Such a name (a file named in another encoding) cannot be printed or stored by the pipeline's
+    database, so it is refused up front with a message rather than a traceback later.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def read_spec_text(path: Path) -> str:
     """The text of a spec file, or ``SpecError`` saying why it cannot be one."""
     source = str(path)
+    escaped = undecodable_name(source)
+    if escaped is not None:
+        raise _file_problem(escaped, "file name is not valid UTF-8", "rename the file")
     try:
         info = path.stat()
     except FileNotFoundError:
