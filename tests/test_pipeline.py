@@ -303,6 +303,15 @@ def test_missing_specs_folder_and_bad_setting_are_clear(project: Path) -> None:
     assert "dryrun_mode" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_file_where_the_state_folder_goes_is_a_message(project: Path) -> None:
+    (project / ".sentinel").write_text("not a folder\n")
+    for args in ((), ("list",)):
+        proc = doit(project, *args)
+        assert proc.returncode == 3, proc.stdout + proc.stderr  # doit: the dodo file failed
+        assert "cannot create the state folder" in proc.stderr
+        assert "a file is in the way" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_settings_move_the_folders(project: Path) -> None:
     (project / "sentinel.toml").write_text(
         "[sentinel]\noutput_dir = 'out'\nstate_dir = 'state'\n")

@@ -33,7 +33,15 @@ def doit_config(settings: Settings, verbosity: int = 1) -> dict[str, object]:
     Also keeps the planner's scan cache in the state folder for this run.
     """
     # doit's sqlite3 backend opens the file with sqlite3.connect, which does not create folders.
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = ("a file is in the way" if isinstance(exc, FileExistsError | NotADirectoryError)
+               else exc.strerror)
+        raise InvalidDodoFile(
+            f"cannot create the state folder {settings.state_dir}: {why}\n"
+            "  hint: set state_dir in sentinel.toml / SENTINEL_STATE_DIR to a writable folder"
+        ) from exc
     use_scan_cache(settings.state_dir / SCAN_CACHE)
     return {
         "backend": "sqlite3",
