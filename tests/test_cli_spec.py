@@ -265,6 +265,10 @@ def test_init_writes_a_working_project(here: Path, capsys: pytest.CaptureFixture
     assert (demo / "dodo.py").read_text() == (REPO / "dodo.py").read_text()
     code, _, err = run(capsys, "validate", str(demo / "specs"))
     assert code == 0, err
+    # The starter specs are the repository's, whose manifests have golden files and pass the
+    # strict Kubernetes schema (test_render).
+    for name in ("web.yaml", "worker.yaml"):
+        assert (demo / "specs" / name).read_bytes() == (REPO / "specs" / name).read_bytes()
 
 
 def test_init_settings_file_documents_every_setting(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
