@@ -56,7 +56,8 @@ def test_text_streams_in_chunks_with_finish_and_usage(fake: FakeOpenAI,
                                                       client: openai.OpenAI) -> None:
     fake.script([{"text": "A Pod is the smallest unit.", "usage": {"prompt_tokens": 11}}])
     chunks = _stream(client)
-    content = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    content = [c.choices[0].delta.content for c in chunks
+               if c.choices and c.choices[0].delta.content]
     assert "".join(content) == "A Pod is the smallest unit."
     assert len(content) == 6
     finishes = [c.choices[0].finish_reason for c in chunks if c.choices]

@@ -312,7 +312,8 @@ class JournalStorage(Storage):
         raw = _header_bytes(self._data)
         try:
             for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-                stale.unlink(missing_ok=True)  # from a compaction that was killed (we hold the lock)
+                # left by a compaction that was killed (we hold the lock, so none is running)
+                stale.unlink(missing_ok=True)
             atomic_write(self.path, raw, mode=0o600)
             st = os.stat(self.path)
         except OSError as exc:

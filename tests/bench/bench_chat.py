@@ -3,10 +3,11 @@
 Run: ``/tmp/venv/bin/python tests/bench/bench_chat.py``. Both sides talk to the same scripted
 server on loopback, over a warm connection, with the same messages (system prompt + one user
 message), ``stream_options.include_usage`` and the same scripted answer; runs alternate between
-the sides, and which side goes first, so drift on a shared machine hits both alike. The service side includes everything the
-service does before the first delta reaches the caller: reading history from the store, choosing
-the context, building the request, wrapping chunks, and (after the stream) the call-log line and
-the commit, which are timed separately. Target: median ≤ 10 ms above the bare SDK call.
+the sides, and which side goes first, so drift on a shared machine hits both alike. The service
+side includes everything the service does before the first delta reaches the caller: reading
+history from the store, choosing the context, building the request, wrapping chunks, and (after
+the stream) the call-log line and the commit, which are timed separately. Target: median ≤ 10 ms
+above the bare SDK call.
 """
 
 from __future__ import annotations

@@ -117,7 +117,8 @@ def main() -> int:
     print(f"{'messages':>9} | {'journal append':>16} | {'stock append':>16} | {'stock/journal':>13}"
           f" | {'journal load':>12} | {'stock load':>10}")
     for size, (j_app, j_load), (s_app, s_load) in rows:
-        print(f"{size:>9,} | {j_app[0]:>6.2f} ({j_app[1]:.2f}) ms | {s_app[0]:>6.2f} ({s_app[1]:.2f}) ms"
+        print(f"{size:>9,} | {j_app[0]:>6.2f} ({j_app[1]:.2f}) ms"
+              f" | {s_app[0]:>6.2f} ({s_app[1]:.2f}) ms"
               f" | {s_app[0] / j_app[0]:>12.1f}x | {j_load[0]:>9.1f} ms | {s_load[0]:>7.1f} ms")
     (small, (j_small, _), (s_small, _)), (large, (j_large, _), (s_large, _)) = rows[0], rows[-1]
     print(f"growth {small:,} -> {large:,} messages, median (fastest): journal append "

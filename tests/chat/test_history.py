@@ -399,7 +399,8 @@ def test_damage_is_reported_and_never_overwritten(tmp_path: Path, line_index: in
 
 
 @pytest.mark.parametrize("op, call, problem", [
-    (["put", "conversations", "1", {"id": "conv_edited"}], "list", "conversation record .* damaged"),
+    (["put", "conversations", "1", {"id": "conv_edited"}], "list",
+     "conversation record .* damaged"),
     (["put", "conversations", "1", {"id": "c", "title": "", "created": "", "updated": "",
                                     "count": "2", "seq": 1}], "list", "record .* is damaged"),
     (["del", "msgs:{cid}:0", "1"], "messages", "should hold 2 messages but holds 1"),

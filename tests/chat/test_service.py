@@ -433,8 +433,8 @@ def test_stop_before_a_call_answers_it_as_not_run(h: Harness) -> None:
     tool_results = {m["tool_call_id"]: json.loads(m["content"]) for m in history
                     if m["role"] == "tool"}
     assert tool_results["c1"]["ok"] is True
-    assert tool_results["c2"] == {"ok": False, "content": "", "error": "not run: too many tool calls",
-                                  "truncated": False}
+    assert tool_results["c2"] == {"ok": False, "content": "",
+                                  "error": "not run: too many tool calls", "truncated": False}
     assert history[-1]["content"] == "[stopped: too many tool calls]"
 
 

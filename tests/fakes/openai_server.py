@@ -13,7 +13,8 @@ entry (a JSON object, also the format of ``samples/chat/*.json``) may hold:
                    instead of the rest, as some servers report failures mid-stream
     drop_after     K: close the socket after K chunks, the first being the role chunk (a dropped
                    stream: the client sees an incomplete chunked body)
-    delay          seconds to sleep before each chunk (slow tokens); ``first_delay`` before the first
+    delay          seconds to sleep before each chunk (slow tokens); ``first_delay``: before the
+                   first one
     usage          {"prompt_tokens", "completion_tokens"}; default estimated from the characters
     error          {"status", "message", "type"?, "code"?}: answer that HTTP error instead
     times          N: this entry answers N requests before it is used up (e.g. 2 errors, then
@@ -164,10 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"queued": 0})
         elif self.path == CHAT_PATH:
             with state.lock:
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 state.requests.append(
-                    {"method": "POST", "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                     "body": body}
-                )
+                    {"method": "POST", "path": self.path, "headers": headers, "body": body})
             self._chat(body if isinstance(body, dict) else {})
         else:
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
@@ -264,7 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self._drop()
                     return
                 if stream_error and sent >= int(stream_error.get("after", 0)):
-                    error = {"message": stream_error.get("message", "error"), "type": "server_error"}
+                    error = {"message": stream_error.get("message", "error"),
+                             "type": "server_error"}
                     self._chunk(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
                     self._chunk(b"data: [DONE]\n\n")
                     self.wfile.write(b"0\r\n\r\n")
