@@ -317,6 +317,30 @@ def test_probe_port_check_waits_for_valid_ports() -> None:
     assert [p.field for p in found] == ["ports[0].containerPort"]
 
 
+def test_repeated_keys_are_reported_with_everything_else() -> None:
+    found = problems_of(
+        "name: web\nimage: busybox\nname: other\nrestartPolicy: sometimes\n"
+        "ports:\n  - containerPort: 80\n    containerPort: 81\n    protocl: TCP\n"
+        "env:\n  A: x\n  A: y\n"
+    )
+    assert [(p.line, p.column, p.field, p.message) for p in sorted(found)] == [
+        (3, 1, "", "duplicate key 'name' found"),
+        (4, 16, "restartPolicy", "expected one of Always, OnFailure, Never, found 'sometimes'"),
+        (7, 5, "", "duplicate key 'containerPort' found"),
+        (8, 5, "ports[0].protocl", "unknown key 'protocl'"),
+        (11, 3, "", "duplicate key 'A' found"),
+    ]
+    assert all(p.hint for p in found)
+
+
+def test_repeated_keys_and_flow_style_together() -> None:
+    found = problems_of("name: web\nimage: busybox\nargs: [a]\nname: db\n")
+    assert sorted((p.line, p.message) for p in found) == [
+        (3, "flow style ({...} or [...]) is not allowed"),
+        (4, "duplicate key 'name' found"),
+    ]
+
+
 def test_our_labels_are_refused_where_the_spec_sets_them() -> None:
     found = problems_of(
         "name: app\nimage: busybox\nlabels:\n  tier: web\n"

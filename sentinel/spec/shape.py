@@ -9,6 +9,8 @@ later layers can point at the offending value.
 
 A file with flow style (``{}``/``[]``) is parsed a second time with flow style allowed, so the
 rest of the file is still checked and each flow collection is reported at its own position.
+Likewise a file with a repeated key is parsed again keeping each key's first occurrence: every
+repeat is reported at its own line and the rest of the file is still checked.
 The walker reads strictyaml validators' attributes (``_validator_dict``, ``_required_keys``…);
 strictyaml is pinned below 2.0 and unmaintained, so they will not move.
 """
@@ -24,6 +26,7 @@ from strictyaml import ruamel as sy_ruamel
 from strictyaml.compound import Map, MapPattern, Seq
 from strictyaml.parser import StrictYAMLLoader
 from strictyaml.ruamel.comments import CommentedMap, CommentedSeq, TaggedScalar
+from strictyaml.ruamel.nodes import MappingNode, ScalarNode
 from strictyaml.scalar import Bool, EmptyDict, Enum, Int, ScalarValidator, Str
 from strictyaml.validators import MapValidator, OrValidator, SeqValidator, Validator
 from strictyaml.yamllocation import YAMLChunk
@@ -66,11 +69,38 @@ class Shape:
     tainted: set[Loc] = field(default_factory=set)  # where a problem was already reported
 
 
-def _loader(source: str, allow_flow: bool) -> type[StrictYAMLLoader]:
+DUPLICATE_HINT = "keep only one of the two keys"
+
+
+class _FirstKeyLoader(SpecYAMLLoader):
+    """Keeps the first of repeated keys in a mapping and records the others in ``repeated``."""
+
+    repeated: list[tuple[str, Any]]  # (key, mark), one list per parse (see ``_loader``)
+
+    def construct_mapping(self, node: Any, maptyp: Any, deep: bool = False) -> Any:
+        """Drop repeated scalar keys (strictyaml's keys are text), then construct as usual."""
+        if isinstance(node, MappingNode):
+            seen: set[str] = set()
+            kept = []
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):
+                    if key_node.value in seen:
+                        self.repeated.append((key_node.value, key_node.start_mark))
+                        continue
+                    seen.add(key_node.value)
+                kept.append((key_node, value_node))
+            node.value = kept
+        return super().construct_mapping(node, maptyp, deep)
+
+
+def _loader(
+    source: str, allow_flow: bool, repeated: list[tuple[str, Any]] | None = None
+) -> type[StrictYAMLLoader]:
     # SpecYAMLLoader is StrictYAMLLoader with the same results, faster (sentinel.spec.fastyaml).
-    return type(
-        "SpecLoader", (SpecYAMLLoader,), {"label": source, "allow_flow_style": allow_flow}
-    )
+    attrs = {"label": source, "allow_flow_style": allow_flow}
+    if repeated is None:
+        return type("SpecLoader", (SpecYAMLLoader,), attrs)
+    return type("SpecLoader", (_FirstKeyLoader,), {**attrs, "repeated": repeated})
 
 
 def _mark_pos(exc: sy_ruamel.error.YAMLError, text: str) -> Pos | None:
@@ -98,7 +128,7 @@ def _parse_problem(exc: sy_ruamel.error.YAMLError, text: str, source: str) -> Pr
         msg = "YAML anchors and aliases (&name, *name) are not allowed"
         hint = "write the value out in full; quote text that starts with & or *"
     elif isinstance(exc, sy_exc.DuplicateKeysDisallowed):
-        msg, hint = f"{exc.problem[0].lower()}{exc.problem[1:]}", "keep only one of the two keys"
+        msg, hint = f"{exc.problem[0].lower()}{exc.problem[1:]}", DUPLICATE_HINT
     elif isinstance(exc, sy_exc.FlowMappingDisallowed):
         msg, hint = FLOW_MESSAGE, FLOW_HINT
     elif isinstance(exc, sy_exc.InconsistentIndentationDisallowed):
@@ -127,6 +157,7 @@ class Parsed:
     tree: Any
     flow: Problem | None = None  # the first flow collection, when flow style had to be allowed
     problems: list[Problem] = field(default_factory=list)
+    repeated: list[Problem] = field(default_factory=list)  # keys given twice (first one kept)
 
 
 def _too_deep(source: str) -> Parsed:
@@ -145,11 +176,13 @@ def _too_deep(source: str) -> Parsed:
     )
 
 
-def _load(text: str, source: str, allow_flow: bool) -> Any:
+def _load(
+    text: str, source: str, allow_flow: bool, repeated: list[tuple[str, Any]] | None = None
+) -> Any:
     # Some inputs make strictyaml's bundled ruamel fail outside its YAMLError tree (all found by
     # fuzzing); they become YAML problems here so they get a message instead of a traceback.
     try:
-        return sy_ruamel.load(text, Loader=_loader(source, allow_flow))
+        return sy_ruamel.load(text, Loader=_loader(source, allow_flow, repeated))
     except TypeError as exc:
         # line/column are recorded per key in a dict: a list as a key ("? - a") is unhashable
         raise _ComplexKey(str(exc)) from exc
@@ -181,22 +214,34 @@ class _Unreadable(sy_ruamel.error.YAMLError):  # type: ignore[misc]
 
 
 def parse(text: str, source: str) -> Parsed:
-    """Parse ``text`` with strictyaml's loader; retry allowing flow style so it can be reported."""
-    try:
-        return Parsed(_load(text, source, False))
-    except sy_exc.FlowMappingDisallowed as exc:
-        # Parse again with flow allowed, so the rest is checked and every flow collection found.
-        flow = _parse_problem(exc, text, source)
-    except sy_ruamel.error.YAMLError as exc:
-        return Parsed(None, problems=[_parse_problem(exc, text, source)])
-    except RecursionError:
-        return _too_deep(source)
-    try:
-        return Parsed(_load(text, source, True), flow=flow)
-    except sy_ruamel.error.YAMLError as exc:
-        return Parsed(None, problems=[_parse_problem(exc, text, source)])
-    except RecursionError:
-        return _too_deep(source)
+    """Parse ``text`` with strictyaml's loader; retry allowing flow style or repeated keys so
+    those are reported beside everything else (at most three parses, only for such files)."""
+    flow: Problem | None = None
+    repeated: list[tuple[str, Any]] | None = None
+    while True:
+        found: list[tuple[str, Any]] | None = None if repeated is None else []
+        try:
+            tree = _load(text, source, flow is not None, found)
+        except sy_exc.FlowMappingDisallowed as exc:
+            if flow is not None:  # cannot happen with flow allowed; reported as it is if it does
+                return Parsed(None, problems=[_parse_problem(exc, text, source)])
+            # Parse again with flow allowed, so the rest is checked and every flow collection found.
+            flow = _parse_problem(exc, text, source)
+        except sy_exc.DuplicateKeysDisallowed as exc:
+            if repeated is not None:
+                return Parsed(None, problems=[_parse_problem(exc, text, source)])
+            repeated = []  # parse again keeping each first key, recording every repeat
+        except sy_ruamel.error.YAMLError as exc:
+            return Parsed(None, problems=[_parse_problem(exc, text, source)])
+        except RecursionError:
+            return _too_deep(source)
+        else:
+            dups = [
+                Problem(source, mark.line + 1, mark.column + 1, "",
+                        f"duplicate key {shown(key)} found", DUPLICATE_HINT)
+                for key, mark in found or ()
+            ]
+            return Parsed(tree, flow=flow, repeated=dups)
 
 
 def _plain(node: Any) -> Any:
@@ -440,6 +485,7 @@ def check(parsed: Parsed, schema: Validator, source: str, text: str) -> Shape:
     walker = _Walker(source, text if parsed.flow else None)
     shape = walker.shape
     tree = parsed.tree
+    shape.problems.extend(parsed.repeated)
     if parsed.flow is not None:
         # The walker reports each flow collection; this one is the parser's, kept unless the
         # walker already reported the same spot.
