@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from sentinel.chat.history import ChatHistoryStore, MemoryHistoryStore, TinyDBHi
 from sentinel.chat.limits import RunLimits
 from sentinel.chat.prompt import build_system_prompt
 from sentinel.chat.protocols import Notice, TextDelta, ToolActivity, ToolOutcome
-from sentinel.chat.provider import OpenAIProvider, provider_config
+from sentinel.chat.provider import OpenAIProvider, StreamChunk, provider_config
 from sentinel.chat.service import CANCELLED, ChatService
 from sentinel.errors import ProviderError, StreamInterrupted
 from tests.fakes.openai_server import FakeOpenAI, refused_url
@@ -325,6 +325,32 @@ def test_no_retry_after_the_first_token(h: Harness) -> None:
     with pytest.raises(StreamInterrupted):
         list(svc.stream("hi"))
     assert len(h.fake.requests) == 1 and h.sleeps == [] and h.fake.queued == 1
+
+
+class TextThenRetryableError:
+    """A ``ChatProvider`` double: a few words, then a retryable error (as a provider that mapped
+    a mid-answer failure to ``ProviderError`` would); the service must not retry after text."""
+
+    model = "double"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def stream_chat(self, messages: Any, *, tools: Any = None,
+                    timeout: float | None = None) -> Generator[StreamChunk, None, None]:
+        self.calls += 1
+        yield StreamChunk(text="half an ")
+        raise ProviderError("provider error 503: overloaded", status=503, retryable=True)
+
+
+def test_a_retryable_error_after_text_is_not_retried() -> None:
+    provider, store = TextThenRetryableError(), MemoryHistoryStore()
+    sleeps: list[float] = []
+    svc = ChatService(provider, store, store.create_conversation(), sleep=sleeps.append)
+    shown: list[str] = []
+    with pytest.raises(ProviderError, match="503"):
+        shown.extend(svc.stream("hi"))
+    assert provider.calls == 1 and sleeps == [] and svc.get_history() == []
 
 
 # --- restart and resume ----------------------------------------------------------------------
