@@ -14,6 +14,7 @@ import os
 import sys
 import termios
 from collections.abc import Sequence
+from typing import Any
 
 from sentinel.errors import ConfirmationRefused
 
@@ -58,8 +59,7 @@ def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bo
             f"refusing to {verb} without confirmation (cannot open {tty_path}: {exc.strerror}); "
             f"nothing was changed.\n{summary}", hint=how) from exc
     try:
-        os.write(fd, f"{summary}\nProceed? [y/N] ".encode())
-        answer = _read_line(fd)
+        answer = _ask(fd, f"{summary}\nProceed? [y/N] ")
         if not answer.endswith("\n"):
             os.write(fd, b"\n")
     except OSError as exc:
@@ -73,23 +73,28 @@ def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bo
         raise ConfirmationRefused(f"{verb} not confirmed; nothing was changed", hint=how)
 
 
-def _read_line(fd: int) -> str:
-    """One answer line from the terminal, where Ctrl-C ends the line instead of signalling.
+def _ask(fd: int, question: str) -> str:
+    """Show ``question``, read one answer line; on a terminal Ctrl-C ends the line instead of
+    signalling.
 
     A SIGINT would reach every process of the terminal's foreground group, so under
     ``doit -n 2`` doit's main process would die with a traceback while the worker asks. So while
     the question is open, signal keys are off and Ctrl-C is an extra end-of-line character
-    (``VEOL``); the kernel still does the line editing. A file that is not a terminal is read as is.
+    (``VEOL``); the kernel still does the line editing. The mode is set before the question
+    shows, so an answer typed as soon as it appears is already read that way.
     """
     try:
-        saved = termios.tcgetattr(fd)
-    except termios.error:
-        return os.read(fd, 1024).decode("utf-8", "replace")
-    quiet = [*saved[:6], list(saved[6])]
-    quiet[3] &= ~termios.ISIG
-    quiet[6][termios.VEOL] = INTERRUPT.encode()
-    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        saved: list[Any] | None = termios.tcgetattr(fd)
+    except termios.error:  # not a terminal: read it as it is
+        saved = None
+    if saved is not None:
+        quiet = [*saved[:6], list(saved[6])]
+        quiet[3] &= ~termios.ISIG
+        quiet[6][termios.VEOL] = INTERRUPT.encode()
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
     try:
+        os.write(fd, question.encode())
         return os.read(fd, 1024).decode("utf-8", "replace")  # the terminal hands over one line
     finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
