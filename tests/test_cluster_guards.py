@@ -68,14 +68,28 @@ def test_apply_refuses_what_failed_its_dry_run_on_the_new_context(
     done = project.doit("--continue", "apply", "--yes", SENTINEL_CONTEXT="staging")
     out = done.stdout + done.stderr
     assert done.returncode != 0
-    assert ("specs/cart.yaml: Pod shop/cart: not applied: it did not pass a dry run with this "
-            "content against context 'staging'") in out
-    assert 'namespace "shop" does not exist' in out
+    assert ("specs/cart.yaml: Pod shop/cart: not applied: its dry run against context 'staging' "
+            'failed: namespace "shop" does not exist') in out
     assert staging.pod_names() == ["default/web"]
     assert [(m, p) for m, p, dry in calls(staging) if not dry] == [
         ("POST", "/api/v1/namespaces/default/pods")]
     assert project.kube.pod_names() == []
     assert [(r.context, r.name) for r in project.audit()] == [("staging", "web")]
+
+
+def test_a_pod_spec_change_the_cluster_refuses_says_to_recreate(project: Project) -> None:
+    project.spec("web")
+    assert project.doit("apply", "--yes").returncode == 0
+    project.spec("web", extra="args:\n  - --verbose\n")  # not changeable in a live Pod
+    done = project.doit("apply", "--yes")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert ("specs/web.yaml: Pod default/web: not applied: its dry run against context 'fake' "
+            "failed: the cluster rejected the object as invalid (422):\n"
+            "  spec: Forbidden: pod updates may not change fields") in out
+    assert "delete the Pod (kubectl delete pod -n default web), then apply again" in out
+    assert [r.query.get("dryRun") for r in project.kube.writes()][-1] == "All"
+    assert [r.result for r in project.audit()] == ["created"]
 
 
 # ---------------------------------------------------------------- the gate, before any write

@@ -228,8 +228,8 @@ def test_apply_only_what_passed_its_dry_run_and_skips_apply_false(project: Proje
     assert done.returncode == 2
     out = done.stdout + done.stderr
     assert "default/canary (specs/canary.yaml): skipped (apply: false in the spec)" in out
-    assert ("specs/api.yaml: Pod nosuchns/api: not applied: it did not pass a dry run with this "
-            "content against context 'fake'") in out
+    assert ("specs/api.yaml: Pod nosuchns/api: not applied: its dry run against context 'fake' "
+            'failed: namespace "nosuchns" does not exist') in out
     assert project.kube.pod_names() == ["default/web"]
     assert [r.name for r in project.audit()] == ["web"]
 

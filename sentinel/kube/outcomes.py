@@ -72,6 +72,7 @@ _SERVER_REASON = re.compile(r"^Error from server \((?P<reason>\w+)\)")
 _UNREACHABLE = ("connection refused", "Unable to connect to the server", "no such host",
                 "i/o timeout", "network is unreachable", "no route to host", "TLS handshake",
                 "certificate", "connection reset")
+_IMMUTABLE = "pod updates may not change fields"  # the API server's words for a changed Pod spec
 _CONTEXT_PROBLEM = re.compile(r'context was not found|context "[^"]*" does not exist|'
                               r"cannot locate context|no configuration has been provided|"
                               r"invalid configuration")
@@ -177,10 +178,14 @@ def map_block(block: str, target: Target, done: Completed) -> KubeError:
     if reason == "Invalid" or " is invalid: " in detail:
         causes = _causes(block)
         lines = "".join(f"\n  {field}: {message}" for field, message in causes)
+        hint = "fix the spec and run `doit generate` again"
+        if _IMMUTABLE in detail:
+            hint = (f"a Pod's spec changes in place only in a few fields (images among them): "
+                    f"delete the Pod (kubectl delete pod -n {target.namespace} {target.name}), "
+                    "then apply again to recreate it")
         return InvalidObject(
             f"{where}: the cluster rejected the object as invalid (422):{lines or ' ' + detail}",
-            causes=causes, hint="fix the spec and run `doit generate` again",
-            argv=done.argv, returncode=done.returncode, stderr=block,
+            causes=causes, hint=hint, argv=done.argv, returncode=done.returncode, stderr=block,
         )
     if reason == "Forbidden":
         return _make(

@@ -212,10 +212,7 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
             continue
         dry = stamps.read(state, "dryrun", item.manifest)
         if dry is None or not dry.ok or dry.sha256 != sha or dry.context != ident.key():
-            why = dry.message if dry is not None and not dry.ok else "no passing dry run"
-            _stamp("apply", item, sha, ident, None, message=(
-                f"{item.spec}: Pod {item.pod}: not applied: it did not pass a dry run with this "
-                f"content against context '{ident.name}' ({why})"))
+            _stamp("apply", item, sha, ident, None, message=_not_dry_run(item, dry, sha, ident))
             continue
         ready.append(item)
     if not ready:
@@ -233,6 +230,17 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
     for item, outcome in pairs:
         _stamp("apply", item, shas[item.manifest], ident, outcome)
     return audit_failed
+
+
+def _not_dry_run(item: Item, dry: stamps.Stamp | None, sha: str, ident: ContextIdentity) -> str:
+    """Why a manifest is not applied: its dry run of this content on this context failed (with
+    the dry run's own message), or there is no such dry run."""
+    where = f"{item.spec}: Pod {item.pod}: "
+    if dry is not None and not dry.ok and dry.sha256 == sha and dry.context == ident.key():
+        return (f"{where}not applied: its dry run against context '{ident.name}' failed: "
+                + dry.message.removeprefix(where))
+    return (f"{where}not applied: it did not pass a dry run with this content against context "
+            f"'{ident.name}'")
 
 
 def _audit(operation: str, ident: ContextIdentity, pairs: Sequence[tuple[Item, Outcome]],
