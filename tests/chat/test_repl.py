@@ -8,6 +8,7 @@ import io
 import os
 import select
 import signal
+import stat
 import subprocess
 import termios
 import threading
@@ -436,8 +437,10 @@ def test_terminal_line_editing_and_input_history(fake: FakeOpenAI, tmp_path: Pat
         code = term.close()
     assert code == 0
     assert _sent(fake) == ["hello world", "hello world", f"my key {key}"]
-    saved = (Path(os.environ["SENTINEL_HISTORY"]).parent / "chat-input-history").read_text()
+    input_history = Path(os.environ["SENTINEL_HISTORY"]).parent / "chat-input-history"
+    saved = input_history.read_text()
     assert "my key [redacted]" in saved and key not in saved
+    assert stat.S_IMODE(input_history.stat().st_mode) == 0o600  # readline creates it private
     again = Terminal(fake, tmp_path)  # a new session recalls input from the saved history file
     try:
         again.read_until(b"you> ")
