@@ -312,6 +312,21 @@ def test_a_file_where_the_state_folder_goes_is_a_message(project: Path) -> None:
         assert "a file is in the way" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_damaged_dependency_database_is_a_message(project: Path) -> None:
+    assert doit(project).returncode == 0
+    db = project / ".sentinel" / "doit.sqlite3"
+    db.write_bytes(bytes(range(256)) * 8)
+    proc = doit(project)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr
+    assert "doit.sqlite3 is damaged (not an sqlite3 database)" in proc.stderr
+    assert "hint: remove it" in proc.stderr
+    db.unlink()
+    again = doit(project)
+    assert again.returncode == 0, again.stderr
+    assert ran(again), "a rebuilt database runs the sub-tasks once"
+    assert ran(doit(project)) == []
+
+
 def test_settings_move_the_folders(project: Path) -> None:
     (project / "sentinel.toml").write_text(
         "[sentinel]\noutput_dir = 'out'\nstate_dir = 'state'\n")

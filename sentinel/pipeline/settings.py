@@ -8,6 +8,7 @@ finds ``sentinel.toml`` from there. A bad setting must reach the user as doit's 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from doit.exceptions import InvalidDodoFile
 
@@ -16,6 +17,8 @@ from sentinel.errors import ConfigError
 from sentinel.pipeline.plan import use_scan_cache
 
 SCAN_CACHE = "scan-cache.json"
+DEP_FILE = "doit.sqlite3"
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every sqlite3 database file
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +46,27 @@ def doit_config(settings: Settings, verbosity: int = 1) -> dict[str, object]:
             "  hint: set state_dir in sentinel.toml / SENTINEL_STATE_DIR to a writable folder"
         ) from exc
     use_scan_cache(settings.state_dir / SCAN_CACHE)
+    dep_file = settings.state_dir / DEP_FILE
+    _check_dep_file(dep_file)
     return {
         "backend": "sqlite3",
-        "dep_file": str(settings.state_dir / "doit.sqlite3"),
+        "dep_file": str(dep_file),
         "default_tasks": ["generate"],
         "verbosity": verbosity,
     }
+
+
+def _check_dep_file(path: Path) -> None:
+    """Refuse a dependency database that is not one, which doit reports with a traceback."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return  # the first run creates it
+    except OSError as exc:
+        raise InvalidDodoFile(f"cannot read {path}: {exc.strerror}") from exc
+    if head and head != _SQLITE_HEADER:
+        raise InvalidDodoFile(
+            f"{path} is damaged (not an sqlite3 database)\n"
+            "  hint: remove it; the next run rebuilds it and generates every manifest once"
+        )
