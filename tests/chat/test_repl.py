@@ -276,9 +276,14 @@ class Live:
                 self.proc.stdin.close()
             except BrokenPipeError:
                 pass  # the process already exited
-        code = self.proc.wait(timeout=30)
-        self.reader.join(timeout=5)
-        self.proc.stdout.close()
+        try:
+            code = self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:  # hung: do not leave it running after the test
+                self.proc.kill()
+                self.proc.wait()
+            self.reader.join(timeout=5)
+            self.proc.stdout.close()
         return code
 
 
