@@ -47,8 +47,9 @@ namespace, and each apply is recorded in the audit log.
   POST /api/v1/namespaces/shop/pods 201
   POST /api/v1/namespaces/shop/pods 201
 
-A second apply with nothing changed does nothing at all.
+A second apply with nothing changed does nothing at all: no request reaches the cluster.
 
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" clear-requests
   $ doit apply --yes
   -- generate:cache.yaml
   -- generate:nightly-report.yaml
@@ -58,6 +59,7 @@ A second apply with nothing changed does nothing at all.
   -- apply:nightly-report.yaml
   -- apply:web.yaml
   -- apply:worker.yaml
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests
 
 --force runs kubectl for every manifest anyway: it reports every Pod unchanged.
 

@@ -235,6 +235,8 @@ def test_kube_ctl_drives_the_control_endpoint(kube: FakeKubeAPI, tmp_path: Path,
     assert kubectl("apply", "-f", "cart.yaml", cwd=tmp_path).returncode == 0
     assert ctl("pods").split() == ["default/web", "shop/cart"]
     assert "POST /api/v1/namespaces/shop/pods 201" in ctl("requests", "--writes")
+    ctl("clear-requests")
+    assert kube.requests == [] and ctl("requests") == ""
     ctl("inject", "403", "--namespace", "shop")
     assert "Forbidden" in kubectl("delete", "-f", "cart.yaml", cwd=tmp_path).stderr
     missing = subprocess.run([sys.executable, script, "pod-status", "default", "nope"], env=env,

@@ -10,6 +10,7 @@ Talks to the fake's ``/_fake/...`` control endpoint at ``$FAKE_KUBE_URL``::
     python kube_ctl.py delay SECONDS
     python kube_ctl.py pods                      # stored Pods, one namespace/name a line
     python kube_ctl.py requests [--writes]       # METHOD PATH [dryRun] STATUS, one a line
+    python kube_ctl.py clear-requests            # forget them (to show a run sends none)
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("delay").add_argument("seconds", type=float)
     sub.add_parser("pods")
     sub.add_parser("requests").add_argument("--writes", action="store_true")
+    sub.add_parser("clear-requests")
     args = parser.parse_args(argv)
 
     if args.cmd == "pod-status":
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         call("POST", "namespaces", {"name": args.name})
     elif args.cmd == "delay":
         call("POST", "delay", {"seconds": args.seconds})
+    elif args.cmd == "clear-requests":
+        call("DELETE", "requests")
     elif args.cmd == "pods":
         for name in call("GET", "pods"):
             print(name)
