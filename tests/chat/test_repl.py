@@ -194,6 +194,19 @@ def test_model_setting_is_the_default_and_model_flag_wins(fake: FakeOpenAI,
         assert fake.requests[-1]["body"]["model"] == model
 
 
+def test_context_budget_setting_trims_what_is_sent(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.script([], default={"text": "an answer of some length"})
+    for budget, carried in (("12000", 4), ("12", 2)):  # 12 tokens: room for the new message only
+        env = _env(fake, SENTINEL_CONTEXT_BUDGET=budget)
+        result = subprocess.run(["sentinel", "chat", "--memory"], input="first question\nsecond\n",
+                                env=env, cwd=tmp_path, check=False, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        sent = fake.requests[-1]["body"]["messages"]
+        assert sent[0]["role"] == "system" and sent[-1]["content"] == "second"
+        assert len(sent) == carried, (budget, sent)
+
+
 def test_memory_session_saves_nothing(fake: FakeOpenAI, tmp_path: Path) -> None:
     fake.script([{"text": "Gone soon."}])
     result = _chat(fake, "hi\n", "--memory", cwd=tmp_path)
