@@ -32,7 +32,7 @@ from typing import Any
 
 from sentinel.chat.calllog import CallLog, CallRecord
 from sentinel.chat.context import Selection, select_context
-from sentinel.chat.history import ChatHistoryStore
+from sentinel.chat.history import ChatHistoryStore, redact_secrets
 from sentinel.chat.prompt import build_system_prompt
 from sentinel.chat.protocols import (
     Notice,
@@ -73,8 +73,9 @@ def utc_now() -> str:
 
 
 def title_from(text: str, width: int = 60) -> str:
-    """A conversation title from its first message: the first line, shortened."""
-    line = " ".join(text.split("\n", 1)[0].split())
+    """A conversation title from its first message: the first line, keys redacted, shortened
+    (in that order: a key cut short would no longer look like one, and a piece would be kept)."""
+    line = " ".join(redact_secrets(text.split("\n", 1)[0]).split())
     return line if len(line) <= width else line[: width - 3].rstrip() + "..."
 
 

@@ -162,6 +162,15 @@ def test_first_turn_titles_the_conversation(h: Harness) -> None:
     assert store.get_conversation(svc.conversation_id).title == "write a spec for nginx"
 
 
+def test_a_key_in_the_first_message_leaves_no_piece_in_the_title(h: Harness) -> None:
+    h.fake.script([{"text": "ok"}])
+    store = h.store("memory")
+    svc = h.service(store)
+    key = "sk-proj-" + "A1b2C3d4" * 6
+    list(svc.stream("x" * 47 + " " + key))  # the 60-character cut falls inside the key
+    assert store.get_conversation(svc.conversation_id).title == "x" * 47 + " [redacted]"
+
+
 # --- rollback: each failure leaves history exactly as it was ---------------------------------
 FAILURES: dict[str, tuple[list[dict[str, Any]], type[Exception]]] = {
     "http_error": ([{"error": {"status": 400, "message": "bad request body"}}], ProviderError),
