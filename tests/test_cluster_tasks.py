@@ -342,6 +342,26 @@ def test_status_running_failing_missing_and_wait(project: Project) -> None:
     assert polled.returncode == 0 and "all 3 applied Pod(s) Ready" in polled.stdout
 
 
+def test_status_wait_counts_completed_pods_and_stops_at_failed_ones(project: Project) -> None:
+    project.spec("web")
+    project.spec("report", extra="restartPolicy: Never\n")
+    project.doit("apply", "--yes")
+    project.kube.set_pod_status("default", "web", phase="Running", ready=True)
+    project.kube.set_pod_status("default", "report", phase="Succeeded", ready=False)
+    done = project.doit("status", "--wait", "--timeout", "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ["default/report", "Succeeded", "no", "0", "Completed"] in [
+        ln.split() for ln in done.stdout.splitlines()]
+    assert "all 2 applied Pod(s) done: 1 Ready, 1 completed" in done.stdout
+    project.kube.set_pod_status("default", "report", phase="Failed", ready=False)
+    # far past doit()'s own 120 s limit: a wait for what cannot happen fails the test
+    failed = project.doit("status", "--wait", "--timeout", "3600")
+    assert failed.returncode == 1
+    out = failed.stdout + failed.stderr
+    assert "1 Pod(s) failed and will not become Ready:\nspecs/report.yaml: Pod default/report: " \
+        "Error" in out
+
+
 # ---------------------------------------------------------------- errors as the user sees them
 
 

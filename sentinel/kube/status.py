@@ -30,6 +30,16 @@ class PodState:
     restarts: int = 0
     reason: str = ""
 
+    @property
+    def done(self) -> bool:
+        """Where a Pod can get to: Ready, or (run to completion) Succeeded."""
+        return self.ready or self.phase == "Succeeded"
+
+    @property
+    def stuck(self) -> bool:
+        """Failed for good: a Pod in phase Failed is not restarted and never becomes Ready."""
+        return self.phase == "Failed"
+
     def row(self) -> tuple[str, str, str, str, str]:
         """Cells for the status table: POD PHASE READY RESTARTS REASON."""
         if not self.found:
@@ -49,6 +59,8 @@ def summarize(target: Target, pod: Mapping[str, Any] | None) -> PodState:
         status.get("containerStatuses") or [])
     restarts = sum(int(s.get("restartCount") or 0) for s in status.get("containerStatuses") or [])
     phase = str(status.get("phase") or "Unknown")
+    if phase == "Succeeded":  # ran to completion: never Ready again, and that is its success
+        return PodState(target, True, phase, ready, restarts, "Completed")
     return PodState(target, True, phase, ready, restarts, "" if ready else _reason(status, statuses))
 
 

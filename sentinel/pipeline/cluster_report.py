@@ -62,7 +62,8 @@ def table(states: Sequence[PodState]) -> str:
 
 def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -> TaskFailed | None:
     """Action of ``status``: one table of the live Pods; with ``wait``, poll until every Pod that
-    ``doit apply`` manages (``apply: true``) is Ready."""
+    ``doit apply`` manages (``apply: true``) is Ready or has run to completion; a Pod that failed
+    for good (phase Failed) ends the wait early, as it never becomes Ready."""
     if not items:
         print("no specs")
         return None
@@ -76,8 +77,8 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
         identity()  # a missing kubeconfig/context is a configuration problem, say so first
         while True:
             states = [_unmanaged(s, managed) for s in pod_states(kube, [i.target() for i in items])]
-            waiting = [s for s in states if not s.ready and s.target.manifest in managed]
-            if not wait or not waiting or time.monotonic() >= deadline:
+            waiting = [s for s in states if not s.done and s.target.manifest in managed]
+            if not wait or all(s.stuck for s in waiting) or time.monotonic() >= deadline:
                 break
             time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
     except SentinelError as err:
@@ -85,9 +86,14 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
     print(table(states))
     if wait and waiting:
         lines = [f"{s.target.where()}: {s.row()[4] or 'not ready'}" for s in waiting]
-        return TaskFailed(f"{len(waiting)} Pod(s) not Ready after {timeout:g}s:\n" + "\n".join(lines))
+        why = ("failed and will not become Ready" if all(s.stuck for s in waiting)
+               else f"not Ready after {timeout:g}s")
+        return TaskFailed(f"{len(waiting)} Pod(s) {why}:\n" + "\n".join(lines))
     if wait:
-        print(f"all {len(managed)} applied Pod(s) Ready")
+        completed = sum(1 for s in states if s.phase == "Succeeded" and s.target.manifest in managed)
+        print(f"all {len(managed)} applied Pod(s) Ready" if not completed else
+              f"all {len(managed)} applied Pod(s) done: {len(managed) - completed} Ready, "
+              f"{completed} completed")
     return None
 
 
