@@ -178,6 +178,13 @@ def test_batches_one_kubectl_per_namespace_and_only_changed(project: Project,
     done = project.doit("dryrun", SENTINEL_KUBECTL=str(script))
     applies = [ln for ln in log.read_text().splitlines() if ln.startswith("apply")]
     assert len(applies) == 1 and applies[0].count("-f ") == 1 and "shop/c.yaml" in applies[0]
+    log.unlink()
+    done = project.doit("apply", "--yes", SENTINEL_KUBECTL=str(script))
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = log.read_text().splitlines()
+    assert sorted(ln.split(" -f ")[0] for ln in runs if ln.startswith("apply")) == [
+        "apply -n default", "apply -n shop"]  # dry runs all current: only the real applies
+    assert sorted(ln.count("-f ") for ln in runs if ln.startswith("apply")) == [2, 2]
 
 
 # ---------------------------------------------------------------- apply and the gate
