@@ -190,6 +190,24 @@ def test_refused_real_apply_is_audited_as_an_error(project: Project) -> None:
     assert records["web"].message.startswith("specs/web.yaml: Pod default/web: forbidden (403)")
 
 
+def test_refused_delete_is_audited_and_the_pod_stays_applied(project: Project) -> None:
+    project.spec("web")
+    project.spec("cache")
+    assert project.doit("apply", "--yes").returncode == 0
+    project.kube.inject(403, name="web", verbs=("delete",))
+    done = project.doit("delete", "--yes")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "specs/web.yaml: Pod default/web: forbidden (403)" in out
+    assert "default/cache (specs/cache.yaml): deleted" in out
+    assert project.kube.pod_names() == ["default/web"]
+    assert [(r.operation, r.name, r.result) for r in project.audit()][2:] == [
+        ("delete", "cache", "deleted"), ("delete", "web", "error")]
+    again = project.doit("apply", "--yes")  # only the deleted one needs applying again
+    assert "default/cache (specs/cache.yaml): created" in again.stdout
+    assert "-- apply:web.yaml" in again.stdout
+
+
 def test_unwritable_audit_log_is_reported(project: Project, tmp_path: Path) -> None:
     project.spec("web")
     folder = tmp_path / "log-is-a-folder"
