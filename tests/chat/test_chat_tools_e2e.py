@@ -12,6 +12,7 @@ import json
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,10 @@ class Chat:
         self.registry = build_registry(self.settings)
         self.limits = limits or RunLimits.from_settings(self.settings)
         self.store = TinyDBHistoryStore(project.parent / "history")
-        self.provider = OpenAIProvider(provider_config("sk-test", fake.url, "fake-model"))
+        # Short SDK timeouts: a silent server must fail the test in seconds, not after the
+        # SDK's default 600 s read timeout.
+        config = provider_config("sk-test", fake.url, "fake-model")
+        self.provider = OpenAIProvider(replace(config, timeout=20.0, connect_timeout=5.0))
         cid = conversation or self.store.create_conversation("")
         self.service = ChatService(
             self.provider, self.store, cid, context_budget=budget, max_retries=0,
