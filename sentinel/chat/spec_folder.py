@@ -15,12 +15,13 @@ from pathlib import Path
 from sentinel.chat.tools import ToolFailed
 from sentinel.errors import PathEscapeError, Problem, SpecError
 from sentinel.fsutil import resolve_inside
-from sentinel.spec import LoadedSpec, check_collisions, discover, load_spec_text
-
-# Not exported by sentinel.spec: its public load_spec names problems by the absolute path, and
-# read_spec must show an invalid file's text as is, so both need the loader's own reader (size
-# cap, UTF-8, no binary) rather than a second copy of it here.
-from sentinel.spec.loader import read_spec_text
+from sentinel.spec import (
+    LoadedSpec,
+    check_collisions,
+    discover,
+    load_spec_text,
+    read_spec_text,
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -70,7 +71,7 @@ class SpecFolder:
 
     def read_text(self, path: Path) -> str:
         """A spec file's text, valid or not, through the loader's reader."""
-        return read_spec_text(path)
+        return read_spec_text(path, self.display(path))
 
     def load(self, path: Path) -> LoadedSpec:
         """``load_spec`` with problems naming the file as the user sees it (``specs/web.yaml``).
@@ -83,7 +84,7 @@ class SpecFolder:
         try:
             info = path.stat()
         except OSError:
-            return load_spec_text(read_spec_text(path), source, path=path)  # reports why
+            return load_spec_text(read_spec_text(path, source), source, path=path)  # says why
         key = (str(path), source, info.st_ino, info.st_mtime_ns, info.st_size)
         hit = _LOADED.get(key)
         if isinstance(hit, LoadedSpec):
@@ -91,7 +92,7 @@ class SpecFolder:
         if hit is not None:
             raise SpecError(hit)
         try:
-            loaded = load_spec_text(read_spec_text(path), source, path=path)
+            loaded = load_spec_text(read_spec_text(path, source), source, path=path)
         except SpecError as err:
             _remember(key, err.problems)
             raise

@@ -14,6 +14,7 @@ from sentinel.spec.loader import (
     LoadedSpec,
     load_spec,
     load_spec_text,
+    read_spec_text,
     validate_data,
 )
 from sentinel.spec.model import PodSpec
@@ -27,5 +28,6 @@ __all__ = [
     "dump_spec",
     "load_spec",
     "load_spec_text",
+    "read_spec_text",
     "validate_data",
 ]

@@ -69,9 +69,12 @@ def undecodable_name(name: str) -> str | None:
     return None
 
 
-def read_spec_text(path: Path) -> str:
-    """The text of a spec file, or ``SpecError`` saying why it cannot be one."""
-    source = str(path)
+def read_spec_text(path: Path, source: str | None = None) -> str:
+    """The text of a spec file, or ``SpecError`` saying why it cannot be one.
+
+    ``source`` is the name problems show (default: the path as given).
+    """
+    source = str(path) if source is None else source
     escaped = undecodable_name(source)
     if escaped is not None:
         raise _file_problem(escaped, "file name is not valid UTF-8", "rename the file")

@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from sentinel.chat.protocols import ToolOutcome
+from sentinel.chat.spec_folder import SpecFolder
 from sentinel.chat.spec_tools import (
     SpecTools,
     build_registry,
@@ -24,7 +25,7 @@ from sentinel.chat.spec_tools import (
 )
 from sentinel.chat.tools import ToolContext, ToolFailed, ToolRegistry
 from sentinel.config import Settings, load_settings
-from sentinel.errors import ConfigError
+from sentinel.errors import ConfigError, SpecError
 from sentinel.spec import load_spec
 from sentinel.spec.schema import json_schema
 
@@ -439,3 +440,18 @@ def test_remembered_loads_follow_file_changes(registry: ToolRegistry, project: P
     bad = call(registry, "validate_spec", {"name": "web"})
     again = call(registry, "validate_spec", {"name": "web"})
     assert not bad.ok and bad.content == again.content and "specs/web.yaml" in bad.content
+
+
+def test_unreadable_spec_is_named_as_the_user_sees_it(tmp_path: Path) -> None:
+    """A problem reading a spec names ``specs/x.yaml``, never the absolute path."""
+    settings = load_settings(tmp_path, {"HOME": str(tmp_path)})
+    settings.specs_dir.mkdir()
+    (settings.specs_dir / "empty.yaml").write_text("")
+    folder = SpecFolder(settings.specs_dir, settings.output_dir, settings.root)
+    with pytest.raises(SpecError) as info:
+        folder.load(settings.specs_dir.resolve() / "empty.yaml")
+    with pytest.raises(SpecError) as read_info:
+        folder.read_text(settings.specs_dir.resolve() / "empty.yaml")
+    assert read_info.value.problems[0].file == "specs/empty.yaml"
+    assert info.value.problems[0].file == "specs/empty.yaml"
+    assert str(tmp_path) not in str(info.value)
