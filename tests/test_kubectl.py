@@ -189,7 +189,9 @@ def test_apply_then_unchanged_then_delete(kube: FakeKubeAPI, tmp_path: Path) -> 
     assert batch.delete(kubectl, [t])[0].action == "absent"
 
 
-def test_diff_reports_per_pod(kube: FakeKubeAPI, tmp_path: Path) -> None:
+def test_diff_reports_per_pod(kube: FakeKubeAPI, tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECTL_EXTERNAL_DIFF", "echo")  # a user's own diff program is not used
     kubectl = Kubectl(find_kubectl(None))
     a, b = target(tmp_path, "a"), target(tmp_path, "b")
     batch.apply(kubectl, [a, b])

@@ -75,6 +75,9 @@ class DiffResult:
     outcomes: list[Outcome]
 
 
+# The diff program kubectl runs; a user's KUBECTL_EXTERNAL_DIFF (dyff, colordiff, a GUI) would
+# print headers this module cannot attribute to Pods, or exit 0 on a difference.
+DIFF_PROGRAM = {"KUBECTL_EXTERNAL_DIFF": "diff -u -N"}
 _DIFF_HEADER = re.compile(r"^diff .* \S*/v1\.Pod\.(?P<ns>[^.\s]+)\.(?P<name>\S+)$", re.MULTILINE)
 
 
@@ -84,7 +87,7 @@ def diff(kubectl: Kubectl, targets: Sequence[Target]) -> DiffResult:
     texts: list[str] = []
     results: list[Outcome] = []
     for namespace, group in by_namespace(targets):
-        done = kubectl.run(["diff", "-n", namespace, *_files(group)])
+        done = kubectl.run(["diff", "-n", namespace, *_files(group)], pinned=DIFF_PROGRAM)
         runs.append(done)
         texts.append(done.stdout)
         changed = {(m.group("ns"), m.group("name")) for m in _DIFF_HEADER.finditer(done.stdout)}

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,14 +106,20 @@ class Kubectl:
         ctx = ["--context", self.context] if self.context else []
         return [str(self.binary), *ctx, *args]
 
-    def run(self, args: Sequence[str], *, timeout: float | None = None) -> Completed:
-        """Run kubectl; a run past the timeout is killed and comes back with ``timed_out``."""
+    def run(self, args: Sequence[str], *, timeout: float | None = None,
+            pinned: Mapping[str, str] | None = None) -> Completed:
+        """Run kubectl; a run past the timeout is killed and comes back with ``timed_out``.
+
+        kubectl gets the user's environment (``KUBECONFIG`` and all); ``pinned`` overrides the
+        few kubectl variables that would change the output this module parses.
+        """
         argv = self.argv(args)
         limit = self.timeout if timeout is None else timeout
+        env = {**os.environ, **pinned} if pinned else None  # passed on to kubectl, not read
         try:
             proc = subprocess.run(
                 argv, capture_output=True, text=True, timeout=limit,
-                stdin=subprocess.DEVNULL, check=False,
+                stdin=subprocess.DEVNULL, check=False, env=env,
             )
         except subprocess.TimeoutExpired as exc:
             return Completed(argv, -1, _text(exc.stdout), _text(exc.stderr), timed_out=True)
