@@ -189,6 +189,33 @@ def test_apply_then_unchanged_then_delete(kube: FakeKubeAPI, tmp_path: Path) -> 
     assert batch.delete(kubectl, [t])[0].action == "absent"
 
 
+KUBERC = """apiVersion: kubectl.config.k8s.io/v1beta1
+kind: Preference
+defaults:
+- command: delete
+  options:
+  - name: interactive
+    default: "true"
+- command: apply
+  options:
+  - name: server-side
+    default: "true"
+"""
+
+
+def test_the_users_kubectl_preferences_do_not_apply(kube: FakeKubeAPI, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home-with-kuberc"
+    (home / ".kube").mkdir(parents=True)
+    (home / ".kube" / "kuberc").write_text(KUBERC)
+    monkeypatch.setenv("HOME", str(home))
+    kubectl = Kubectl(find_kubectl(None))
+    t = target(tmp_path, "web")
+    assert batch.apply(kubectl, [t])[0].action == "created"  # not serverside-applied
+    assert batch.delete(kubectl, [t])[0].action == "deleted"  # not an interactive question
+    assert kube.pod_names() == []
+
+
 def test_diff_reports_per_pod(kube: FakeKubeAPI, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBECTL_EXTERNAL_DIFF", "echo")  # a user's own diff program is not used

