@@ -28,7 +28,7 @@ from doit import create_after as _doit_create_after
 from doit import task_params as _doit_task_params
 
 from sentinel.pipeline.confirm import has_terminal
-from sentinel.pipeline.generate import synced_folders
+from sentinel.pipeline.generate import SyncFolders, synced_folders
 from sentinel.pipeline.plan import display, plan
 from sentinel.pipeline.settings import pipeline_settings
 
@@ -81,7 +81,7 @@ def generated(all_items: list[Item]) -> list[str]:
     return [f"generate:{i.task}" for i in all_items]
 
 
-def synced(all_items: list[Item]) -> tuple[Any, list[Any]]:
+def synced(all_items: list[Item]) -> SyncFolders:
     """``uptodate`` entry of a task that reads the manifests: makes the renames of any that
     ``generate`` just wrote durable first (``sentinel.pipeline.generate``); decides nothing."""
     return synced_folders([i.manifest for i in all_items], pipeline_settings().output_dir)

@@ -13,7 +13,8 @@ bytes are fsynced before its rename (``atomic_write``), and the folders are fsyn
 ``uptodate`` entry of the ``generate`` group (and of the cluster tasks that read manifests). doit
 evaluates it in its main process after every sub-task succeeded and before it saves any result
 (doit writes its database once, when the run ends), so a finished run's renames survive a power
-cut; it returns None, which doit ignores, so it decides nothing. A run that stops early (a failed
+cut; it returns None, which doit ignores, so it decides nothing, and it does nothing when no
+sub-task ran. A run that stops early (a failed
 spec, Ctrl-C) still has doit save the sub-tasks that finished, possibly before their folder was
 synced; so each sub-task also records which file it left at its target (device and inode) and
 is up to date only while that same file is there: a rename lost in a crash shows up as a
@@ -30,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from doit.dependency import UptodateCalculator
 from doit.exceptions import TaskFailed
 from doit.tools import config_changed
 
@@ -243,14 +245,37 @@ def manifest_folders(targets: Iterable[str], output_dir: Path) -> list[str]:
 
 
 def sync_folders(folders: list[str]) -> None:
-    """fsync each folder; an ``uptodate`` entry's None result leaves the decision to the rest."""
+    """fsync each folder."""
     for folder in folders:
         fsync_dir(Path(folder))
 
 
-def synced_folders(targets: Iterable[str], output_dir: Path) -> tuple[Any, list[Any]]:
+class SyncFolders(UptodateCalculator):  # type: ignore[misc]  # doit is untyped
+    """``uptodate`` entry: if a task this one depends on ran in this doit run, fsync ``folders``.
+
+    Returns None, which doit ignores, so it decides nothing. Nothing ran means nothing was
+    written: a no-op run makes no fsync (one would wait for the file system's journal, which
+    on a busy disk costs more than the whole no-op run). doit hands calculators every task;
+    ``executed`` is set in doit's main process for tasks run by ``-P process`` workers too.
+    """
+
+    __signature__ = inspect.Signature([
+        inspect.Parameter("task", inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+
+    def __init__(self, folders: list[str]) -> None:
+        super().__init__()
+        self.folders = folders
+
+    def __call__(self, task: Any) -> None:
+        """fsync the folders if a dependency of ``task`` executed."""
+        tasks = self.tasks_dict or {}
+        if any(getattr(tasks.get(name), "executed", False) for name in task.task_dep):
+            sync_folders(self.folders)
+
+
+def synced_folders(targets: Iterable[str], output_dir: Path) -> SyncFolders:
     """The ``uptodate`` entry that makes the renames of these manifests durable (see above)."""
-    return (sync_folders, [manifest_folders(targets, output_dir)])
+    return SyncFolders(manifest_folders(targets, output_dir))
 
 
 def fail_with(message: str) -> TaskFailed:
