@@ -295,6 +295,19 @@ def test_diff_after_an_edit(project: Project) -> None:
     assert "specs/cache.yaml: Pod default/cache: forbidden (403)" in failed.stdout + failed.stderr
 
 
+def test_diff_skips_specs_apply_leaves_out(project: Project) -> None:
+    project.spec("web")
+    project.spec("canary", extra="apply: false\n")
+    project.doit("apply", "--yes")
+    project.kube.clear_requests()
+    done = project.doit("diff")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "default/canary (specs/canary.yaml): skipped (apply: false in the spec)" in done.stdout
+    assert "default/web (specs/web.yaml): same" in done.stdout
+    assert "v1.Pod.default.canary" not in done.stdout
+    assert "canary" not in " ".join(r.path for r in project.kube.requests)
+
+
 def test_delete_is_confirmed_audited_and_reapplies(project: Project) -> None:
     project.spec("web")
     project.doit("apply", "--yes")

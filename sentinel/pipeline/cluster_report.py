@@ -30,7 +30,15 @@ HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
 
 
 def diff_all(items: list[Item]) -> TaskFailed | None:
-    """Action of ``diff``: show how the live Pods differ from the manifests."""
+    """Action of ``diff``: show how the live Pods differ from the manifests that ``apply`` would
+    apply (an ``apply: false`` spec is skipped, as ``apply`` and ``delete`` skip it)."""
+    try:
+        skipped = [i for i in items if not apply_flag(i)]
+    except SpecError as err:
+        return TaskFailed(str(err))
+    for item in skipped:
+        print(f"{item.pod} ({item.spec}): skipped (apply: false in the spec)")
+    items = [i for i in items if i not in skipped]
     if not items:
         print("no manifests to compare")
         return None
