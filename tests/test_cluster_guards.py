@@ -9,6 +9,10 @@ error; an audit log that cannot be written is reported.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -206,6 +210,40 @@ def test_refused_delete_is_audited_and_the_pod_stays_applied(project: Project) -
     again = project.doit("apply", "--yes")  # only the deleted one needs applying again
     assert "default/cache (specs/cache.yaml): created" in again.stdout
     assert "-- apply:web.yaml" in again.stdout
+
+
+@pytest.mark.parametrize("operation", ["apply", "delete"])
+def test_ctrl_c_while_kubectl_changes_the_cluster_is_audited(project: Project,
+                                                             operation: str) -> None:
+    project.spec("web")
+    assert project.doit("dryrun" if operation == "apply" else "apply", *(
+        ["--yes"] if operation == "delete" else [])).returncode == 0
+    project.kube.set_delay(60)  # kubectl hangs in its first request of the real run
+    project.kube.clear_requests()
+    proc = subprocess.Popen(["doit", operation, "--yes"], cwd=project.root, env=project.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not project.kube.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        project.kube.set_delay(0)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, out
+    assert "Traceback" not in out
+    assert f"{operation} interrupted (Ctrl-C) while kubectl ran" in out
+    assert "  specs/web.yaml: Pod default/web" in out
+    [last] = project.audit()[-1:]
+    assert (last.operation, last.name, last.result) == (operation, "web", "interrupted")
+    project.kube.clear_requests()
+    again = project.doit("apply", "--yes")  # unknown outcome: apply runs kubectl again
+    assert again.returncode == 0, again.stdout + again.stderr
+    expected = {"apply": "created", "delete": "unchanged"}[operation]  # still there if deleted
+    assert f"default/web (specs/web.yaml): {expected}" in again.stdout
 
 
 def test_unwritable_audit_log_is_reported(project: Project, tmp_path: Path) -> None:

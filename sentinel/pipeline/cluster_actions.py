@@ -6,7 +6,8 @@ in one run per namespace. It records one stamp per manifest and fails only for w
 whole run (no kubectl, no usable context, gate refused). Each per-manifest sub-task then reports
 its own stamp, so a bad Pod fails its own sub-task and nothing else. Actions return
 ``TaskFailed`` with a message naming the Pod and its spec file; they never raise for an expected
-failure.
+failure. Ctrl-C while kubectl changes the cluster is audited too (``interrupted``: which Pods it
+reached is unknown), and those Pods are applied again next run.
 """
 
 from __future__ import annotations
@@ -225,6 +226,8 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
         return TaskFailed(str(err))
     except SentinelError as err:
         return run_failed(err, "not applied", ready)
+    except KeyboardInterrupt:
+        return _interrupted("apply", ident, ready, shas)
     pairs = zip_outcomes(ready, results)
     audit_failed = _audit("apply", ident, pairs, shas)
     for item, outcome in pairs:
@@ -259,6 +262,32 @@ def _audit(operation: str, ident: ContextIdentity, pairs: Sequence[tuple[Item, O
     return None
 
 
+def _interrupted(operation: str, ident: ContextIdentity, items: Sequence[Item],
+                 shas: dict[str, str]) -> TaskFailed:
+    """Ctrl-C while kubectl was changing the cluster: which Pods it reached is unknown, so each
+    is audited as ``interrupted`` and counted as not applied, to be applied again next run."""
+    done = "applied" if operation == "apply" else "deleted"
+    where = [f"{i.spec}: Pod {i.pod}" for i in items]
+    note = f"interrupted (Ctrl-C) while kubectl ran: may or may not have been {done}"
+    user, when = audit.current_user(), audit.now()
+    failed = None
+    try:
+        audit.append(pipeline_settings().audit_log, [
+            audit.AuditRecord(when, user, operation, ident.name, ident.server, i.namespace, i.name,
+                              i.spec, shas.get(i.manifest, ""), "interrupted", note)
+            for i in items])
+    except SentinelError as err:
+        failed = f"\nthe audit log was not written: {err}"
+    for item in items:
+        if operation == "apply":
+            _stamp("apply", item, shas[item.manifest], ident, None,
+                   message=f"{item.spec}: Pod {item.pod}: {note}")
+        else:
+            stamps.remove(_state(), "apply", item.manifest)
+    return TaskFailed(f"{operation} {note}; check with `doit diff`:\n"
+                      + "\n".join(f"  {w}" for w in where) + (failed or ""))
+
+
 def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | None:
     """Action of ``delete``: gate once, delete every applicable spec's Pod, audit, report."""
     try:
@@ -287,6 +316,8 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
         return TaskFailed(str(err))
     except SentinelError as err:
         return run_failed(err, "not deleted", chosen)
+    except KeyboardInterrupt:
+        return _interrupted("delete", ident, chosen, shas)
     pairs = zip_outcomes(chosen, results)
     audit_failed = _audit("delete", ident, pairs, shas)
     failures = []
