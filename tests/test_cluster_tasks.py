@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import select
-import socket
 import stat
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import yaml
 from sentinel.kube import audit
 from sentinel.kube.kubectl import find_kubectl
 from tests.fakes.kube_api import FakeKubeAPI
+from tests.fakes.ports import refused_port
 
 SPEC = "name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:{tag}\n"
 
@@ -388,11 +388,9 @@ def test_status_wait_counts_completed_pods_and_stops_at_failed_ones(project: Pro
 def test_unreachable_cluster(project: Project, tmp_path: Path) -> None:
     project.spec("web")
     config = project.root / "kubeconfig"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config.write_text(config.read_text().replace(project.kube.url, f"http://127.0.0.1:{port}"))
-    done = project.doit("dryrun")
+    with refused_port() as port:
+        config.write_text(config.read_text().replace(project.kube.url, f"http://127.0.0.1:{port}"))
+        done = project.doit("dryrun")
     assert done.returncode == 1
     out = done.stdout + done.stderr
     assert (f"specs/web.yaml: Pod default/web: cannot reach the cluster at "

@@ -4,7 +4,6 @@ kubectl against the loopback API (unreachable = a closed port; timeout = a fake 
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from sentinel.kube.kubectl import Kubectl, find_kubectl
 from sentinel.kube.outcomes import Target
 from sentinel.kube.status import pod_states
 from tests.fakes.kube_api import FakeKubeAPI
+from tests.fakes.ports import refused_port
 
 POD = """apiVersion: v1
 kind: Pod
@@ -66,13 +66,6 @@ def target(folder: Path, name: str, ns: str = "default", image: str = "nginx:1.2
     path = folder / f"{ns}-{name}.yaml"
     path.write_text(POD.format(name=name, ns=ns, image=image))
     return Target(path, ns, name, f"specs/{name}.yaml")
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---------------------------------------------------------------- finding the binary
@@ -272,7 +265,11 @@ def test_namespace_missing_says_how_to_fix(kube: FakeKubeAPI, tmp_path: Path) ->
 
 
 def test_unreachable_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    port = closed_port()
+    with refused_port() as port:
+        _check_unreachable(tmp_path, monkeypatch, port)
+
+
+def _check_unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int) -> None:
     config = tmp_path / "kubeconfig"
     with FakeKubeAPI() as api:
         api.write_kubeconfig(config)
