@@ -61,6 +61,7 @@ def test_transcript(transcript: Path, tmp_path: Path) -> None:
             text=True,
             timeout=300,
             stdin=subprocess.DEVNULL,
+            check=False,
         )
     assert proc.returncode == 0, f"{transcript.name} differs:\n{proc.stdout}\n{proc.stderr}"
     assert "# Ran 1 tests, 0 skipped, 0 failed." in proc.stdout, proc.stdout
