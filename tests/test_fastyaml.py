@@ -109,6 +109,6 @@ def test_same_outcome_on_random_mutations(seed: int) -> None:
 
 
 def test_the_spec_layer_uses_it() -> None:
-    from sentinel.spec import shape
+    from sentinel.spec import yamlparse
 
-    assert issubclass(shape._loader("x", False), SpecYAMLLoader)
+    assert issubclass(yamlparse._loader("x", False), SpecYAMLLoader)

@@ -4,8 +4,9 @@ Layers, each reporting everything it can before the file is rejected:
 
 1. the file itself: missing, a directory, not a regular file, over 1 MiB, empty, binary (NUL
    bytes) or not UTF-8 — one clear problem, nothing else can be checked;
-2. YAML via strictyaml (``shape.py``): syntax, tags, anchors, duplicate keys, flow style,
-   unknown keys with "did you mean", wrong kinds of values — every one, with line and column;
+2. YAML via strictyaml (``yamlparse.py`` then ``shape.py``): syntax, tags, anchors, duplicate
+   keys, flow style, unknown keys with "did you mean", wrong kinds of values — every one, with
+   line and column;
 3. Kubernetes rules via ``PodSpec`` (``model.py``), run on whatever part passed layer 2, each error
    mapped back to the line and column of its value, with the field path and a fix hint.
 
@@ -26,7 +27,8 @@ from sentinel.errors import Problem, SpecError
 from sentinel.spec.fields import RULE_ERROR, VIOLATIONS_ERROR
 from sentinel.spec.model import PodSpec
 from sentinel.spec.rules import check_env_name, is_c_identifier, shown
-from sentinel.spec.shape import Loc, Pos, Shape, check, format_loc, parse
+from sentinel.spec.shape import Loc, Shape, check, format_loc
+from sentinel.spec.yamlparse import Pos, parse
 from sentinel.spec.yamlschema import SPEC_SCHEMA
 
 MAX_SPEC_BYTES = 1024 * 1024
