@@ -78,6 +78,12 @@ def test_unwritable_log_is_a_clear_error(tmp_path: Path) -> None:
         audit.append(folder / "audit.jsonl", [record("web")])
 
 
+def test_log_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("a file where the log's folder should be")
+    with pytest.raises(SentinelError, match="cannot write the audit log"):
+        audit.append(tmp_path / "state" / "audit.jsonl", [record("web")])
+
+
 def test_cli_table_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                             capsys: pytest.CaptureFixture[str]) -> None:
     log = tmp_path / "audit.jsonl"
@@ -102,6 +108,8 @@ def test_cli_table_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert data[0]["manifest_sha256"] == "ab" * 32 and data[0]["user"] == "alice"
     assert main(["audit", "--json", "--limit", "1"]) == 0
     assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["api"]
+    assert main(["audit", "--json", "--limit", "3"]) == 0  # more than there are: all of them
+    assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["web", "api"]
 
 
 @pytest.mark.parametrize("limit", ["-1", "x"])

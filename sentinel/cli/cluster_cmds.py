@@ -51,7 +51,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for warning in warnings:
         sys.stderr.write(f"warning: {warning}\n")
     if args.limit is not None:
-        records = records[len(records) - args.limit:] if args.limit else []
+        records = records[-args.limit:] if args.limit else []
     if args.json:
         print(json.dumps([asdict(r) for r in records], indent=2))
         return EXIT_OK

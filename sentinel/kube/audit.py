@@ -65,8 +65,8 @@ def append(path: Path, records: Iterable[AuditRecord]) -> None:
     lines = "".join(json.dumps(asdict(r), sort_keys=True) + "\n" for r in records)
     if not lines:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
