@@ -6,6 +6,7 @@ and reads doit's own report (``.  task`` ran, ``-- task`` up to date) and the fi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -488,6 +489,26 @@ def test_scan_cache_is_keyed_on_mtime_and_size(tmp_path: Path) -> None:
     assert broken.scan(str(spec), st.st_mtime_ns + 1, st.st_size).name == "wex"
     broken.save()
     assert ScanCache(cache_file).scan(str(tmp_path / "gone.yaml"), 1, 1).sure is False
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [[], "x", {"SPEC": 5}, {"SPEC": [0, 0, None, "shop", None, []]},
+     {"SPEC": [0, 0, "web", "shop", None, 5]}, {"SPEC": [0, 0, "web", "shop", None, [["name"]]]},
+     {"SPEC": [0, 0, "web", "shop", 7, [["name", "1"]]]}],
+)
+def test_a_damaged_scan_cache_entry_is_scanned_again(tmp_path: Path, entries: object) -> None:
+    from sentinel.pipeline.scancache import FORMAT, ScanCache
+
+    spec = tmp_path / "web.yaml"
+    spec.write_text("name: wex\nnamespace: shop\n")
+    st = spec.stat()
+    text = json.dumps({"format": FORMAT, "entries": entries}).replace("SPEC", str(spec))
+    text = text.replace("[0, 0,", f"[{st.st_mtime_ns}, {st.st_size},")
+    cache_file = tmp_path / "cache.json"
+    cache_file.write_text(text)
+    found = ScanCache(cache_file).scan(str(spec), st.st_mtime_ns, st.st_size)
+    assert (found.sure, found.name, found.lines) == (True, "wex", (("name", 1), ("namespace", 2)))
 
 
 def test_no_op_run_reads_no_spec_file(project: Path) -> None:

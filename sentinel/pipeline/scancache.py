@@ -33,19 +33,18 @@ class ScanCache:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if isinstance(data, dict) and data.get("format") == FORMAT:
-                    self._old = data["entries"]
-            except (OSError, ValueError, KeyError, TypeError):
+                    entries = data.get("entries")
+                    self._old = entries if isinstance(entries, dict) else {}
+            except (OSError, ValueError):
                 self._old = {}  # missing or damaged: it is only a cache
 
     def scan(self, spec: str, mtime_ns: int, size: int) -> ScanResult:
         """The scan of ``spec``, from the cache when its mtime and size still match."""
         entry = self._old.get(spec)
-        if isinstance(entry, list) and len(entry) == 6 and entry[:2] == [mtime_ns, size]:
-            _, _, name, namespace, output_path, lines = entry
+        cached = _cached_result(entry, mtime_ns, size)
+        if entry is not None and cached is not None:
             self._new[spec] = entry
-            return ScanResult(True, str(name), str(namespace),
-                              None if output_path is None else str(output_path),
-                              tuple((str(k), int(v)) for k, v in lines))  # type: ignore[attr-defined]
+            return cached
         found = scan_file(spec)
         if found.sure:
             self._new[spec] = [mtime_ns, size, found.name, found.namespace, found.output_path,
@@ -62,3 +61,20 @@ class ScanCache:
             atomic_write(self.path, body, durable=False)  # a lost or damaged cache is ignored
         except OSError:
             pass  # a read-only state folder only costs speed, never correctness
+
+
+def _cached_result(entry: object, mtime_ns: int, size: int) -> ScanResult | None:
+    """The scan an entry records for this mtime and size; None if stale or not well formed."""
+    if not (isinstance(entry, list) and len(entry) == 6 and entry[:2] == [mtime_ns, size]):
+        return None
+    _, _, name, namespace, output_path, lines = entry
+    if not (isinstance(name, str) and isinstance(namespace, str) and isinstance(lines, list)
+            and (output_path is None or isinstance(output_path, str))):
+        return None
+    pairs = []
+    for pair in lines:  # [[key, line], ...]; anything else: a damaged entry, scan again
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+                and type(pair[1]) is int):
+            return None
+        pairs.append((pair[0], pair[1]))
+    return ScanResult(True, name, namespace, output_path, tuple(pairs))
