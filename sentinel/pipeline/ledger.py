@@ -99,14 +99,6 @@ def stale_record_files(
     return stale
 
 
-def forget(state_dir: Path, manifest: Path) -> None:
-    """Drop the record of ``manifest`` (no error if there is none)."""
-    try:
-        os.unlink(ledger_dir(state_dir) / record_key(manifest))
-    except FileNotFoundError:
-        pass
-
-
 def remove_empty_parents(path: Path, stop: Path) -> list[Path]:
     """Remove ``path``'s now-empty parent folders up to, not including, ``stop``; return them."""
     removed: list[Path] = []
