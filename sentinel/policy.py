@@ -119,6 +119,12 @@ class _Pod:
         """Pods declaring ``os.name: windows`` are exempt from the Linux-only restricted checks."""
         return _map(self.spec.get("os")).get("name") == "windows"
 
+    def security_contexts(self) -> list[tuple[str, Mapping[str, Any]]]:
+        """The Pod's securityContext, then every container's, each with its path."""
+        contexts = [(self.path("spec.securityContext"), self.security_context)]
+        contexts += [(f"{where}.securityContext", _sc(c)) for where, c in self.containers()]
+        return contexts
+
     def containers(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """Every container of every kind, with its path (``spec.initContainers[1]``)."""
         for kind in CONTAINER_LISTS:
@@ -198,9 +204,7 @@ def _app_armor(pod: _Pod) -> Iterator[Violation]:
         if str(key).startswith(APPARMOR_ANNOTATION) and not allowed:
             yield (pod.path(f"metadata.annotations[{key}]"),
                    "AppArmor profile must be runtime/default or localhost/*")
-    contexts = [(pod.path("spec.securityContext"), pod.security_context)]
-    contexts += [(f"{where}.securityContext", _sc(c)) for where, c in pod.containers()]
-    for where, context in contexts:
+    for where, context in pod.security_contexts():
         profile_type = _map(context.get("appArmorProfile")).get("type")
         if profile_type is not None and profile_type not in APPARMOR_TYPES:
             yield (f"{where}.appArmorProfile.type",
@@ -208,9 +212,7 @@ def _app_armor(pod: _Pod) -> Iterator[Violation]:
 
 
 def _se_linux(pod: _Pod) -> Iterator[Violation]:
-    contexts = [(pod.path("spec.securityContext"), pod.security_context)]
-    contexts += [(f"{where}.securityContext", _sc(c)) for where, c in pod.containers()]
-    for where, context in contexts:
+    for where, context in pod.security_contexts():
         options = _map(context.get("seLinuxOptions"))
         if (options.get("type") or "") not in SELINUX_TYPES:
             yield (f"{where}.seLinuxOptions.type",
@@ -228,9 +230,7 @@ def _proc_mount(pod: _Pod) -> Iterator[Violation]:
 
 
 def _seccomp_baseline(pod: _Pod) -> Iterator[Violation]:
-    contexts = [(pod.path("spec.securityContext"), pod.security_context)]
-    contexts += [(f"{where}.securityContext", _sc(c)) for where, c in pod.containers()]
-    for where, context in contexts:
+    for where, context in pod.security_contexts():
         if _map(context.get("seccompProfile")).get("type") == "Unconfined":
             yield f"{where}.seccompProfile.type", "seccomp profile must not be Unconfined"
 
@@ -244,9 +244,7 @@ def _sysctls(pod: _Pod) -> Iterator[Violation]:
 
 
 def _windows_host_process(pod: _Pod) -> Iterator[Violation]:
-    contexts = [(pod.path("spec.securityContext"), pod.security_context)]
-    contexts += [(f"{where}.securityContext", _sc(c)) for where, c in pod.containers()]
-    for where, context in contexts:
+    for where, context in pod.security_contexts():
         if _map(context.get("windowsOptions")).get("hostProcess") is True:
             yield (f"{where}.windowsOptions.hostProcess",
                    "Windows HostProcess containers are forbidden")
