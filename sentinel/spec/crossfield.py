@@ -111,21 +111,25 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _unique_names(items: list[Any], what: str) -> list[Found]:
+    """A problem at each item whose ``name`` an earlier item already has."""
+    names = [_text(get(item, "name")) for item in items]
+    return [
+        Found(
+            (i, "name"),
+            Violation(
+                f"{what} name {shown(names[i] or '')} is used twice",
+                f"give each {what} its own name",
+            ),
+        )
+        for i in _duplicates(names)
+    ]
+
+
 def unique_ports(raw: Any) -> list[Found]:
     """Port names are unique, and so is each containerPort/protocol pair."""
     ports = _items(raw)
-    out = []
-    names = [_text(get(p, "name")) for p in ports]
-    for i in _duplicates(names):
-        out.append(
-            Found(
-                (i, "name"),
-                Violation(
-                    f"port name {shown(names[i] or '')} is used twice",
-                    "give each port its own name",
-                ),
-            )
-        )
+    out = _unique_names(ports, "port")
     pairs = [
         (n, _text(get(p, "protocol")) or "TCP") if (n := _int(get(p, "containerPort"))) else None
         for p in ports
@@ -147,18 +151,7 @@ def unique_ports(raw: Any) -> list[Found]:
 def unique_volumes(raw: Any) -> list[Found]:
     """Volume names and mount paths are unique."""
     volumes = _items(raw)
-    out = []
-    names = [_text(get(v, "name")) for v in volumes]
-    for i in _duplicates(names):
-        out.append(
-            Found(
-                (i, "name"),
-                Violation(
-                    f"volume name {shown(names[i] or '')} is used twice",
-                    "give each volume its own name",
-                ),
-            )
-        )
+    out = _unique_names(volumes, "volume")
     paths = [_text(get(v, "mountPath")) for v in volumes]
     for i in _duplicates([(p.rstrip("/") or "/") if p else None for p in paths]):
         out.append(
