@@ -230,6 +230,7 @@ class _ManifestDumper(_BaseDumper):  # type: ignore[misc]
     """Safe dumper that never writes anchors/aliases, even if a value object is shared."""
 
     def ignore_aliases(self, data: Any) -> bool:
+        """Always: a manifest spells out every value (no ``&id001``/``*id001``)."""
         return True
 
 

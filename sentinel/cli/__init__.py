@@ -27,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with a one-line hint instead of its own usage dump on stderr."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        """Print usage and the error with a hint, then exit with the usage exit code (2)."""
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n  hint: run '{self.prog} --help'\n")
         raise SystemExit(EXIT_USAGE)

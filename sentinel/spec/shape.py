@@ -138,6 +138,7 @@ class _Walker:
         return text[col - 1 : col]
 
     def problem(self, loc: Loc, pos: Pos | None, message: str, hint: str) -> None:
+        """Record a problem at ``loc`` and mark it reported, so later layers stay quiet there."""
         line, col = pos if pos else (None, None)
         self.shape.problems.append(Problem(self.source, line, col, format_loc(loc), message, hint))
         self.shape.tainted.add(loc)
