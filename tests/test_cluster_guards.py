@@ -255,3 +255,18 @@ def test_unwritable_audit_log_is_reported(project: Project, tmp_path: Path) -> N
     out = done.stdout + done.stderr
     assert "the cluster was changed but the audit log was not written" in out
     assert f"cannot write the audit log {folder}" in out
+
+
+def test_unwritable_audit_log_is_reported_beside_a_failed_delete(project: Project,
+                                                                 tmp_path: Path) -> None:
+    project.spec("web")
+    project.spec("cache")
+    assert project.doit("apply", "--yes").returncode == 0
+    project.kube.inject(403, name="web", verbs=("delete",))
+    folder = tmp_path / "log-is-a-folder"
+    folder.mkdir()
+    done = project.doit("delete", "--yes", SENTINEL_AUDIT_LOG=str(folder))
+    out = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "specs/web.yaml: Pod default/web: forbidden (403)" in out
+    assert "the cluster was changed but the audit log was not written" in out

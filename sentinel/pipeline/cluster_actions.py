@@ -123,8 +123,7 @@ def _stamp(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Out
            *, result: str = "", message: str = "", mode: str = "") -> None:
     ok = outcome.ok if outcome else not message
     if outcome is not None:
-        result = (outcome.action or "done") if outcome.ok else "error"
-        message = str(outcome.error) if outcome.error else ""
+        result, message = _result(outcome)
     stamps.write(_state(), kind, stamps.Stamp(
         item.manifest, item.spec, item.namespace, item.name, sha, ident.key(), ok, result,
         message, mode, RUN_ID))
@@ -218,21 +217,45 @@ def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
         ready.append(item)
     if not ready:
         return None
-    try:
-        confirm("apply", ident.name, [(i.namespace, i.name) for i in ready], yes=yes,
-                interactive=interactive, command="doit apply")
-        results = batch.apply(kube, [i.target() for i in ready])
-    except ConfirmationRefused as err:  # names the Pods already
-        return TaskFailed(str(err))
-    except SentinelError as err:
-        return run_failed(err, "not applied", ready)
-    except KeyboardInterrupt:
-        return _interrupted("apply", ident, ready, shas)
-    pairs = zip_outcomes(ready, results)
-    audit_failed = _audit("apply", ident, pairs, shas)
+    outcome_ = _change("apply", kube, ident, ready, shas, yes=yes, interactive=interactive)
+    if isinstance(outcome_, TaskFailed):
+        return outcome_
+    pairs, audit_failed = outcome_
     for item, outcome in pairs:
         _stamp("apply", item, shas[item.manifest], ident, outcome)
     return audit_failed
+
+
+_RUN = {"apply": batch.apply, "delete": batch.delete}
+_DONE = {"apply": "applied", "delete": "deleted"}
+
+
+def _change(operation: str, kube: Kubectl, ident: ContextIdentity, chosen: Sequence[Item],
+            shas: dict[str, str], *, yes: bool, interactive: bool,
+            ) -> TaskFailed | tuple[list[tuple[Item, Outcome]], TaskFailed | None]:
+    """The steps ``apply`` and ``delete`` share: ask once, run kubectl, audit what it did.
+
+    Returns ``TaskFailed`` when nothing (or nothing known) was changed; otherwise each Pod's
+    outcome and the audit log's failure, if any (the caller stamps and reports the Pods).
+    """
+    try:
+        confirm(operation, ident.name, [(i.namespace, i.name) for i in chosen], yes=yes,
+                interactive=interactive, command=f"doit {operation}")
+    except ConfirmationRefused as err:  # names the Pods already
+        return TaskFailed(str(err))
+    except KeyboardInterrupt:  # before the question took Ctrl-C over: kubectl never ran
+        return TaskFailed(f"{operation} cancelled (Ctrl-C); nothing was changed")
+    try:
+        results = _RUN[operation](kube, [i.target() for i in chosen])
+    except SentinelError as err:
+        return run_failed(err, f"not {_DONE[operation]}", chosen)
+    except KeyboardInterrupt:
+        return _interrupted(operation, ident, chosen, shas)
+    pairs = zip_outcomes(chosen, results)
+    failed = _audit(operation, ident, [(i, *_result(o)) for i, o in pairs], shas)
+    if failed is None:
+        return pairs, None
+    return pairs, TaskFailed(f"the cluster was changed but the audit log was not written: {failed}")
 
 
 def _not_dry_run(item: Item, dry: stamps.Stamp | None, sha: str, ident: ContextIdentity) -> str:
@@ -246,19 +269,26 @@ def _not_dry_run(item: Item, dry: stamps.Stamp | None, sha: str, ident: ContextI
             f"'{ident.name}'")
 
 
-def _audit(operation: str, ident: ContextIdentity, pairs: Sequence[tuple[Item, Outcome]],
-           shas: dict[str, str]) -> TaskFailed | None:
+def _result(outcome: Outcome) -> tuple[str, str]:
+    """(result, message) of one Pod's outcome, as stamps and the audit log record it."""
+    if outcome.ok:
+        return outcome.action or "done", ""
+    return "error", str(outcome.error)
+
+
+def _audit(operation: str, ident: ContextIdentity, rows: Sequence[tuple[Item, str, str]],
+           shas: dict[str, str]) -> SentinelError | None:
+    """Append one audit record per (Pod, result, message); the error if the log was not written."""
     user, when = audit.current_user(), audit.now()
     records = [
         audit.AuditRecord(when, user, operation, ident.name, ident.server, i.namespace, i.name,
-                          i.spec, shas.get(i.manifest, ""), (o.action or "done") if o.ok else "error",
-                          "" if o.ok else str(o.error))
-        for i, o in pairs
+                          i.spec, shas.get(i.manifest, ""), result, message)
+        for i, result, message in rows
     ]
     try:
         audit.append(pipeline_settings().audit_log, records)
     except SentinelError as err:
-        return TaskFailed(f"the cluster was changed but the audit log was not written: {err}")
+        return err
     return None
 
 
@@ -266,18 +296,8 @@ def _interrupted(operation: str, ident: ContextIdentity, items: Sequence[Item],
                  shas: dict[str, str]) -> TaskFailed:
     """Ctrl-C while kubectl was changing the cluster: which Pods it reached is unknown, so each
     is audited as ``interrupted`` and counted as not applied, to be applied again next run."""
-    done = "applied" if operation == "apply" else "deleted"
-    where = [f"{i.spec}: Pod {i.pod}" for i in items]
-    note = f"interrupted (Ctrl-C) while kubectl ran: may or may not have been {done}"
-    user, when = audit.current_user(), audit.now()
-    failed = None
-    try:
-        audit.append(pipeline_settings().audit_log, [
-            audit.AuditRecord(when, user, operation, ident.name, ident.server, i.namespace, i.name,
-                              i.spec, shas.get(i.manifest, ""), "interrupted", note)
-            for i in items])
-    except SentinelError as err:
-        failed = f"\nthe audit log was not written: {err}"
+    note = f"interrupted (Ctrl-C) while kubectl ran: may or may not have been {_DONE[operation]}"
+    failed = _audit(operation, ident, [(i, "interrupted", note) for i in items], shas)
     for item in items:
         if operation == "apply":
             _stamp("apply", item, shas[item.manifest], ident, None,
@@ -285,7 +305,8 @@ def _interrupted(operation: str, ident: ContextIdentity, items: Sequence[Item],
         else:
             stamps.remove(_state(), "apply", item.manifest)
     return TaskFailed(f"{operation} {note}; check with `doit diff`:\n"
-                      + "\n".join(f"  {w}" for w in where) + (failed or ""))
+                      + "\n".join(f"  {i.spec}: Pod {i.pod}" for i in items)
+                      + (f"\nthe audit log was not written: {failed}" if failed else ""))
 
 
 def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | None:
@@ -308,18 +329,10 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
         print("nothing to delete")
         return None
     shas = {i.manifest: stamps.sha256_of(Path(i.manifest)) for i in chosen}
-    try:
-        confirm("delete", ident.name, [(i.namespace, i.name) for i in chosen], yes=yes,
-                interactive=interactive, command="doit delete")
-        results = batch.delete(kube, [i.target() for i in chosen])
-    except ConfirmationRefused as err:  # names the Pods already
-        return TaskFailed(str(err))
-    except SentinelError as err:
-        return run_failed(err, "not deleted", chosen)
-    except KeyboardInterrupt:
-        return _interrupted("delete", ident, chosen, shas)
-    pairs = zip_outcomes(chosen, results)
-    audit_failed = _audit("delete", ident, pairs, shas)
+    changed = _change("delete", kube, ident, chosen, shas, yes=yes, interactive=interactive)
+    if isinstance(changed, TaskFailed):
+        return changed
+    pairs, audit_failed = changed
     failures = []
     for item, outcome in pairs:
         if outcome.ok:
@@ -328,6 +341,6 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
             print(f"{item.pod} ({item.spec}): {shown}")
         else:
             failures.append(str(outcome.error))
-    if failures:
-        return TaskFailed("\n".join(failures))
-    return audit_failed
+    if audit_failed is not None:  # said as well as the failed Pods, never instead of them
+        failures.append(str(audit_failed))
+    return TaskFailed("\n".join(failures)) if failures else None
