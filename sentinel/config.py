@@ -8,6 +8,7 @@ one of the few modules allowed to read the environment.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -139,10 +140,13 @@ def _convert(s: Setting, raw: object, source: str, root: Path) -> Any:
         conv: Callable[[Any], Any] = int if s.kind == "int" else float
         try:
             value = conv(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf) from TOML
             raise fail("a positive number") from None
-        if isinstance(raw, bool) or value <= 0:
+        # nan and inf would pass "> 0" (nan compares false to everything) and break later use.
+        if isinstance(raw, bool) or not math.isfinite(value) or value <= 0:
             raise fail("a positive number")
+        if isinstance(raw, float) and value != raw:  # int(2.7) would silently be 2
+            raise fail("a positive whole number")
         return value
     if s.kind == "bool":
         if isinstance(raw, bool):

@@ -65,6 +65,33 @@ def test_bad_environment_value_names_the_setting(
     assert info.value.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("context_budget = inf", "a positive number"),
+        ("context_budget = nan", "a positive number"),
+        ("max_retries = 2.7", "a positive whole number"),
+        ("kubectl_timeout = nan", "a positive number"),
+        ("kubectl_timeout = inf", "a positive number"),
+        ("turn_timeout = -inf", "a positive number"),
+    ],
+)
+def test_non_finite_or_fractional_numbers_in_file_are_config_errors(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    (tmp_path / CONFIG_FILE).write_text(f"[sentinel]\n{line}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, env={"HOME": "/h"})
+    assert line.split(" = ")[0] in str(info.value) and expected in str(info.value)
+
+
+def test_whole_floats_and_numbers_read_as_numbers(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[sentinel]\nmax_retries = 3.0\nkubectl_timeout = 5\n")
+    s = load_settings(tmp_path, env={"HOME": "/h"})
+    assert (s.max_retries, s.kubectl_timeout) == (3, 5.0)
+    assert type(s.max_retries) is int and type(s.kubectl_timeout) is float
+
+
 def test_unknown_key_in_file_lists_known_settings(tmp_path: Path) -> None:
     (tmp_path / CONFIG_FILE).write_text('[sentinel]\nspec_dir = "x"\n')
     with pytest.raises(ConfigError) as info:
