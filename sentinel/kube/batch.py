@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from sentinel.kube.kubectl import Completed, Kubectl
+from sentinel.kube.kubectl import Kubectl
 from sentinel.kube.outcomes import Outcome, Target, outcomes
 
 DRY_RUN_MODES = ("server", "client")
@@ -35,13 +35,11 @@ def _files(targets: Sequence[Target]) -> list[str]:
 
 def _batched(
     kubectl: Kubectl, targets: Sequence[Target], args: Callable[[str], list[str]],
-    *, missing_action: str | None = None, runs: list[Completed] | None = None,
+    *, missing_action: str | None = None,
 ) -> list[Outcome]:
     results: list[Outcome] = []
     for namespace, group in by_namespace(targets):
         done = kubectl.run([*args(namespace), *_files(group)])
-        if runs is not None:
-            runs.append(done)
         results += outcomes(done, group, timeout=kubectl.timeout, missing_action=missing_action)
     return results
 
@@ -83,12 +81,10 @@ _DIFF_HEADER = re.compile(r"^diff .* \S*/v1\.Pod\.(?P<ns>[^.\s]+)\.(?P<name>\S+)
 
 def diff(kubectl: Kubectl, targets: Sequence[Target]) -> DiffResult:
     """``kubectl diff``: exit 0 same, 1 different, anything else an error."""
-    runs: list[Completed] = []
     texts: list[str] = []
     results: list[Outcome] = []
     for namespace, group in by_namespace(targets):
         done = kubectl.run(["diff", "-n", namespace, *_files(group)], pinned=DIFF_PROGRAM)
-        runs.append(done)
         texts.append(done.stdout)
         changed = {(m.group("ns"), m.group("name")) for m in _DIFF_HEADER.finditer(done.stdout)}
         if done.returncode in (0, 1) and not done.timed_out:
