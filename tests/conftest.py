@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.kube_api import FakeKubeAPI
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: sentinel, doit, kubectl, cram
 
@@ -41,3 +43,11 @@ def repo() -> Path:
 def bin_dir() -> Path:
     """The virtual environment's bin folder holding sentinel, doit and kubectl."""
     return BIN
+
+
+@pytest.fixture
+def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKubeAPI]:
+    """A fresh loopback Kubernetes API with KUBECONFIG pointing at it."""
+    with FakeKubeAPI() as api:
+        monkeypatch.setenv("KUBECONFIG", str(api.write_kubeconfig(tmp_path / "kubeconfig")))
+        yield api

@@ -13,32 +13,12 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.kube_api import FakeKubeAPI
-from tests.fakes.kube_objects import strategic_merge
-
-POD = """apiVersion: v1
-kind: Pod
-metadata:
-  name: {name}
-  namespace: {ns}
-spec:
-  containers:
-  - name: main
-    image: {image}
-"""
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKubeAPI]:
-    """A fresh fake with KUBECONFIG pointing at it."""
-    with FakeKubeAPI() as api:
-        monkeypatch.setenv("KUBECONFIG", str(api.write_kubeconfig(tmp_path / "kubeconfig")))
-        yield api
+from tests.fakes.kube_objects import pod_manifest, strategic_merge
 
 
 def kubectl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -49,7 +29,7 @@ def kubectl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def pod_file(folder: Path, name: str, ns: str = "default", image: str = "nginx:1.27") -> Path:
     path = folder / f"{name}.yaml"
-    path.write_text(POD.format(name=name, ns=ns, image=image))
+    path.write_text(pod_manifest(name, ns, image))
     return path
 
 

@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,26 +28,8 @@ from sentinel.kube.kubectl import Kubectl, find_kubectl
 from sentinel.kube.outcomes import Target
 from sentinel.kube.status import pod_states
 from tests.fakes.kube_api import FakeKubeAPI
+from tests.fakes.kube_objects import pod_manifest
 from tests.fakes.ports import refused_port
-
-POD = """apiVersion: v1
-kind: Pod
-metadata:
-  name: {name}
-  namespace: {ns}
-spec:
-  containers:
-  - name: main
-    image: {image}
-"""
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKubeAPI]:
-    """A fresh fake with KUBECONFIG pointing at it."""
-    with FakeKubeAPI() as api:
-        monkeypatch.setenv("KUBECONFIG", str(api.write_kubeconfig(tmp_path / "kubeconfig")))
-        yield api
 
 
 @pytest.fixture
@@ -64,7 +45,7 @@ def counted(tmp_path: Path) -> tuple[Kubectl, Path]:
 
 def target(folder: Path, name: str, ns: str = "default", image: str = "nginx:1.27") -> Target:
     path = folder / f"{ns}-{name}.yaml"
-    path.write_text(POD.format(name=name, ns=ns, image=image))
+    path.write_text(pod_manifest(name, ns, image))
     return Target(path, ns, name, f"specs/{name}.yaml")
 
 
@@ -247,7 +228,7 @@ def test_server_errors_are_mapped(kube: FakeKubeAPI, tmp_path: Path, code: int,
 
 def test_invalid_object_lists_each_cause_field(kube: FakeKubeAPI, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(POD.format(name="Bad_Name", ns="default", image="x").replace(
+    path.write_text(pod_manifest("Bad_Name", image="x").replace(
         "image: x", 'image: ""'))
     outcome = batch.apply(Kubectl(find_kubectl(None)),
                           [Target(path, "default", "Bad_Name", "specs/bad.yaml")])[0]

@@ -58,6 +58,23 @@ class ApiError(Exception):
         return body
 
 
+POD_MANIFEST = """apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  containers:
+  - name: main
+    image: {image}
+"""
+
+
+def pod_manifest(name: str, ns: str = "default", image: str = "nginx:1.27") -> str:
+    """A minimal valid Pod manifest, as the tests hand it to kubectl."""
+    return POD_MANIFEST.format(name=name, ns=ns, image=image)
+
+
 def not_found(resource: str, name: str) -> ApiError:
     """404 for a missing namespace or pod."""
     kind = "pods" if resource == "pods" else "namespaces"
