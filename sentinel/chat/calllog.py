@@ -131,7 +131,7 @@ def totals_by_conversation(records: Iterable[dict[str, Any]]) -> list[Conversati
         tot.retries += _int(rec.get("retries"))
         tot.input_tokens += _int(rec.get("input_tokens"))
         tot.output_tokens += _int(rec.get("output_tokens"))
-        tot.latency_ms += float(rec.get("latency_ms") or 0.0)
+        tot.latency_ms += _number(rec.get("latency_ms"))
         start = str(rec.get("start") or "")
         tot.first = min(tot.first, start) if tot.first else start
         tot.last = max(tot.last, start)
@@ -143,3 +143,8 @@ def totals_by_conversation(records: Iterable[dict[str, Any]]) -> list[Conversati
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _number(value: Any) -> float:
+    """A logged duration, or 0 for anything else (a hand-edited line must not crash the totals)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0

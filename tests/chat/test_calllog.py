@@ -72,6 +72,12 @@ def test_totals_per_conversation(tmp_path: Path) -> None:
     assert (a.first, a.last) == ("2026-01-01T00:00:00.000Z", "2026-01-03T00:00:00.000Z")
 
 
+def test_totals_ignore_fields_of_the_wrong_type() -> None:
+    damaged = {"conversation": "conv_x", "latency_ms": "slow", "retries": "2", "start": None}
+    (totals,) = totals_by_conversation([damaged, {"conversation": "conv_x", "latency_ms": [1]}])
+    assert (totals.calls, totals.latency_ms, totals.retries) == (2, 0.0, 0)
+
+
 def _calls(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["sentinel", "calls", *args], check=False, capture_output=True, text=True,
                           timeout=60, env=os.environ.copy())
