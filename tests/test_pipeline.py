@@ -462,6 +462,35 @@ def test_prune_only_removes_unchanged_files_it_recorded(tmp_path: Path) -> None:
     assert ledger.stale_record_files(state, out, current=[]) == []
 
 
+def test_prune_keeps_a_manifest_it_cannot_remove_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    state, out = tmp_path / "state", tmp_path / "out"
+    manifest = out / "ns" / "gone.yaml"
+    manifest.parent.mkdir(parents=True)
+    body = b"metadata:\n  labels:\n    app.kubernetes.io/managed-by: kube-sentinel\n"
+    manifest.write_bytes(body)
+    ledger.write_record(state, ledger.Record(manifest, tmp_path / "s.yaml",
+                                             hashlib.sha256(body).hexdigest()))
+    real_unlink = Path.unlink
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        if self == manifest:  # as a read-only folder would for a non-root user
+            raise PermissionError(13, "Permission denied", str(self))
+        real_unlink(self, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    stale = ledger.stale_record_files(state, out, current=[])
+    report = ledger.prune(state, out, stale)
+    assert report.removed == []
+    assert report.kept == [(manifest, "cannot remove it: Permission denied")]
+    assert manifest.is_file()
+    # The record stays, so the next run tries again.
+    assert ledger.stale_record_files(state, out, current=[]) == stale
+
+
 def test_scan_cache_is_keyed_on_mtime_and_size(tmp_path: Path) -> None:
     from sentinel.pipeline.scancache import ScanCache
 

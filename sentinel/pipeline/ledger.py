@@ -177,10 +177,17 @@ def prune(
             if not dry_run:
                 _unlink(record_file)
             continue
-        report.removed.append(manifest)
         if dry_run:
+            report.removed.append(manifest)
             continue
-        manifest.unlink()
+        try:
+            manifest.unlink()
+        except FileNotFoundError:
+            pass  # removed by someone else meanwhile: what prune wanted
+        except OSError as exc:
+            report.kept.append((manifest, f"cannot remove it: {exc.strerror}"))
+            continue
+        report.removed.append(manifest)
         remove_empty_parents(manifest, output_dir)
         _unlink(record_file)
     return report
