@@ -68,7 +68,7 @@ def new_id(prefix: str) -> str:
 
 
 def utc_now() -> str:
-    """The current time as ISO-8601 UTC with seconds."""
+    """The current time as ISO-8601 UTC with milliseconds and a ``Z``."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -286,7 +286,8 @@ class JournalStorage(Storage):
                 view = view[os.write(fd, view):]
             os.fsync(fd)
         except OSError as exc:
-            _truncate(fd, self._offset)  # take back the partial line so the file stays clean
+            with suppress(OSError):  # take back the partial line so the file stays clean; if
+                _truncate(fd, self._offset)  # that fails too, the next writer cuts the torn tail
             raise HistoryError(f"{self.path}: could not save the change: {exc.strerror}",
                                hint="check the free disk space; nothing was saved") from exc
         finally:
