@@ -22,7 +22,7 @@ import yaml
 from sentinel import policy
 from sentinel.errors import PolicyViolation, RenderError
 from sentinel.fsutil import atomic_write, resolve_inside
-from sentinel.spec.crossfield import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
+from sentinel.spec import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
 
 if TYPE_CHECKING:
     from sentinel.spec import LoadedSpec

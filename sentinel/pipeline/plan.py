@@ -84,7 +84,7 @@ def _plan_one(spec: str, prefix: int, output_dir: Path, found: ScanResult) -> Pl
     task = spec[prefix:].replace(os.sep, "/")
     shown = display(spec)
     if not shown.isascii():
-        from sentinel.spec.loader import undecodable_name
+        from sentinel.spec import undecodable_name
 
         escaped = undecodable_name(shown)
         if escaped is not None:  # doit can neither store nor print this task's name
