@@ -1,12 +1,9 @@
 """Chat history: conversations and their messages, in memory or persisted with TinyDB.
 
 ``ChatHistoryStore`` is the one interface the chat service codes against; ``MemoryHistoryStore``
-keeps everything in the process, ``TinyDBHistoryStore`` persists it. Both enforce the same rules:
-messages are OpenAI chat dicts (plus ``id``, ``created``, ``turn``) with role ``user``,
-``assistant`` or ``tool`` (the system prompt is never stored); a message carrying a credential
-field (``api_key``, ``authorization`` ...) is refused with ``HistoryError``, and any word that
-looks like an OpenAI key (``sk-`` + 20 or more mixed-case key characters with digits) is replaced
-by ``[redacted]`` before it is stored. ``append_messages`` is one committed turn: all or nothing.
+keeps everything in the process, ``TinyDBHistoryStore`` persists it. Both enforce the same rules,
+those of ``sentinel.chat.messages`` (message shape, no credential fields, keys redacted before
+they are stored). ``append_messages`` is one committed turn: all or nothing.
 A store object is for one thread; several processes may share one history folder.
 
 Resume policy (``last_conversation``): the conversation whose messages changed most recently (or
@@ -31,33 +28,23 @@ costs ~0.75 ms (one fsync included) at 100, 1,000 and 10,000 stored messages ali
 from __future__ import annotations
 
 import abc
-import json
-import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from sentinel.chat.messages import clean_title, detach, now, prepare_messages
 from sentinel.chat.storage import LOCK_TIMEOUT, JournalStorage
 from sentinel.errors import HistoryError
 
 SEGMENT = 256  # messages per TinyDB table: bounds the work TinyDB does per append
 JOURNAL = "history.jsonl"
 CONVERSATIONS = "conversations"  # the TinyDB table of conversation documents
-ROLES = ("user", "assistant", "tool")
-REDACTED = "[redacted]"
-# OpenAI keys: "sk-" (often "sk-proj-") and 20+ key characters, mixed case with digits. The
-# mixed-case-and-digit rule spares lowercase names such as "sk-learn-training-pod-01".
-_KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}")
-_SECRET_FIELDS = {"apikey", "authorization", "proxyauthorization", "xapikey", "bearertoken",
-                  "accesstoken", "secretkey", "password"}
-_STRING_FIELDS = ("id", "tool_call_id", "created", "turn", "name")
 
 
 @dataclass(frozen=True)
@@ -119,98 +106,6 @@ class ChatHistoryStore(abc.ABC):
 def new_conversation_id() -> str:
     """A fresh ``conv_<hex>`` id."""
     return f"conv_{secrets.token_hex(8)}"
-
-
-def now() -> str:
-    """The current time as ISO-8601 UTC with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def clean_title(title: str) -> str:
-    """A title on one line, without control characters or keys, at most 200 characters."""
-    if not isinstance(title, str):
-        raise HistoryError(f"a conversation title must be text, not {type(title).__name__}")
-    # Redacted before shortening: a key cut at the limit would no longer look like one.
-    line = " ".join("".join(c if c.isprintable() else " " for c in title).split())
-    return redact_secrets(line)[:200]
-
-
-def prepare_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Checked, secret-free, plain-JSON copies of ``messages`` with ``id``/``created`` filled in."""
-    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
-        raise HistoryError("messages must be a list of message dicts")
-    prepared = []
-    for index, message in enumerate(messages):
-        where = f"message {index + 1} of the turn"
-        if not isinstance(message, Mapping):
-            raise HistoryError(f"{where} is a {type(message).__name__}, not a dict")
-        _refuse_secret_fields(message, where)
-        try:  # the round trip proves it is plain JSON and detaches it from the caller's objects
-            copy = json.loads(json.dumps(dict(message), allow_nan=False))
-        except (TypeError, ValueError) as exc:
-            raise HistoryError(f"{where} cannot be stored as JSON: {exc}") from exc
-        _check_shape(copy, where)
-        copy.setdefault("id", f"msg_{secrets.token_hex(8)}")
-        copy.setdefault("created", now())
-        prepared.append(_redact(copy))
-    return prepared
-
-
-def _refuse_secret_fields(value: Any, where: str) -> None:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            normalized = re.sub(r"[^a-z]", "", str(key).lower())
-            if normalized in _SECRET_FIELDS or "apikey" in normalized:
-                raise HistoryError(f"{where} has a credential field {key!r}; credentials are "
-                                   "never stored in chat history", hint="remove that field")
-            _refuse_secret_fields(item, where)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _refuse_secret_fields(item, where)
-
-
-def _check_shape(message: dict[str, Any], where: str) -> None:
-    role = message.get("role")
-    if role == "system":
-        raise HistoryError(f"{where}: system messages are never stored (the prompt is rebuilt)")
-    if role not in ROLES:
-        raise HistoryError(f"{where}: role must be one of {', '.join(ROLES)}, not {role!r}")
-    if not isinstance(message.get("content"), (str, type(None))):
-        raise HistoryError(f"{where}: content must be text or null")
-    for name in _STRING_FIELDS:
-        if name in message and not isinstance(message[name], str):
-            raise HistoryError(f"{where}: {name} must be text")
-    calls = message.get("tool_calls")
-    if calls is not None and not (isinstance(calls, list)
-                                  and all(isinstance(c, dict) for c in calls)):
-        raise HistoryError(f"{where}: tool_calls must be a list of dicts")
-
-
-def _redact_key(match: re.Match[str]) -> str:
-    text = match.group()
-    looks_random = any(c.isupper() for c in text) and any(c.isdigit() for c in text)
-    return REDACTED if looks_random else text
-
-
-def redact_secrets(text: str) -> str:
-    """``text`` with every word that looks like an OpenAI key replaced by ``[redacted]``."""
-    return _KEY_PATTERN.sub(_redact_key, text) if "sk-" in text else text
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_secrets(value)
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact(v) for k, v in value.items()}
-    return value
-
-
-def detach(message: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a stored message whose nested lists and dicts are copies too."""
-    return {k: json.loads(json.dumps(v)) if isinstance(v, (list, dict)) else v
-            for k, v in message.items()}
 
 
 class MemoryHistoryStore(ChatHistoryStore):

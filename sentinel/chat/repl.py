@@ -17,7 +17,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, TextIO
 
-from sentinel.chat.history import redact_secrets
+from sentinel.chat.messages import redact_secrets
 from sentinel.chat.protocols import Notice, TextDelta, ToolActivity
 from sentinel.chat.service import CANCELLED, ChatService
 from sentinel.errors import ChatError, ConfigError, HistoryError

@@ -32,7 +32,8 @@ from typing import Any
 
 from sentinel.chat.calllog import CallLog, CallRecord
 from sentinel.chat.context import Selection, select_context
-from sentinel.chat.history import ChatHistoryStore, redact_secrets
+from sentinel.chat.history import ChatHistoryStore
+from sentinel.chat.messages import redact_secrets
 from sentinel.chat.prompt import build_system_prompt
 from sentinel.chat.protocols import (
     Notice,
