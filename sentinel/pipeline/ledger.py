@@ -10,9 +10,9 @@ never contend for a shared file, and checking for stale records costs one direct
 A manifest is removed (by ``prune``, and by ``doit clean``) only when all of these hold: a record
 says this tool wrote it; no current spec maps to it, and the spec it came from is gone or maps
 elsewhere now (a spec that cannot be read or parsed keeps its last manifest until it is fixed or
-deleted); it lies inside the output folder; its bytes
-still hash to the recorded sha256 (nobody edited it since) and it still carries the
-``app.kubernetes.io/managed-by: kube-sentinel`` label. Anything else is left alone and reported.
+deleted); it lies inside the output folder; its bytes still hash to the recorded sha256 (nobody
+edited it since) and it still carries the ``app.kubernetes.io/managed-by: kube-sentinel`` label.
+Anything else is left alone and reported, as is a manifest that cannot be removed.
 """
 
 from __future__ import annotations
