@@ -14,11 +14,11 @@ bytes are fsynced before its rename (``atomic_write``), and the folders are fsyn
 evaluates it in its main process after every sub-task succeeded and before it saves any result
 (doit writes its database once, when the run ends), so a finished run's renames survive a power
 cut; it returns None, which doit ignores, so it decides nothing, and it does nothing when no
-sub-task ran. A run that stops early (a failed spec,
-Ctrl-C) still has doit save the sub-tasks that finished, possibly before their folder was synced;
-so each sub-task also records which file it left at its target (device and inode) and is up to
-date only while that same file is there: a rename lost in a crash shows up as a different file
-(the old one, or none) and the manifest is generated again.
+sub-task ran. A run that stops early (a failed spec, Ctrl-C) still has doit save the sub-tasks
+that finished, possibly before their folder was synced; so each sub-task also records which file
+it left at its target (device and inode) and is up to date only while that same file is there: a
+rename lost in a crash shows up as a different file (the old one, or none) and the manifest is
+generated again.
 """
 
 from __future__ import annotations
