@@ -195,8 +195,12 @@ class ToolRegistry:
                 box["exc"] = exc
 
         worker = threading.Thread(target=work, name=f"tool-{tool.name}", daemon=True)
-        worker.start()
-        worker.join(self.timeout)
+        try:
+            worker.start()
+            worker.join(self.timeout)
+        except BaseException:  # Ctrl-C: the turn is rolled back, so the call must not write later
+            ctx.cancelled.set()
+            raise
         if worker.is_alive():
             ctx.cancelled.set()  # a write tool checks this before writing
             return self._failure(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from jsonschema.exceptions import SchemaError
@@ -167,6 +168,24 @@ def test_timeout_returns_error_and_cancels_the_call() -> None:
     release.set()
     assert not out.ok and out.error == "slow did not finish within 0.05 s"
     assert seen[0].cancelled.is_set()
+
+
+def test_ctrl_c_while_a_tool_runs_cancels_the_call() -> None:
+    release = threading.Event()
+    seen: list[ToolContext] = []
+    main = cast(int, threading.main_thread().ident)
+
+    def slow(args: dict[str, Any], ctx: ToolContext) -> str:
+        seen.append(ctx)
+        signal.pthread_kill(main, signal.SIGINT)  # Ctrl-C reaches the main thread, in join()
+        release.wait(5)
+        return "late"
+
+    reg = ToolRegistry([Tool("slow", "d", SCHEMA, "write", slow)], timeout=5)
+    with pytest.raises(KeyboardInterrupt):
+        run(reg, "slow", {"name": "a"})
+    release.set()
+    assert seen[0].cancelled.is_set()  # a write tool checks it and does not write
 
 
 def test_tool_failed_carries_detail_and_hint() -> None:
