@@ -19,7 +19,8 @@ Why abandoning a timed-out worker thread is acceptable: Python cannot kill a thr
 tool here is local and bounded (it reads or writes a few small files inside the specs folder, the
 loader caps file sizes), so a slow call finishes on its own shortly after; the thread is a daemon
 so it never blocks interpreter exit. A write tool additionally checks ``ToolContext.cancelled``
-right before it writes, so a call reported to the model as timed out does not write afterwards.
+right before it writes, so a call reported to the model as timed out (or cut short by Ctrl-C)
+does not write afterwards.
 """
 
 from __future__ import annotations
