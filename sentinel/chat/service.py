@@ -90,6 +90,7 @@ class _Call:
         self.usage: Usage | None = None
 
     def add(self, chunk: StreamChunk) -> None:
+        """Fold one chunk in: text appended, tool-call fragments joined by their index."""
         if chunk.text:
             self.text.append(chunk.text)
         for delta in chunk.tool_calls:
@@ -101,6 +102,7 @@ class _Call:
         self.usage = chunk.usage or self.usage
 
     def tool_calls(self) -> list[dict[str, Any]]:
+        """The assembled tool calls in index order, as an assistant message carries them."""
         return [
             {"id": c["id"] or new_id("call"), "type": "function",
              "function": {"name": c["name"], "arguments": c["arguments"] or "{}"}}
