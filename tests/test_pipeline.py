@@ -688,3 +688,13 @@ def test_scan_never_disagrees_with_the_loader(
     assert found.sure, text  # every one of these forms is simple enough to be sure about
     assert (found.name, found.namespace, found.output_path) == (
         model.name, model.namespace, model.output_path), text
+
+
+@given(st.text(alphabet="az09-.A_", max_size=70))
+@settings(max_examples=300, deadline=None)
+def test_scan_dns_label_is_the_spec_rule(name: str) -> None:
+    # scan.py keeps its own copy of the rule so task creation never imports sentinel.spec.
+    from sentinel.pipeline.scan import _DNS_LABEL
+    from sentinel.spec.rules import check_dns_label
+
+    assert (_DNS_LABEL.match(name) is not None) == (check_dns_label(name) is None)

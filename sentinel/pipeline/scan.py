@@ -31,6 +31,8 @@ _KEY_LINE = re.compile(
     r"""^(?P<q>["']?)(?P<key>name|namespace|output_path)(?P=q)[ ]*:(?:[ ]+(?P<value>.*))?$""",
     re.MULTILINE,
 )
+# rules.DNS_LABEL with its 63-character limit, copied rather than imported: importing anything
+# from sentinel.spec loads pydantic and strictyaml, which the no-op run must not pay for.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 # Characters that open something other than a one-line scalar in block YAML.
 _SPECIAL_START = set("|>&*!%@`[{?-,#")
