@@ -306,6 +306,27 @@ def test_init_into_a_file_is_usage_error(here: Path, capsys: pytest.CaptureFixtu
     assert code == 2 and "not a folder" in err
 
 
+def test_a_file_where_a_folder_must_be_is_named(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "afile").write_text("x")
+    code, _, err = run(capsys, "schema", "-o", "afile/x.json")
+    assert code == 1
+    assert err == (
+        "error: cannot write afile/x.json: afile is a file, not a folder\n"
+        "  hint: move afile away or choose another path\n"
+    )
+    code, out, err = run(capsys, "init", "afile/demo")
+    assert code == 1 and out == ""
+    assert "cannot write afile/demo/specs/web.yaml: afile is a file, not a folder" in err
+    (here / "demo").mkdir()
+    (here / "demo" / "specs").write_text("x")
+    code, out, err = run(capsys, "init", "demo")
+    assert code == 1 and out == ""
+    assert "cannot write demo/specs/web.yaml: demo/specs is a file, not a folder" in err
+    assert sorted(p.name for p in (here / "demo").iterdir()) == ["specs"]
+
+
 def test_unknown_option_is_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "validate", "--bogus")
     assert code == 2 and "--bogus" in err

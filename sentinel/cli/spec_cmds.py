@@ -155,6 +155,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_failure(target: Path, exc: OSError) -> SentinelError:
+    """Why ``target`` could not be written; a file standing where a folder must be is named."""
+    # mkdir's own words for that case ("File exists", "Not a directory") do not say which file.
+    blocker = next((p for p in reversed(target.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        return SentinelError(f"cannot write {target}: {blocker} is a file, not a folder",
+                             hint=f"move {blocker} away or choose another path")
+    return SentinelError(f"cannot write {target}: {exc.strerror}")
+
+
 # ---------------------------------------------------------------- schema
 
 
@@ -173,7 +183,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     try:
         atomic_write(target, text)
     except OSError as exc:
-        raise SentinelError(f"cannot write {target}: {exc.strerror}") from exc
+        raise _write_failure(target, exc) from exc
     _err(f"wrote {target}")
     return EXIT_OK
 
@@ -198,12 +208,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     blocked = [rel for rel in files if (root / rel).is_dir()]
     if blocked:
         raise UsageError(f"{root / blocked[0]} is a folder; cannot write a file there")
-    try:
-        for rel, text in files.items():
+    for rel, text in files.items():
+        try:
             atomic_write(root / rel, text)
-            print(f"wrote {root / rel}")
-    except OSError as exc:
-        raise SentinelError(f"cannot write in {root}: {exc.strerror}") from exc
+        except OSError as exc:
+            raise _write_failure(root / rel, exc) from exc
+        print(f"wrote {root / rel}")
     _print_next(root)
     return EXIT_OK
 
