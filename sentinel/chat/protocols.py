@@ -92,7 +92,7 @@ class ToolActivity:
 class Notice:
     """Something the user should know that is not part of the answer (a retry, a stop)."""
 
-    kind: str  # "retry" | "stopped"
+    kind: str  # "retry" | "stopped" | "warning"
     message: str
 
 

@@ -18,6 +18,9 @@ an assistant message ``[stopped: reason]``, and unanswered tool calls get a "not
 history stays valid for the endpoint. The guard's wall-time bound also covers a model call in
 flight: what is left of it is the request's timeout, and it is checked as chunks arrive; a call
 that runs out of time keeps the text already shown and stops the turn the same way.
+
+A model-call log that cannot be written does not fail the turn either (the answer was shown): the
+turn is committed and a ``warning`` notice carries the log's error.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from sentinel.chat.protocols import (
     TurnGuard,
 )
 from sentinel.chat.provider import ChatProvider, StreamChunk, Usage
-from sentinel.errors import ProviderError, StreamInterrupted
+from sentinel.errors import ConfigError, ProviderError, StreamInterrupted
 
 Message = dict[str, Any]
 CANCELLED = "the turn was cancelled (Ctrl-C); history is unchanged, send it again to retry"
@@ -148,6 +151,7 @@ class ChatService:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._definitions = tools.definitions() if tools is not None else []
+        self._log_failure: ConfigError | None = None  # the turn's first call-log write error
 
     # --- the contract ---------------------------------------------------------------------
     @property
@@ -195,6 +199,7 @@ class ChatService:
         """Run one turn, yielding text deltas, tool activity and notices (retries, stops)."""
         cid = self.conversation_id
         turn = new_id("turn")
+        self._log_failure = None
         history = self.get_history()
         pending: list[Message] = [self._message("user", turn, content=user_text)]
         guard = self.guard_factory() if self.guard_factory is not None else None
@@ -217,10 +222,18 @@ class ChatService:
             pending.append(self._message("assistant", turn, content=f"[stopped: {stop.reason}]"))
             self._commit(cid, pending, first_turn=not history)
             yield Notice("stopped", stop.reason)
+            yield from self._log_notice()
             return
         except KeyboardInterrupt as exc:
             raise StreamInterrupted(CANCELLED) from exc
         self._commit(cid, pending, first_turn=not history)
+        yield from self._log_notice()
+
+    def _log_notice(self) -> Generator[TurnEvent, None, None]:
+        """Say once per turn that the call log was not written (the turn itself was stored)."""
+        failure, self._log_failure = self._log_failure, None
+        if failure is not None:
+            yield Notice("warning", str(failure))
 
     # --- one model call, with retries before the first token ------------------------------
     def _model_call(self, cid: str, turn: str, history: list[Message], pending: list[Message],
@@ -349,5 +362,8 @@ class ChatService:
                 "tool_chars": split.tool_chars, "tool_tokens": split.tool_tokens,
             },
         )
-        self.call_log.append(record)
+        try:
+            self.call_log.append(record)
+        except ConfigError as err:  # a log problem must not throw away an answer already shown
+            self._log_failure = self._log_failure or err
 

@@ -501,6 +501,18 @@ def test_call_log_records_each_model_call(h: Harness) -> None:
     assert second["request"]["messages"] == 4
 
 
+def test_unwritable_call_log_keeps_the_turn_and_warns_once(h: Harness) -> None:
+    h.fake.script([{"tool_calls": [{"name": "list_specs", "arguments": {}}]}, {"text": "done"}])
+    blocked = h.tmp / "calls-is-a-folder"
+    blocked.mkdir()
+    svc = h.service(h.store("memory"), tools=RecordingTools(), call_log=CallLog(blocked))
+    events = list(svc.events("count my specs"))
+    notices = [e for e in events if isinstance(e, Notice)]
+    assert [n.kind for n in notices] == ["warning"]  # two calls failed to log: said once
+    assert "cannot write the model-call log" in notices[0].message
+    assert [m["role"] for m in svc.get_history()] == ["user", "assistant", "tool", "assistant"]
+
+
 def test_api_key_never_reaches_history_or_call_log(h: Harness) -> None:
     h.fake.script([{"text": "fine"}, {"error": {"status": 500, "message": "x"}, "times": 9}])
     svc = h.service(h.store("tinydb"))
