@@ -29,6 +29,10 @@ NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGER = "kube-sentinel"
 
+# Keys of a resource list and of the probes map (parts.py builds its models from these).
+RESOURCES = ("cpu", "memory", "ephemeral-storage")
+PROBE_KINDS = ("liveness", "readiness", "startup")
+
 
 class Found(NamedTuple):
     """One cross-field violation, located relative to the node being validated."""
@@ -179,7 +183,7 @@ def request_within_limit(raw: Any) -> list[Found]:
     """Each request is at most its limit, compared as exact numbers."""
     requests, limits = get(raw, "requests"), get(raw, "limits")
     out = []
-    for key in ("cpu", "memory", "ephemeral-storage"):
+    for key in RESOURCES:
         req, lim = get(requests, key), get(limits, key)
         req_v, lim_v = _quantity(req), _quantity(lim)
         if req_v is not None and lim_v is not None and req_v > lim_v:
@@ -218,7 +222,7 @@ def probe_ports_exist(raw: Any) -> list[Found]:
     names = {n for p in _items(get(raw, "ports")) if (n := _text(get(p, "name")))}
     probes = get(raw, "probes")
     out = []
-    for kind in ("liveness", "readiness", "startup"):
+    for kind in PROBE_KINDS:
         probe = get(probes, kind)
         for action in ("http", "tcp"):
             port = _text(get(get(probe, action), "port"))

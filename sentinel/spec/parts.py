@@ -23,6 +23,8 @@ from pydantic import (
 )
 
 from sentinel.spec.crossfield import (
+    PROBE_KINDS,
+    RESOURCES,
     Found,
     exactly_one,
     not_empty,
@@ -50,8 +52,6 @@ class SpecModel(BaseModel):
 
 
 ENV_SOURCES = ("secretKeyRef", "configMapKeyRef")
-RESOURCES = ("cpu", "memory", "ephemeral-storage")
-PROBE_KINDS = ("liveness", "readiness", "startup")
 PROBE_ACTIONS = ("http", "tcp", "exec")
 VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim")
 
