@@ -65,6 +65,14 @@ def _err(line: str) -> None:
 # ---------------------------------------------------------------- validate
 
 
+def _from_cwd(folder: Path) -> Path:
+    """``folder`` relative to the working folder when inside it, as doit shows spec paths."""
+    try:
+        return folder.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return folder
+
+
 def check_files(files: list[Path], output_dir: Path) -> dict[str, list[Problem]]:
     """Every problem (errors and warnings) of each file, collisions across them included."""
     from sentinel.spec import check_collisions, load_spec
@@ -92,7 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sentinel.spec import discover
 
     settings = load_settings()
-    given = [Path(p) for p in args.paths] or [settings.specs_dir]
+    given = [Path(p) for p in args.paths] or [_from_cwd(settings.specs_dir)]
     files = discover(given)
     problems = check_files(files, settings.output_dir)
     invalid = [f for f, ps in problems.items() if any(p.severity == "error" for p in ps)]
