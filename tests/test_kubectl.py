@@ -281,6 +281,14 @@ def test_kubectl_that_cannot_start(tmp_path: Path) -> None:
         Kubectl(broken).run(["version"])
 
 
+def test_output_that_is_not_utf8_is_read_not_a_traceback(tmp_path: Path) -> None:
+    odd = tmp_path / "kubectl"
+    odd.write_text("#!/bin/sh\nprintf 'pod/w\\377b created\\n'; printf 'error: bad \\377\\n' >&2\n")
+    odd.chmod(0o755)
+    done = Kubectl(odd).run(["apply"])
+    assert (done.stdout, done.stderr) == ("pod/w\ufffdb created\n", "error: bad \ufffd\n")
+
+
 # ---------------------------------------------------------------- live status
 
 

@@ -121,8 +121,8 @@ class Kubectl:
         limit = self.timeout if timeout is None else timeout
         env = {**os.environ, **NO_PREFERENCES, **(pinned or {})}  # passed on to kubectl, not read
         try:
-            proc = subprocess.run(
-                argv, capture_output=True, text=True, timeout=limit,
+            proc = subprocess.run(  # kubectl may echo bytes that are not UTF-8 (file names)
+                argv, capture_output=True, encoding="utf-8", errors="replace", timeout=limit,
                 stdin=subprocess.DEVNULL, check=False, env=env,
             )
         except subprocess.TimeoutExpired as exc:
