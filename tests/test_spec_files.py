@@ -51,6 +51,17 @@ def test_discover_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "no such file or folder" in str(info.value) and info.value.exit_code == 2
 
 
+def test_discover_unreadable_folder_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: Path) -> None:  # as a folder without read permission does for non-root
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(UsageError, match="cannot list the folder: Permission denied"):
+        discover([tmp_path])
+
+
 def test_discover_refuses_special_files(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)

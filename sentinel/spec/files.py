@@ -32,9 +32,16 @@ def discover(paths: Sequence[Path]) -> list[Path]:
 
     for path in paths:
         if path.is_dir():
+            try:
+                entries = list(path.iterdir())
+            except OSError as exc:  # e.g. no read permission on the folder
+                raise UsageError(
+                    f"{path}: cannot list the folder: {exc.strerror}",
+                    hint="check the folder's permissions",
+                ) from exc
             add(
                 p
-                for p in path.iterdir()
+                for p in entries
                 if p.suffix in SPEC_SUFFIXES
                 and not p.name.startswith(".")
                 # a broken symlink is listed, so loading it says "file not found" rather than
