@@ -77,7 +77,7 @@ class Settings:
     kubectl_timeout: float
     dryrun_mode: str
     audit_log: Path
-    model: str
+    model: str | None  # None (set empty): the provider's default
     history_path: Path
     call_log: Path
     context_budget: int
