@@ -12,12 +12,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sentinel.errors import EXIT_FAILURE, EXIT_OK, Problem, SentinelError, SpecError, UsageError
-
-if TYPE_CHECKING:
-    from sentinel.spec import LoadedSpec
+from sentinel.errors import EXIT_FAILURE, EXIT_OK, SentinelError, SpecError, UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -73,31 +70,10 @@ def _from_cwd(folder: Path) -> Path:
         return folder
 
 
-def check_files(files: list[Path], output_dir: Path) -> dict[str, list[Problem]]:
-    """Every problem (errors and warnings) of each file, collisions across them included."""
-    from sentinel.spec import check_collisions, load_spec
-
-    problems: dict[str, list[Problem]] = {}
-    loaded: list[LoadedSpec] = []
-    by_source: dict[str, str] = {}
-    for path in files:
-        try:
-            spec = load_spec(path)
-        except SpecError as err:
-            problems[str(path)] = list(err.problems)
-            continue
-        by_source[spec.source] = str(path)
-        problems[str(path)] = list(spec.warnings)
-        loaded.append(spec)
-    for problem in check_collisions(loaded, output_dir):
-        problems.setdefault(by_source.get(problem.file, problem.file), []).append(problem)
-    return problems
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate files and folders; problems on stderr, summary last; ``--json`` on stdout."""
     from sentinel.config import load_settings
-    from sentinel.spec import discover
+    from sentinel.spec import check_files, discover
 
     settings = load_settings()
     given = [Path(p) for p in args.paths] or [_from_cwd(settings.specs_dir)]

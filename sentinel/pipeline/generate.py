@@ -120,31 +120,21 @@ def _warn(problems: list[Problem]) -> None:
 
 def validate_all(specs_dir: str, output_dir: str) -> TaskFailed | None:
     """Action of ``validate``: load every spec, check collisions, fail with every problem."""
-    from sentinel.spec import check_collisions
+    from sentinel.spec import check_files
 
     folder = Path(specs_dir)
     if not folder.is_dir():
         return _missing_specs_dir(pipeline_settings())
     paths = list_specs(folder)
-    loaded = []
+    found = check_files([Path(display(p)) for p in paths], Path(output_dir), load=load_once)
     errors: list[Problem] = []
     invalid: set[str] = set()
-    for path in paths:
-        try:
-            spec = load_once(Path(display(path)))
-        except SpecError as err:
-            errors += err.errors
-            _warn([p for p in err.problems if p.severity != "error"])
-            invalid.add(display(path))
-            continue
-        _warn(spec.warnings)
-        loaded.append(spec)
-    for problem in check_collisions(loaded, Path(output_dir)):
-        if problem.severity == "error":
-            errors.append(problem)
-            invalid.add(problem.file)
-        else:
-            _warn([problem])
+    for file, problems in found.items():
+        _warn([p for p in problems if p.severity != "error"])
+        file_errors = [p for p in problems if p.severity == "error"]
+        errors += file_errors
+        if file_errors:
+            invalid.add(file)
     if errors:
         lines = [p.format() for p in sorted(errors)]
         lines.append(f"{_count(len(invalid))} invalid, {len(paths) - len(invalid)} valid")

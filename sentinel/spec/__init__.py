@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sentinel.spec.crossfield import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
 from sentinel.spec.dump import dump_spec
-from sentinel.spec.files import check_collisions, discover
+from sentinel.spec.files import check_collisions, check_files, discover
 from sentinel.spec.loader import (
     MAX_SPEC_BYTES,
     LoadedSpec,
@@ -30,6 +30,7 @@ __all__ = [
     "LoadedSpec",
     "PodSpec",
     "check_collisions",
+    "check_files",
     "discover",
     "dump_spec",
     "load_spec",

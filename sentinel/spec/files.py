@@ -8,12 +8,12 @@ would overwrite each other's output. Both are errors that name both files.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from sentinel.errors import PathEscapeError, Problem, UsageError
+from sentinel.errors import PathEscapeError, Problem, SpecError, UsageError
 from sentinel.fsutil import resolve_inside
-from sentinel.spec.loader import LoadedSpec
+from sentinel.spec.loader import LoadedSpec, load_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -104,4 +104,28 @@ def check_collisions(specs: Sequence[LoadedSpec], output_dir: Path) -> list[Prob
                     f"set a different output_path in {other.source} or {spec.source}",
                 )
             )
+    return problems
+
+
+def check_files(
+    files: Sequence[Path], output_dir: Path, load: Callable[[Path], LoadedSpec] = load_spec
+) -> dict[str, list[Problem]]:
+    """Every problem (errors and warnings) of each file, collisions across them included.
+
+    Keyed by each file as given, in order; ``load`` lets the pipeline reuse its parses.
+    """
+    problems: dict[str, list[Problem]] = {}
+    loaded: list[LoadedSpec] = []
+    by_source: dict[str, str] = {}
+    for path in files:
+        try:
+            spec = load(path)
+        except SpecError as err:
+            problems[str(path)] = list(err.problems)
+            continue
+        by_source[spec.source] = str(path)
+        problems[str(path)] = list(spec.warnings)
+        loaded.append(spec)
+    for problem in check_collisions(loaded, output_dir):
+        problems.setdefault(by_source.get(problem.file, problem.file), []).append(problem)
     return problems
