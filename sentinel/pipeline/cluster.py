@@ -35,8 +35,8 @@ from sentinel.pipeline.settings import pipeline_settings
 if TYPE_CHECKING:
     from sentinel.pipeline.cluster_actions import Item
 
-# The actions (``cluster_actions``, ``cluster_report``: kubectl, the audit log's filelock) are
-# imported inside the creators, which doit calls only for the cluster tasks.
+# The actions (``cluster_actions``, ``cluster_changes``, ``cluster_report``: kubectl, the audit
+# log's filelock) are imported inside the creators, which doit calls only for the cluster tasks.
 
 FORCE = {"name": "force", "long": "force", "type": bool, "default": False,
          "help": "run kubectl for every manifest, even those up to date"}
@@ -167,7 +167,8 @@ def task_dryrun(mode: str, force: bool) -> Iterator[dict[str, Any]]:
 @task_params([YES, FORCE])
 def task_apply(yes: bool, force: bool) -> Iterator[dict[str, Any]]:
     """kubectl apply, after a confirmation, of manifests that passed their dry run."""
-    from sentinel.pipeline.cluster_actions import apply_batch, report, stamp_current, stamps_current
+    from sentinel.pipeline.cluster_actions import report, stamp_current, stamps_current
+    from sentinel.pipeline.cluster_changes import apply_batch
 
     all_items = items()
     files = sorted({i.manifest for i in all_items} | {i.spec for i in all_items})
@@ -214,7 +215,7 @@ def task_diff() -> dict[str, Any]:
 @task_params([YES])
 def task_delete(yes: bool) -> dict[str, Any]:
     """kubectl delete, after a confirmation, of every spec's Pod (always runs)."""
-    from sentinel.pipeline.cluster_actions import delete_all
+    from sentinel.pipeline.cluster_changes import delete_all
 
     all_items = items()
     return {
