@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.kube_api import FakeKubeAPI
+from tests.fakes.openai_server import FakeOpenAI
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: sentinel, doit, kubectl, cram
@@ -51,3 +52,10 @@ def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKubeAP
     with FakeKubeAPI() as api:
         monkeypatch.setenv("KUBECONFIG", str(api.write_kubeconfig(tmp_path / "kubeconfig")))
         yield api
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A fresh loopback OpenAI-compatible server (script its replies with ``fake.script``)."""
+    with FakeOpenAI() as server:
+        yield server

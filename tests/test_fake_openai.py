@@ -26,12 +26,6 @@ CTL = REPO / "tests" / "fakes" / "openai_ctl.py"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
 def client(fake: FakeOpenAI) -> Iterator[openai.OpenAI]:
     # seconds, not the SDK's ten minutes: a fake that stops answering fails the test fast
     sdk = openai.OpenAI(api_key="sk-test-fake", base_url=fake.url, max_retries=0, timeout=20.0)

@@ -41,12 +41,6 @@ WEB = "name: web\nnamespace: shop\nimage: nginxinc/nginx-unprivileged:1.27-alpin
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     (root / "specs").mkdir(parents=True)

@@ -27,12 +27,6 @@ USER = [{"role": "user", "content": "hi"}]
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
 def provider(fake: FakeOpenAI) -> Iterator[OpenAIProvider]:
     config = provider_config("sk-test-provider", fake.url, "m1")
     # Seconds, not the default ten minutes: a server that stops answering fails the test fast.

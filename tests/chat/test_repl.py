@@ -29,12 +29,6 @@ from sentinel.errors import UsageError
 from tests.fakes.openai_server import FakeOpenAI
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
 # --- in process ------------------------------------------------------------------------------
 class Session:
     def __init__(self, fake: FakeOpenAI) -> None:

@@ -28,12 +28,6 @@ KEY = "sk-test-SECRET-0123456789abcdefghij"
 TEST_TIMEOUT = 20.0  # per read of the stream; the slowest scripted gap is 0.3 s
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
 @pytest.fixture(params=["memory", "tinydb"])
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
