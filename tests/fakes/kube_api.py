@@ -123,9 +123,10 @@ class FakeKubeAPI:
     def close(self) -> None:
         """Stop serving; wakes up any request sleeping on an injected delay."""
         self._stopping.set()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever: it would hang otherwise
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
     def write_kubeconfig(self, path: Path, context: str = "fake", namespace: str | None = None) -> Path:
         """Write a kubeconfig whose current context ``context`` points at this server."""
