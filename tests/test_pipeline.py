@@ -397,6 +397,24 @@ def test_scan_file_refuses_binary_huge_and_non_utf8(tmp_path: Path) -> None:
     assert scan_file(tmp_path / "missing.yaml") == UNSURE
 
 
+def test_unreadable_specs_folder_is_a_doit_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from doit.exceptions import InvalidDodoFile
+
+    real = os.scandir
+
+    def refuse(path: str) -> object:  # as a folder without read permission does for non-root
+        if os.fspath(path) == str(tmp_path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    with pytest.raises(InvalidDodoFile, match="cannot list the specs folder .*: Permission denied"):
+        list_specs(tmp_path)
+    assert list_specs(tmp_path / "missing") == []
+
+
 def test_list_specs_matches_discover(tmp_path: Path) -> None:
     from sentinel.spec import discover
 

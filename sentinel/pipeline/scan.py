@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from doit.exceptions import InvalidDodoFile
+
 SPEC_SUFFIXES = (".yaml", ".yml")
 DEFAULT_NAMESPACE = "default"
 # Larger files are left to the loader, which owns the size limit and its message.
@@ -62,7 +64,8 @@ def list_specs(specs_dir: Path | str) -> list[str]:
     The same rule as ``sentinel.spec.discover`` for a folder (so ``sentinel validate`` and
     ``doit generate`` see the same specs), with plain strings: for a thousand specs, ``pathlib``
     objects would cost more than the listing itself. A missing folder lists nothing; the tasks
-    that need it say so when they run. A broken symlink is listed: its sub-task says so.
+    that need it say so when they run. A broken symlink is listed: its sub-task says so. A folder
+    that cannot be read stops the run with doit's one-line ``ERROR:`` (as a bad setting does).
     """
     try:
         with os.scandir(specs_dir) as entries:
@@ -70,6 +73,11 @@ def list_specs(specs_dir: Path | str) -> list[str]:
                      and not e.name.startswith(".") and (e.is_file() or e.is_symlink())]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as exc:  # e.g. no read permission: listing nothing would pass as "0 specs"
+        raise InvalidDodoFile(
+            f"cannot list the specs folder {specs_dir}: {exc.strerror}\n"
+            "  hint: check its permissions, or set specs_dir in sentinel.toml / SENTINEL_SPECS_DIR"
+        ) from exc
     found.sort()
     return found
 
