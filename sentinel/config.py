@@ -35,6 +35,7 @@ class Setting:
     kind: str  # "path" | "str" | "int" | "float" | "bool" | "choice" | "list"
     help: str
     choices: tuple[str, ...] = ()
+    allow_zero: bool = False  # numbers: 0 is meaningful (e.g. "no retries")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -51,7 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("history_path", "SENTINEL_HISTORY", "path", "chat history folder (TinyDB journal)"),
     Setting("call_log", "SENTINEL_CALL_LOG", "path", "log of model calls (JSON lines)"),
     Setting("context_budget", "SENTINEL_CONTEXT_BUDGET", "int", "tokens of history per request"),
-    Setting("max_retries", "SENTINEL_MAX_RETRIES", "int", "retries of transient provider errors"),
+    Setting("max_retries", "SENTINEL_MAX_RETRIES", "int", "retries of transient provider errors",
+            allow_zero=True),
     Setting("max_tool_steps", "SENTINEL_MAX_TOOL_STEPS", "int", "tool rounds per chat turn"),
     Setting("turn_timeout", "SENTINEL_TURN_TIMEOUT", "float", "wall-time bound per chat turn (s)"),
     Setting("breaker_threshold", "SENTINEL_BREAKER_THRESHOLD", "int",
@@ -138,15 +140,17 @@ def _convert(s: Setting, raw: object, source: str, root: Path) -> Any:
         return raw or None
     if s.kind in ("int", "float"):
         conv: Callable[[Any], Any] = int if s.kind == "int" else float
+        wanted = "a number >= 0" if s.allow_zero else "a positive number"
         try:
             value = conv(raw)
         except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf) from TOML
-            raise fail("a positive number") from None
+            raise fail(wanted) from None
         # nan and inf would pass "> 0" (nan compares false to everything) and break later use.
-        if isinstance(raw, bool) or not math.isfinite(value) or value <= 0:
-            raise fail("a positive number")
+        too_small = value < 0 if s.allow_zero else value <= 0
+        if isinstance(raw, bool) or not math.isfinite(value) or too_small:
+            raise fail(wanted)
         if isinstance(raw, float) and value != raw:  # int(2.7) would silently be 2
-            raise fail("a positive whole number")
+            raise fail("a whole number")
         return value
     if s.kind == "bool":
         if isinstance(raw, bool):

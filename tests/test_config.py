@@ -70,7 +70,7 @@ def test_bad_environment_value_names_the_setting(
     [
         ("context_budget = inf", "a positive number"),
         ("context_budget = nan", "a positive number"),
-        ("max_retries = 2.7", "a positive whole number"),
+        ("max_retries = 2.7", "a whole number"),
         ("kubectl_timeout = nan", "a positive number"),
         ("kubectl_timeout = inf", "a positive number"),
         ("turn_timeout = -inf", "a positive number"),
@@ -119,3 +119,9 @@ def test_every_setting_has_an_env_var_and_help() -> None:
 
 def test_find_root_without_config_is_start(tmp_path: Path) -> None:
     assert find_root(tmp_path) == tmp_path
+
+
+def test_zero_retries_is_allowed_but_negative_is_not(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, env={"SENTINEL_MAX_RETRIES": "0", "HOME": "/h"}).max_retries == 0
+    with pytest.raises(ConfigError, match="a number >= 0"):
+        load_settings(tmp_path, env={"SENTINEL_MAX_RETRIES": "-1", "HOME": "/h"})
