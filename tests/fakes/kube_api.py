@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from tests.fakes import kube_objects as ko
+from tests.fakes import kube_ssa as ssa
 
 POD_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 DISCOVERY = {
@@ -95,6 +96,8 @@ class _State:
     injections: list[Injection] = field(default_factory=list)
     delay: float = 0.0
     requests: list[Request] = field(default_factory=list)
+    owners: dict[tuple[str, str], ssa.Owners] = field(default_factory=dict)
+    deletion_delay: float = 0.0  # seconds a deleted Pod stays, with deletionTimestamp set
 
 
 class FakeKubeAPI:
@@ -180,11 +183,31 @@ class FakeKubeAPI:
         with self._lock:
             return sorted(f"{ns}/{n}" for ns, n in self._state.pods)
 
-    def put_pod(self, pod: dict[str, Any]) -> None:
-        """Store a Pod directly (as if someone else created it)."""
+    def put_pod(self, pod: dict[str, Any], manager: str = "someone-else") -> None:
+        """Store a Pod directly (as if ``manager`` created or updated it)."""
         ns = pod["metadata"].get("namespace", "default")
         with self._lock:
+            owners = self._state.owners.setdefault((ns, pod["metadata"]["name"]), ssa.Owners())
+            owners.update(self._state.pods.get((ns, pod["metadata"]["name"])), pod, manager)
             self._store(ns, pod)
+
+    def managers(self, namespace: str, name: str) -> dict[str, str]:
+        """Who owns fields of a stored Pod: manager -> operation (Apply or Update)."""
+        with self._lock:
+            owners = self._state.owners.get((namespace, name))
+            return {m: op for m, (op, _) in owners.entries.items()} if owners else {}
+
+    def set_deletion_delay(self, seconds: float) -> None:
+        """Keep deleted Pods (with ``deletionTimestamp``) this long before they are gone."""
+        with self._lock:
+            self._state.deletion_delay = seconds
+
+    def _finish_delete(self, namespace: str, name: str, uid: str) -> None:
+        with self._lock:
+            pod = self._state.pods.get((namespace, name))
+            if pod is not None and pod["metadata"].get("uid") == uid:
+                del self._state.pods[(namespace, name)]
+                self._state.owners.pop((namespace, name), None)
 
     def set_pod_status(self, namespace: str, name: str, *, phase: str = "Running", ready: bool = True,
                        restarts: int = 0, reason: str | None = None, message: str | None = None) -> None:
@@ -215,6 +238,8 @@ class FakeKubeAPI:
         meta.setdefault("uid", str(uuid.uuid4()))
         meta.setdefault("creationTimestamp", ko.now())
         meta["resourceVersion"] = str(next(self._rv))
+        owners = self._state.owners.get((namespace, meta["name"]))
+        meta["managedFields"] = owners.managed_fields() if owners else []
         pod.setdefault("status", _new_status(pod))
         pod["apiVersion"], pod["kind"] = "v1", "Pod"
         self._state.pods[(namespace, meta["name"])] = pod
@@ -303,9 +328,12 @@ class FakeKubeAPI:
         # kubectl sends a delete's dry run in the DeleteOptions body, everything else's in the query
         options = body if method == "DELETE" and isinstance(body, dict) else {}
         dry = query.get("dryRun") == "All" or "All" in (options.get("dryRun") or [])
+        manager = query.get("fieldManager") or "unknown"
+        force = query.get("force") == "true"
         verb = {"GET": "get" if name else "list", "POST": "create", "PATCH": "patch",
                 "PUT": "update", "DELETE": "delete"}.get(method, method.lower())
-        self._check_injection(verb, ns, name or (body or {}).get("metadata", {}).get("name"))
+        named = body.get("metadata", {}).get("name") if isinstance(body, dict) else None
+        self._check_injection(verb, ns, name or named)
         if ns not in state.namespaces and method != "GET":
             raise ko.not_found("namespaces", ns)
         if name is None:
@@ -319,12 +347,23 @@ class FakeKubeAPI:
                 raise ko.already_exists(new_name)
             if dry:
                 return 201, self._preview(ns, body)
+            owners = ssa.Owners()
+            owners.update(None, body, manager)
+            state.owners[(ns, new_name)] = owners
             return 201, self._store(ns, body)
         current = state.pods.get((ns, name))
         ctype = headers.get("content-type", "")
+        if method == "PATCH" and "apply-patch" in ctype and not query.get("fieldManager"):
+            raise ko.invalid(name, [("fieldManager", "FieldValueRequired",
+                                     "Required value: is required for apply patch")])
         if method == "PATCH" and current is None and "apply-patch" in ctype:
             ko.validate_pod(body, ns)  # server-side apply creates
-            return 201, self._preview(ns, body) if dry else self._store(ns, body)
+            owners = ssa.Owners()
+            created = owners.apply(None, _without_directives(body), manager, force)
+            if dry:
+                return 201, self._preview(ns, created)
+            state.owners[(ns, name)] = owners
+            return 201, self._store(ns, created)
         if current is None:
             raise ko.not_found("pods", name)
         if method == "GET":
@@ -332,20 +371,36 @@ class FakeKubeAPI:
                 return 200, ko.table("pods", [current])
             return 200, current
         if method == "DELETE":
-            if not dry:
+            if dry or current["metadata"].get("deletionTimestamp"):
+                return 200, current
+            if state.deletion_delay <= 0:
                 del state.pods[(ns, name)]
+                state.owners.pop((ns, name), None)
+                return 200, current
+            current["metadata"]["deletionTimestamp"] = ko.now()
+            current["metadata"]["resourceVersion"] = str(next(self._rv))
+            timer = threading.Timer(state.deletion_delay, self._finish_delete,
+                                    (ns, name, current["metadata"]["uid"]))
+            timer.daemon = True
+            timer.start()
             return 200, current
+        owners = state.owners.get((ns, name), ssa.Owners()).copy()
         if method == "PUT":
             updated = copy.deepcopy(body)
         elif "apply-patch" in ctype:
-            updated = ko.strategic_merge(current, _without_directives(body))
+            updated = owners.apply(current, _without_directives(body), manager, force)
+        elif "json-patch" in ctype:
+            updated = ssa.json_patch(current, body)
+            if updated["metadata"].get("managedFields") != current["metadata"].get("managedFields"):
+                owners = ssa.Owners.from_managed_fields(updated["metadata"]["managedFields"])
         elif "strategic-merge-patch" in ctype:
             updated = ko.strategic_merge(current, body)
         elif "merge-patch" in ctype:
             updated = ko.json_merge_patch(current, body)
         else:
             raise ko.ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {ctype}")
-        sent_rv = (body.get("metadata") or {}).get("resourceVersion")
+        sent_rv = (body.get("metadata") or {}).get("resourceVersion") \
+            if isinstance(body, dict) else None
         if sent_rv is not None and sent_rv != current["metadata"]["resourceVersion"]:
             raise ko.conflict(name)
         updated["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -353,10 +408,16 @@ class FakeKubeAPI:
         ko.validate_pod(updated, ns)
         ko.check_pod_update(current, updated)
         updated = ko.prune(updated)
-        if updated == current:
+        if "apply-patch" not in ctype and "json-patch" not in ctype:
+            owners.update(current, updated, manager)
+        updated["metadata"]["managedFields"] = owners.managed_fields()
+        if _same(updated, current):
+            if not dry:
+                state.owners[(ns, name)] = owners
             return 200, current
         if dry:
             return 200, updated
+        state.owners[(ns, name)] = owners
         return 200, self._store(ns, updated)
 
     def _preview(self, ns: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -400,6 +461,16 @@ def _new_status(pod: dict[str, Any]) -> dict[str, Any]:
     """A new Pod's status: scheduled, containers still being created."""
     return ko.pod_status(pod, phase="Pending", ready=False, restarts=0,
                          reason="ContainerCreating", message=None)
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal but for the time stamps of managedFields (a no-op write changes nothing)."""
+    def bare(pod: dict[str, Any]) -> dict[str, Any]:
+        pod = copy.deepcopy(pod)
+        for entry in pod["metadata"].get("managedFields") or []:
+            entry.pop("time", None)
+        return pod
+    return bare(a) == bare(b)
 
 
 def _without_directives(body: dict[str, Any]) -> dict[str, Any]:
