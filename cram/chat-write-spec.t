@@ -61,6 +61,7 @@ The written file is headed by its provenance and is what any hand-written spec w
     labels:
       app.kubernetes.io/name: api
       app.kubernetes.io/managed-by: kube-sentinel
+      kube-sentinel.io/project: chat-write-spec-t-[0-9a-f]{8} (re)
   spec:
     containers:
     - name: api

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -19,6 +20,8 @@ from typing import Any
 from sentinel.errors import ConfigError
 
 CONFIG_FILE = "sentinel.toml"
+# A Kubernetes label value (the project id is the value of the kube-sentinel.io/project label).
+PROJECT_ID = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 
 
 def _xdg_data_home(env: Mapping[str, str]) -> Path:
@@ -32,17 +35,21 @@ class Setting:
 
     name: str
     env: str
-    kind: str  # "path" | "str" | "int" | "float" | "bool" | "choice" | "list"
+    kind: str  # "path" | "str" | "label" | "int" | "float" | "bool" | "choice" | "list"
     help: str
     choices: tuple[str, ...] = ()
     allow_zero: bool = False  # numbers: 0 is meaningful (e.g. "no retries")
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("project", "SENTINEL_PROJECT", "label",
+            "project id: labels every Pod (kube-sentinel.io/project) so apply can find orphans"),
     Setting("specs_dir", "SENTINEL_SPECS_DIR", "path", "folder of spec files (default: specs)"),
     Setting("output_dir", "SENTINEL_OUTPUT_DIR", "path", "folder for manifests (default: manifests)"),
     Setting("state_dir", "SENTINEL_STATE_DIR", "path", "pipeline state: dry-run stamps, doit db"),
     Setting("context", "SENTINEL_CONTEXT", "str", "kube context (default: kubeconfig's current)"),
+    Setting("contexts", "SENTINEL_CONTEXTS", "list",
+            "several kube contexts (a fleet): the cluster tasks run against each; overrides context"),
     Setting("kubectl", "SENTINEL_KUBECTL", "str", "kubectl path (default: bundled, then PATH)"),
     Setting("kubectl_timeout", "SENTINEL_KUBECTL_TIMEOUT", "float", "seconds per kubectl call"),
     Setting("dryrun_mode", "SENTINEL_DRYRUN_MODE", "choice", "server or client dry run",
@@ -71,10 +78,12 @@ class Settings:
     """Resolved settings; paths are absolute (relative ones are taken from the project root)."""
 
     root: Path
+    project: str | None
     specs_dir: Path
     output_dir: Path
     state_dir: Path
     context: str | None
+    contexts: tuple[str, ...]
     kubectl: str | None
     kubectl_timeout: float
     dryrun_mode: str
@@ -99,7 +108,9 @@ def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
         "specs_dir": root / "specs",
         "output_dir": root / "manifests",
         "state_dir": root / ".sentinel",
+        "project": None,
         "context": None,
+        "contexts": (),
         "kubectl": None,
         "kubectl_timeout": 60.0,
         "dryrun_mode": "server",
@@ -137,6 +148,11 @@ def _convert(s: Setting, raw: object, source: str, root: Path) -> Any:
     if s.kind == "str":
         if not isinstance(raw, str):
             raise fail("a string")
+        return raw or None
+    if s.kind == "label":
+        if not isinstance(raw, str) or (raw and not PROJECT_ID.fullmatch(raw)):
+            raise fail("a label value: up to 63 letters, digits, '-', '_' or '.', starting and "
+                       "ending with a letter or digit")
         return raw or None
     if s.kind in ("int", "float"):
         conv: Callable[[Any], Any] = int if s.kind == "int" else float
@@ -224,3 +240,9 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] | None = None)
         values["audit_log"] = values["state_dir"] / "audit.jsonl"
     names = {f.name for f in fields(Settings)}
     return Settings(root=root, **{k: v for k, v in values.items() if k in names})
+
+
+def kube_contexts(settings: Settings) -> tuple[str | None, ...]:
+    """The contexts the cluster tasks target: ``contexts`` if set, else ``context`` (None: the
+    kubeconfig's current one)."""
+    return settings.contexts or (settings.context,)

@@ -22,22 +22,23 @@ import yaml
 from sentinel import policy
 from sentinel.errors import PolicyViolation, RenderError
 from sentinel.fsutil import atomic_write, resolve_inside
-from sentinel.spec import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
+from sentinel.spec import MANAGED_BY_LABEL, MANAGER, NAME_LABEL, PROJECT_LABEL
 
 if TYPE_CHECKING:
     from sentinel.spec import LoadedSpec
     from sentinel.spec.model import EnvFrom, PodSpec, Port, Probe, Resources, Volume
 
-__all__ = ["MANAGED_BY_LABEL", "MANAGER", "NAME_LABEL", "build_manifest", "dump_manifest",
+__all__ = ["MANAGED_BY_LABEL", "MANAGER", "NAME_LABEL", "PROJECT_LABEL", "build_manifest", "dump_manifest",
            "guard", "manifest_path", "render", "write_manifest"]
 
 _PROBE_TIMING = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
                  "failureThreshold")
 
 
-def render(spec: PodSpec, *, source: str = "") -> dict[str, Any]:
-    """Build the Pod manifest of ``spec`` and check it against its Pod Security profile."""
-    manifest = build_manifest(spec)
+def render(spec: PodSpec, *, source: str = "", project: str | None = None) -> dict[str, Any]:
+    """Build the Pod manifest of ``spec`` and check it against its Pod Security profile;
+    ``project`` (the project id setting) adds the ``kube-sentinel.io/project`` label."""
+    manifest = build_manifest(spec, project)
     guard(manifest, spec.security, source=source)
     return manifest
 
@@ -49,12 +50,12 @@ def guard(manifest: Mapping[str, Any], profile: str, *, source: str = "") -> Non
         raise PolicyViolation(profile, violations, source=source)
 
 
-def build_manifest(spec: PodSpec) -> dict[str, Any]:
+def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
     """The Pod manifest of ``spec``, without the policy check (``render`` adds it)."""
     metadata: dict[str, Any] = {
         "name": spec.name,
         "namespace": spec.namespace,
-        "labels": _labels(spec.name, spec.labels),
+        "labels": _labels(spec.name, spec.labels, project),
     }
     if spec.annotations:
         metadata["annotations"] = _sorted(spec.annotations)
@@ -76,8 +77,10 @@ def build_manifest(spec: PodSpec) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod}
 
 
-def _labels(name: str, user: Mapping[str, str]) -> dict[str, str]:
+def _labels(name: str, user: Mapping[str, str], project: str | None) -> dict[str, str]:
     ours = {NAME_LABEL: name, MANAGED_BY_LABEL: MANAGER}
+    if project:  # orphans are found by this label (sentinel.pipeline.converge)
+        ours[PROJECT_LABEL] = project
     for key, value in ours.items():
         if key in user and user[key] != value:
             # Selectors, `doit status` and pruning find our Pods by these two labels. The spec

@@ -182,7 +182,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} exists and is not a folder", hint="give a folder to initialize")
-    files = starter_files()
+    files = starter_files(new_project_id(root))
     existing = [rel for rel in files if (root / rel).exists()]
     if existing and not args.force:
         for rel in existing:
@@ -218,14 +218,25 @@ STARTER_TEMPLATES = {
 }
 
 
-def starter_files() -> dict[str, str]:
-    """Every file ``init`` writes: example specs, the two-line dodo.py, a commented sentinel.toml."""
+def new_project_id(root: Path) -> str:
+    """A fresh project id: the folder's name (as a label value) and 8 random hex digits, so two
+    projects made from the same template never adopt each other's Pods."""
+    import re
+    import secrets
+
+    stem = re.sub(r"[^a-z0-9]+", "-", root.resolve().name.lower()).strip("-")[:40].strip("-")
+    return f"{stem or 'project'}-{secrets.token_hex(4)}"
+
+
+def starter_files(project: str = "") -> dict[str, str]:
+    """Every file ``init`` writes: example specs, the two-line dodo.py, a commented sentinel.toml
+    (with ``project`` set when given)."""
     from importlib.resources import files
 
     templates = files("sentinel") / "templates"
     out = {rel: (templates / name).read_text(encoding="utf-8")
            for rel, name in STARTER_TEMPLATES.items()}
-    out["sentinel.toml"] = settings_toml()
+    out["sentinel.toml"] = settings_toml(project)
     return out
 
 
@@ -246,8 +257,9 @@ def _toml_value(value: object, root: Path, home: Path) -> str:
     return json.dumps(value)
 
 
-def settings_toml() -> str:
-    """A ``sentinel.toml`` listing every setting, commented out, with its default and variable."""
+def settings_toml(project_id: str = "") -> str:
+    """A ``sentinel.toml`` listing every setting, commented out, with its default and variable;
+    ``project`` (when given) is the one line set."""
     import tempfile
 
     from sentinel.config import SETTINGS, load_settings
@@ -268,5 +280,8 @@ def settings_toml() -> str:
         choices = f" ({' or '.join(s.choices)})" if s.choices else ""
         lines.append("")
         lines.append(f"# {s.help}{choices}; env {s.env}")
+        if s.name == "project" and project_id:
+            lines.append(f"project = {json.dumps(project_id)}")
+            continue
         lines.append(f"# {s.name} = {_toml_value(getattr(defaults, s.name), root, home)}")
     return "\n".join(lines) + "\n"

@@ -165,6 +165,7 @@ def task_validate() -> dict[str, Any]:
 
 def generate_one(
     spec: str, target: str, planned: str, output_dir: str, state_dir: str,
+    project: str | None = None,
 ) -> TaskFailed | dict[str, str]:
     """Action of ``generate:<spec>``: load, render, write the manifest atomically, record it.
 
@@ -187,7 +188,7 @@ def generate_one(
             "  hint: please report this with the spec file"
         )
     try:
-        data = dump_manifest(render(loaded.model, source=loaded.source))
+        data = dump_manifest(render(loaded.model, source=loaded.source, project=project))
     except RenderError as err:
         return TaskFailed(f"{spec}: {err}")
     _warn(loaded.warnings)
@@ -328,6 +329,8 @@ def task_generate() -> Iterator[dict[str, Any]]:
     }
     for p in plans:
         config = {"generator": GENERATOR_VERSION, "output": str(p.target)}
+        if settings.project:  # a new or changed project id relabels every manifest
+            config["project"] = settings.project
         task: dict[str, Any] = {"name": p.task, "file_dep": [p.spec]}
         if p.target is None or p.problems:
             message = "\n".join(pr.format() for pr in sorted(p.problems))
@@ -339,7 +342,7 @@ def task_generate() -> Iterator[dict[str, Any]]:
                 uptodate=[_ManifestUpToDate(config, target)],
                 doc=f"{p.spec} -> {target}",
                 targets=[target],
-                actions=[(generate_one, [p.spec, target, p.target, out, state])],
+                actions=[(generate_one, [p.spec, target, p.target, out, state, settings.project])],
                 clean=True,
             )
         yield task

@@ -8,7 +8,7 @@ only needed by ``sentinel schema`` and the chat tools.
 
 from __future__ import annotations
 
-from sentinel.spec.crossfield import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
+from sentinel.spec.crossfield import MANAGED_BY_LABEL, MANAGER, NAME_LABEL, PROJECT_LABEL
 from sentinel.spec.dump import dump_spec
 from sentinel.spec.files import check_collisions, check_files, discover
 from sentinel.spec.loader import (
@@ -27,6 +27,7 @@ __all__ = [
     "MANAGER",
     "MAX_SPEC_BYTES",
     "NAME_LABEL",
+    "PROJECT_LABEL",
     "LoadedSpec",
     "PodSpec",
     "check_collisions",

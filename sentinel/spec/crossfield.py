@@ -28,6 +28,7 @@ Loc = tuple[str | int, ...]
 NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGER = "kube-sentinel"
+PROJECT_LABEL = "kube-sentinel.io/project"  # set from the ``project`` setting, never by a spec
 
 # Keys of a resource list and of the probes map (parts.py builds its models from these).
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
@@ -271,6 +272,10 @@ def reserved_labels(raw: Any) -> list[Found]:
         MANAGED_BY_LABEL: (MANAGER, ""),
     }
     out = []
+    if PROJECT_LABEL in labels:
+        out.append(Found(("labels", PROJECT_LABEL), Violation(
+            "is set by kube-sentinel from the 'project' setting",
+            f"remove {PROJECT_LABEL} from labels; set 'project' in sentinel.toml instead")))
     for key, (value, why) in ours.items():
         given = labels.get(key)
         if not isinstance(given, str) or value is None or given == value:
