@@ -1,7 +1,9 @@
 """The spec file format, as one pydantic model that enforces Kubernetes' admission rules.
 
-One file describes one Pod with one container named after it. Keys follow the Kubernetes field
-names; ``PodSpec`` attribute names equal the spec keys (only ``ephemeral-storage`` needs an alias),
+One file describes one Pod: its main container at the top level (named after the Pod unless
+``containerName`` says otherwise), and optionally further ``containers``, ``initContainers`` and
+native ``sidecars``, each entry with the main container's keys plus ``name`` and ``volumeMounts``
+(``sentinel.spec.containers``). Keys follow the Kubernetes field names; ``PodSpec`` attribute names equal the spec keys (only ``ephemeral-storage`` needs an alias),
 so the renderer maps fields one to one. The JSON Schema (``schema.json_schema()``) is generated
 from these classes, so every description below is also the published contract.
 
@@ -14,6 +16,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     annotations:                       # label-style key → any text; ≤ 256 KiB in total
       example.com/owner: team-web
     image: nginxinc/nginx-unprivileged:1.27   # [registry[:port]/]path[:tag][@digest]
+    containerName: nginx               # the main container's name; default: name
     imagePullPolicy: IfNotPresent      # Always | IfNotPresent | Never
     command:                           # list of strings (replaces the image ENTRYPOINT)
       - nginx
@@ -27,6 +30,17 @@ Format reference (every key; only ``name`` and ``image`` are required)::
         secretKeyRef:                  # or configMapKeyRef; both take name, key, optional
           name: db
           key: password
+      POD_IP:
+        fieldRef:                      # downward API: metadata.name, metadata.labels['k'],
+          fieldPath: status.podIP      # spec.nodeName, status.podIP, ...
+      MEMORY_MIB:
+        resourceFieldRef:              # a request or limit; containerName, divisor optional
+          resource: limits.memory
+          divisor: 1Mi
+    envFrom:                           # every key of a ConfigMap (configMapRef) or Secret
+      - configMapRef:                  # (secretRef) as a variable; prefix optional
+          name: web-settings
+        prefix: WEB_
     ports:
       - name: http                     # optional IANA service name, unique
         containerPort: 8080            # 1-65535; with protocol unique
@@ -46,17 +60,56 @@ Format reference (every key; only ``name`` and ``image`` are required)::
         periodSeconds: 5               # also initialDelaySeconds, timeoutSeconds,
                                        # failureThreshold, successThreshold
       liveness:
-        tcp:
+        tcp:                           # or grpc: port (a number), service
           port: 8080
+      startup:
+        http:
+          path: /ready
+          port: 8080
+          httpHeaders:                 # name, value
+            - name: X-Probe
+              value: startup
+    lifecycle:                         # postStart / preStop: exactly one of exec, httpGet, sleep
+      preStop:
+        sleep:
+          seconds: 5                   # at most terminationGracePeriodSeconds
+    securityContext:                   # the main container's own (beside the Pod-level keys)
+      runAsNonRoot: true               # also runAsUser, runAsGroup, readOnlyRootFilesystem
+      capabilities:
+        add:                           # restricted: NET_BIND_SERVICE only; baseline: its list
+          - NET_BIND_SERVICE
     restartPolicy: Always              # Always | OnFailure | Never
+    terminationGracePeriodSeconds: 30  # seconds from SIGTERM to SIGKILL
     serviceAccountName: web            # DNS-1123 subdomain
     nodeSelector:
       kubernetes.io/os: linux
     volumes:
       - name: cache                    # DNS-1123 label, unique
         emptyDir:                      # or configMap / secret / persistentVolumeClaim
-        mountPath: /var/cache/nginx    # absolute, unique
+        mountPath: /var/cache/nginx    # absolute, unique; leave out if only others mount it
         readOnly: false
+    containers:                        # further regular containers: the main container's keys
+      - name: log-shipper              # plus a name unique in the Pod, and volumeMounts
+        image: fluent/fluent-bit:3.1
+        volumeMounts:
+          - name: cache                # a volume under volumes
+            mountPath: /logs
+            readOnly: true
+    initContainers:                    # run to completion, in order (no probes, no lifecycle)
+      - name: migrate
+        image: ghcr.io/example/migrate:1.4
+        args:
+          - up
+    sidecars:                          # native sidecars: initContainers with restartPolicy
+      - name: proxy                    # Always; start after the init containers, may have probes
+        image: ghcr.io/example/proxy:2.0
+        ports:
+          - name: proxy                # ports and port names are unique across the Pod
+            containerPort: 15001
+        probes:
+          readiness:
+            tcp:
+              port: proxy              # a named port of the same container
     security: restricted               # Pod Security Standards profile: restricted | baseline
     runAsUser: 101                     # 0 (root) only under baseline
     runAsGroup: 101
@@ -81,6 +134,13 @@ from pydantic import (
 )
 
 from sentinel.spec import rules
+from sentinel.spec.containers import (
+    Container,
+    ContainerSecurity,
+    EnvFromSource,
+    InitContainer,
+    Lifecycle,
+)
 from sentinel.spec.crossfield import (
     Found,
     no_root_when_restricted,
@@ -121,6 +181,7 @@ from sentinel.spec.parts import (
     TcpSocket,
     Volume,
 )
+from sentinel.spec.podrules import hook_ports_exist, pod_rules
 from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
 
@@ -148,7 +209,13 @@ __all__ = [
 
 
 def _pod_check(raw: Any) -> list[Found]:
-    return probe_ports_exist(raw) + no_root_when_restricted(raw) + reserved_labels(raw)
+    return (
+        probe_ports_exist(raw)
+        + hook_ports_exist(raw)
+        + no_root_when_restricted(raw)
+        + reserved_labels(raw)
+        + pod_rules(raw)
+    )
 
 
 class PodSpec(SpecModel):
@@ -172,6 +239,9 @@ class PodSpec(SpecModel):
         description="Container image: [registry[:port]/]path[:tag][@digest].",
         examples=["nginxinc/nginx-unprivileged:1.27"],
     )
+    containerName: DnsLabel | None = Field(
+        default=None, description="Name of the main container (DNS-1123 label); default: name."
+    )
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
         default=None, description="When to pull the image."
     )
@@ -188,6 +258,9 @@ class PodSpec(SpecModel):
         default_factory=dict,
         description="Environment: NAME → text, or {secretKeyRef|configMapKeyRef: {name, key}}.",
     )
+    envFrom: list[EnvFromSource] | None = Field(
+        default=None, min_length=1, description="Whole ConfigMaps/Secrets as environment."
+    )
     ports: list[Port] = Field(default_factory=list, description="Ports the container listens on.")
     resources: Resources | None = Field(
         default=None, description="CPU/memory/ephemeral-storage requests and limits."
@@ -195,9 +268,35 @@ class PodSpec(SpecModel):
     probes: Probes | None = Field(
         default=None, description="Liveness, readiness and startup checks."
     )
-    volumes: list[Volume] = Field(default_factory=list, description="Volumes with their mounts.")
+    lifecycle: Lifecycle | None = Field(
+        default=None, description="postStart/preStop hooks of the main container."
+    )
+    securityContext: ContainerSecurity | None = Field(
+        default=None,
+        description="The main container's user, group, root filesystem and capabilities.",
+    )
+    volumes: list[Volume] = Field(
+        default_factory=list, description="Volumes, with the main container's mount of each."
+    )
+    containers: list[Container] | None = Field(
+        default=None, min_length=1, description="Further regular containers, in order."
+    )
+    initContainers: list[InitContainer] | None = Field(
+        default=None,
+        min_length=1,
+        description="Containers that run to completion, one after the other, before the others.",
+    )
+    sidecars: list[Container] | None = Field(
+        default=None,
+        min_length=1,
+        description="Native sidecars: start after the init containers, run beside the main ones "
+        "(rendered as initContainers with restartPolicy: Always).",
+    )
     restartPolicy: Literal["Always", "OnFailure", "Never"] | None = Field(
         default=None, description="Always (default), OnFailure or Never."
+    )
+    terminationGracePeriodSeconds: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="Seconds between SIGTERM and SIGKILL (30)."
     )
     serviceAccountName: DnsSubdomain | None = Field(
         default=None, description="Service account (DNS-1123 subdomain)."

@@ -36,12 +36,16 @@ from sentinel.spec.fields import (
     ConfigKey,
     DnsLabel,
     DnsSubdomain,
+    FieldPath,
+    HeaderName,
     PortName,
     PortRef,
     Quantity,
     RelativePath,
+    ResourceName,
     checked,
 )
+from sentinel.spec.podrules import divisor_fits
 from sentinel.spec.rules import INT32_MAX
 
 
@@ -51,8 +55,8 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
-ENV_SOURCES = ("secretKeyRef", "configMapKeyRef")
-PROBE_ACTIONS = ("http", "tcp", "exec")
+ENV_SOURCES = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
+PROBE_ACTIONS = ("http", "tcp", "exec", "grpc")
 VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim")
 
 
@@ -64,7 +68,7 @@ def _probes_check(raw: Any) -> list[Found]:
     return not_empty(raw, PROBE_KINDS, "probes") + success_threshold(raw)
 
 
-def _one_of(*names: str) -> dict[str, Any]:
+def one_of(*names: str) -> dict[str, Any]:
     return {"oneOf": [{"required": [n]} for n in names]}
 
 
@@ -81,16 +85,53 @@ class KeyRef(SpecModel):
     )
 
 
-class EnvFrom(SpecModel):
-    """An environment value read from a Secret or a ConfigMap key (exactly one)."""
+class FieldRef(SpecModel):
+    """A field of the Pod itself (downward API), e.g. metadata.name or status.podIP."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of(*ENV_SOURCES))
+    fieldPath: FieldPath = Field(
+        description="metadata.name, metadata.namespace, metadata.uid, metadata.labels['KEY'], "
+        "metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.hostIP, "
+        "status.hostIPs, status.podIP or status.podIPs."
+    )
+    apiVersion: Literal["v1"] | None = Field(default=None, description="Schema version: v1.")
+
+
+class ResourceFieldRef(SpecModel):
+    """A container's request or limit (downward API), e.g. limits.memory."""
+
+    resource: ResourceName = Field(
+        description="requests.cpu, limits.cpu, requests.memory, limits.memory, "
+        "requests.ephemeral-storage, limits.ephemeral-storage (or hugepages-SIZE)."
+    )
+    containerName: DnsLabel | None = Field(
+        default=None, description="Whose resources (default: this container); must exist."
+    )
+    divisor: Quantity | None = Field(
+        default=None, description="Unit of the value: 1m or 1 for cpu; 1, 1Ki, 1Mi, 1Gi, … else."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _divisor(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, divisor_fits)
+
+
+class EnvFrom(SpecModel):
+    """An environment value read from a Secret or ConfigMap key, or the downward API (one)."""
+
+    model_config = ConfigDict(json_schema_extra=one_of(*ENV_SOURCES))
 
     secretKeyRef: KeyRef | None = Field(
         default=None, description="Read the value from a Secret key."
     )
     configMapKeyRef: KeyRef | None = Field(
         default=None, description="Read the value from a ConfigMap key."
+    )
+    fieldRef: FieldRef | None = Field(
+        default=None, description="Read a field of the Pod (downward API)."
+    )
+    resourceFieldRef: ResourceFieldRef | None = Field(
+        default=None, description="Read a container's request or limit (downward API)."
     )
 
     @model_validator(mode="wrap")
@@ -115,7 +156,8 @@ EnvValue = Annotated[
     Discriminator(
         _env_kind,
         custom_error_type="env_value",
-        custom_error_message="an env value must be text or a secretKeyRef/configMapKeyRef map",
+        custom_error_message="an env value must be text or a secretKeyRef/configMapKeyRef/"
+        "fieldRef/resourceFieldRef map",
     ),
 ]
 
@@ -171,13 +213,32 @@ class Resources(SpecModel):
 # --- probes ------------------------------------------------------------------------------------
 
 
+class HttpHeader(SpecModel):
+    """One request header of an HTTP check."""
+
+    name: HeaderName = Field(description="Header name: letters, digits and '-'.")
+    value: str = Field(description="Header value.")
+
+
 class HttpGet(SpecModel):
     """Probe by HTTP GET; 2xx/3xx is success."""
 
     path: AbsolutePath = Field(description="Absolute URL path, e.g. /healthz.")
-    port: PortRef = Field(description="Port number or a port name from ports.")
+    port: PortRef = Field(description="Port number or a port name from this container's ports.")
     scheme: Literal["HTTP", "HTTPS"] | None = Field(
         default=None, description="HTTP (default) or HTTPS."
+    )
+    httpHeaders: list[HttpHeader] | None = Field(
+        default=None, min_length=1, description="Extra request headers (name, value)."
+    )
+
+
+class GrpcAction(SpecModel):
+    """Probe by the gRPC health checking protocol (grpc.health.v1)."""
+
+    port: int = Field(ge=1, le=65535, description="Port number, 1-65535 (gRPC takes no names).")
+    service: str | None = Field(
+        default=None, description="Service name sent in the HealthCheckRequest."
     )
 
 
@@ -194,13 +255,14 @@ class ExecAction(SpecModel):
 
 
 class Probe(SpecModel):
-    """A health check: exactly one of http, tcp, exec, plus optional timing."""
+    """A health check: exactly one of http, tcp, exec, grpc, plus optional timing."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of(*PROBE_ACTIONS))
+    model_config = ConfigDict(json_schema_extra=one_of(*PROBE_ACTIONS))
 
     http: HttpGet | None = Field(default=None, description="HTTP GET check.")
     tcp: TcpSocket | None = Field(default=None, description="TCP connect check.")
     exec: ExecAction | None = Field(default=None, description="Command check.")
+    grpc: GrpcAction | None = Field(default=None, description="gRPC health check.")
     initialDelaySeconds: int | None = Field(
         default=None, ge=0, le=INT32_MAX, description="Seconds before the first check (≥ 0)."
     )
@@ -292,7 +354,7 @@ class PvcVolume(SpecModel):
 class Volume(SpecModel):
     """A volume (exactly one source) and where the container mounts it."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of(*VOLUME_SOURCES))
+    model_config = ConfigDict(json_schema_extra=one_of(*VOLUME_SOURCES))
 
     name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
     emptyDir: EmptyDir | None = Field(
@@ -301,7 +363,11 @@ class Volume(SpecModel):
     configMap: ConfigMapVolume | None = Field(default=None, description="Files from a ConfigMap.")
     secret: SecretVolume | None = Field(default=None, description="Files from a Secret.")
     persistentVolumeClaim: PvcVolume | None = Field(default=None, description="A claimed volume.")
-    mountPath: AbsolutePath = Field(description="Absolute path in the container, unique.")
+    mountPath: AbsolutePath | None = Field(
+        default=None,
+        description="Absolute path in the main container, unique; leave it out when only other "
+        "containers mount the volume (with volumeMounts).",
+    )
     readOnly: bool | None = Field(default=None, description="Mount read-only.")
     subPath: RelativePath | None = Field(
         default=None, description="Mount only this relative sub-path."

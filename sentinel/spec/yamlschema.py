@@ -29,7 +29,27 @@ class Bool(_StrictBool):  # type: ignore[misc]
 
 
 _KEY_REF = Map({"name": Str(), "key": Str(), Optional("optional"): Bool()})
-ENV_FROM = Map({Optional("secretKeyRef"): _KEY_REF, Optional("configMapKeyRef"): _KEY_REF})
+ENV_FROM = Map(
+    {
+        Optional("secretKeyRef"): _KEY_REF,
+        Optional("configMapKeyRef"): _KEY_REF,
+        Optional("fieldRef"): Map({"fieldPath": Str(), Optional("apiVersion"): Str()}),
+        Optional("resourceFieldRef"): Map(
+            {"resource": Str(), Optional("containerName"): Str(), Optional("divisor"): Str()}
+        ),
+    }
+)
+_ENV = MapPattern(Str(), Str() | ENV_FROM)
+_SOURCE_REF = Map({"name": Str(), Optional("optional"): Bool()})
+_ENV_FROM_LIST = Seq(
+    Map(
+        {
+            Optional("configMapRef"): _SOURCE_REF,
+            Optional("secretRef"): _SOURCE_REF,
+            Optional("prefix"): Str(),
+        }
+    )
+)
 _RESOURCE_LIST = Map(
     {
         Optional("cpu"): Str(),
@@ -38,16 +58,85 @@ _RESOURCE_LIST = Map(
     }
 )
 _PORT_REF = Int() | Str()
+_HTTP_GET = Map(
+    {
+        "path": Str(),
+        "port": _PORT_REF,
+        Optional("scheme"): Str(),
+        Optional("httpHeaders"): Seq(Map({"name": Str(), "value": Str()})),
+    }
+)
+_EXEC = Map({"command": Seq(Str())})
 _PROBE = Map(
     {
-        Optional("http"): Map({"path": Str(), "port": _PORT_REF, Optional("scheme"): Str()}),
+        Optional("http"): _HTTP_GET,
         Optional("tcp"): Map({"port": _PORT_REF}),
-        Optional("exec"): Map({"command": Seq(Str())}),
+        Optional("exec"): _EXEC,
+        Optional("grpc"): Map({"port": Int(), Optional("service"): Str()}),
         Optional("initialDelaySeconds"): Int(),
         Optional("periodSeconds"): Int(),
         Optional("timeoutSeconds"): Int(),
         Optional("failureThreshold"): Int(),
         Optional("successThreshold"): Int(),
+    }
+)
+_PROBES = Map(
+    {
+        Optional("liveness"): _PROBE,
+        Optional("readiness"): _PROBE,
+        Optional("startup"): _PROBE,
+    }
+)
+_HOOK = Map({Optional("exec"): _EXEC, Optional("httpGet"): _HTTP_GET,
+             Optional("sleep"): Map({"seconds": Int()})})
+_LIFECYCLE = Map({Optional("postStart"): _HOOK, Optional("preStop"): _HOOK})
+_SECURITY_CONTEXT = Map(
+    {
+        Optional("runAsUser"): Int(),
+        Optional("runAsGroup"): Int(),
+        Optional("runAsNonRoot"): Bool(),
+        Optional("readOnlyRootFilesystem"): Bool(),
+        Optional("capabilities"): Map({"add": Seq(Str())}),
+    }
+)
+_PORTS = Seq(
+    Map(
+        {
+            Optional("name"): Str(),
+            "containerPort": Int(),
+            Optional("protocol"): Enum(["TCP", "UDP", "SCTP"]),
+        }
+    )
+)
+_RESOURCES = Map({Optional("requests"): _RESOURCE_LIST, Optional("limits"): _RESOURCE_LIST})
+_PULL_POLICY = Enum(["Always", "IfNotPresent", "Never"])
+# One entry of containers / initContainers / sidecars: the main container's keys, plus its name
+# and its mounts (the main container's mounts are part of each volume).
+_CONTAINER = Map(
+    {
+        "name": Str(),
+        "image": Str(),
+        Optional("imagePullPolicy"): _PULL_POLICY,
+        Optional("command"): Seq(Str()),
+        Optional("args"): Seq(Str()),
+        Optional("workingDir"): Str(),
+        Optional("env"): _ENV,
+        Optional("envFrom"): _ENV_FROM_LIST,
+        Optional("ports"): _PORTS,
+        Optional("resources"): _RESOURCES,
+        Optional("probes"): _PROBES,
+        Optional("lifecycle"): _LIFECYCLE,
+        Optional("securityContext"): _SECURITY_CONTEXT,
+        Optional("volumeMounts"): Seq(
+            Map(
+                {
+                    "name": Str(),
+                    "mountPath": Str(),
+                    Optional("readOnly"): Bool(),
+                    Optional("subPath"): Str(),
+                }
+            )
+        ),
     }
 )
 # `emptyDir:` with no value is the block-style way to say "an empty map".
@@ -59,7 +148,7 @@ _VOLUME = Map(
         Optional("configMap"): Map({"name": Str(), Optional("optional"): Bool()}),
         Optional("secret"): Map({"secretName": Str(), Optional("optional"): Bool()}),
         Optional("persistentVolumeClaim"): Map({"claimName": Str(), Optional("readOnly"): Bool()}),
-        "mountPath": Str(),
+        Optional("mountPath"): Str(),
         Optional("readOnly"): Bool(),
         Optional("subPath"): Str(),
     }
@@ -72,35 +161,24 @@ SPEC_SCHEMA = Map(
         Optional("labels"): MapPattern(Str(), Str()),
         Optional("annotations"): MapPattern(Str(), Str()),
         "image": Str(),
-        Optional("imagePullPolicy"): Enum(["Always", "IfNotPresent", "Never"]),
+        Optional("containerName"): Str(),
+        Optional("imagePullPolicy"): _PULL_POLICY,
         Optional("command"): Seq(Str()),
         Optional("args"): Seq(Str()),
         Optional("workingDir"): Str(),
-        Optional("env"): MapPattern(Str(), Str() | ENV_FROM),
-        Optional("ports"): Seq(
-            Map(
-                {
-                    Optional("name"): Str(),
-                    "containerPort": Int(),
-                    Optional("protocol"): Enum(["TCP", "UDP", "SCTP"]),
-                }
-            )
-        ),
-        Optional("resources"): Map(
-            {
-                Optional("requests"): _RESOURCE_LIST,
-                Optional("limits"): _RESOURCE_LIST,
-            }
-        ),
-        Optional("probes"): Map(
-            {
-                Optional("liveness"): _PROBE,
-                Optional("readiness"): _PROBE,
-                Optional("startup"): _PROBE,
-            }
-        ),
+        Optional("env"): _ENV,
+        Optional("envFrom"): _ENV_FROM_LIST,
+        Optional("ports"): _PORTS,
+        Optional("resources"): _RESOURCES,
+        Optional("probes"): _PROBES,
+        Optional("lifecycle"): _LIFECYCLE,
+        Optional("securityContext"): _SECURITY_CONTEXT,
         Optional("volumes"): Seq(_VOLUME),
+        Optional("containers"): Seq(_CONTAINER),
+        Optional("initContainers"): Seq(_CONTAINER),
+        Optional("sidecars"): Seq(_CONTAINER),
         Optional("restartPolicy"): Enum(["Always", "OnFailure", "Never"]),
+        Optional("terminationGracePeriodSeconds"): Int(),
         Optional("serviceAccountName"): Str(),
         Optional("nodeSelector"): MapPattern(Str(), Str()),
         Optional("security"): Enum(["restricted", "baseline"]),
