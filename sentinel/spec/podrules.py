@@ -18,6 +18,7 @@ from sentinel.spec.rules import (
     BASELINE_CAPABILITIES,
     RESTRICTED_CAPABILITIES,
     Violation,
+    check_capability,
     check_port_name,
     shown,
 )
@@ -150,8 +151,8 @@ def security_per_profile(raw: Any) -> list[Found]:
     for loc, entry in containers(raw):
         context = get(entry, "securityContext")
         for k, cap in enumerate(_items(get(get(context, "capabilities"), "add"))):
-            if not isinstance(cap, str) or cap in allowed:
-                continue
+            if not isinstance(cap, str) or cap in allowed or check_capability(cap) is not None:
+                continue  # a malformed name has its own error
             if profile == "restricted" and cap in BASELINE_CAPABILITIES:
                 hint = f"set security: baseline to add {cap}, or remove it"
             else:
