@@ -78,6 +78,15 @@ def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
         pod["restartPolicy"] = spec.restartPolicy
     if spec.terminationGracePeriodSeconds is not None:
         pod["terminationGracePeriodSeconds"] = spec.terminationGracePeriodSeconds
+    if spec.activeDeadlineSeconds is not None:
+        pod["activeDeadlineSeconds"] = spec.activeDeadlineSeconds
+    # Scheduling keys have the Kubernetes shape already: dumped as written, in spec order.
+    for key in ("imagePullSecrets", "priorityClassName", "tolerations", "affinity",
+                "topologySpreadConstraints", "schedulingGates", "hostAliases", "dnsPolicy",
+                "dnsConfig"):
+        value = getattr(spec, key)
+        if value is not None:
+            pod[key] = _plain(value)
     if spec.serviceAccountName is not None:
         pod["serviceAccountName"] = spec.serviceAccountName
     else:
@@ -317,6 +326,15 @@ def _mount(volume: Volume) -> dict[str, Any]:
     if volume.readOnly:  # false is the default; leaving it out keeps manifests short
         out["readOnly"] = True
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A model (or list of models) as plain data, unset keys left out."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(exclude_none=True, by_alias=True)
+    return value
 
 
 def _sorted(values: Mapping[str, str]) -> dict[str, str]:

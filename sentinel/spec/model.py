@@ -80,6 +80,51 @@ Format reference (every key; only ``name`` and ``image`` are required)::
           - NET_BIND_SERVICE
     restartPolicy: Always              # Always | OnFailure | Never
     terminationGracePeriodSeconds: 30  # seconds from SIGTERM to SIGKILL
+    activeDeadlineSeconds: 3600        # seconds the Pod may run (≥ 1)
+    imagePullSecrets:                  # Secrets with registry credentials
+      - name: registry-credentials
+    priorityClassName: high            # a PriorityClass
+    tolerations:                       # key, operator (Equal | Exists), value, effect,
+      - key: dedicated                 # tolerationSeconds (NoExecute only)
+        operator: Equal
+        value: web
+        effect: NoSchedule
+    affinity:                          # nodeAffinity, podAffinity, podAntiAffinity, with the
+      nodeAffinity:                    # Kubernetes field names and shapes
+        requiredDuringSchedulingIgnoredDuringExecution:
+          nodeSelectorTerms:
+            - matchExpressions:        # In/NotIn need values, Exists/DoesNotExist none,
+                - key: node-pool       # Gt/Lt one whole number
+                  operator: In
+                  values:
+                    - web
+      podAntiAffinity:
+        preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100                # 1-100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector:
+                matchLabels:
+                  app.kubernetes.io/name: web
+    topologySpreadConstraints:         # maxSkew, topologyKey, whenUnsatisfiable, labelSelector,
+      - maxSkew: 1                     # minDomains (DoNotSchedule only), matchLabelKeys, ...
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: DoNotSchedule
+    schedulingGates:                   # names a controller removes before scheduling
+      - name: example.com/approval
+    hostAliases:                       # /etc/hosts entries
+      - ip: 10.0.0.10
+        hostnames:
+          - db.internal
+    dnsPolicy: None                    # ClusterFirst | ClusterFirstWithHostNet | Default | None
+    dnsConfig:                         # nameservers (≤ 3; required with None), searches, options
+      nameservers:
+        - 10.0.0.53
+      searches:
+        - shop.svc.cluster.local
+      options:
+        - name: ndots
+          value: "2"
     serviceAccountName: web            # DNS-1123 subdomain
     nodeSelector:
       kubernetes.io/os: linux
@@ -122,6 +167,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 from typing import Any, Literal, Self
 
 from pydantic import (
@@ -184,6 +230,18 @@ from sentinel.spec.parts import (
 from sentinel.spec.podrules import hook_ports_exist, pod_rules
 from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
+from sentinel.spec.scheduling import (
+    Affinity,
+    DnsConfig,
+    HostAlias,
+    NameRef,
+    SchedulingGate,
+    Toleration,
+    TopologySpreadConstraint,
+    dns_policy_none,
+    unique_names,
+    unique_spread,
+)
 
 __all__ = [
     "ConfigMapVolume",
@@ -215,6 +273,7 @@ def _pod_check(raw: Any) -> list[Found]:
         + no_root_when_restricted(raw)
         + reserved_labels(raw)
         + pod_rules(raw)
+        + dns_policy_none(raw)
     )
 
 
@@ -298,6 +357,36 @@ class PodSpec(SpecModel):
     terminationGracePeriodSeconds: int | None = Field(
         default=None, ge=0, le=INT32_MAX, description="Seconds between SIGTERM and SIGKILL (30)."
     )
+    activeDeadlineSeconds: int | None = Field(
+        default=None, ge=1, le=INT32_MAX, description="Seconds the Pod may run before it fails."
+    )
+    imagePullSecrets: list[NameRef] | None = Field(
+        default=None, min_length=1, description="Secrets with registry credentials (name)."
+    )
+    priorityClassName: DnsSubdomain | None = Field(
+        default=None, description="PriorityClass of the Pod (DNS-1123 subdomain)."
+    )
+    tolerations: list[Toleration] | None = Field(
+        default=None, min_length=1, description="Taints the Pod tolerates."
+    )
+    affinity: Affinity | None = Field(
+        default=None, description="nodeAffinity, podAffinity, podAntiAffinity."
+    )
+    topologySpreadConstraints: list[TopologySpreadConstraint] | None = Field(
+        default=None, min_length=1, description="How to spread Pods across zones or nodes."
+    )
+    schedulingGates: list[SchedulingGate] | None = Field(
+        default=None, min_length=1, description="Gates that hold the Pod unscheduled (name)."
+    )
+    hostAliases: list[HostAlias] | None = Field(
+        default=None, min_length=1, description="Extra /etc/hosts entries (ip, hostnames)."
+    )
+    dnsPolicy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = (
+        Field(default=None, description="ClusterFirst (default), Default, None, …")
+    )
+    dnsConfig: DnsConfig | None = Field(
+        default=None, description="nameservers, searches, options for the resolver."
+    )
     serviceAccountName: DnsSubdomain | None = Field(
         default=None, description="Service account (DNS-1123 subdomain)."
     )
@@ -343,6 +432,21 @@ class PodSpec(SpecModel):
     @classmethod
     def _unique_volumes(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Volume]:
         return checked(value, handler, unique_volumes)
+
+    @field_validator("topologySpreadConstraints", mode="wrap")
+    @classmethod
+    def _unique_spread(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, unique_spread)
+
+    @field_validator("schedulingGates", mode="wrap")
+    @classmethod
+    def _unique_gates(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, partial(unique_names, what="scheduling gate"))
+
+    @field_validator("imagePullSecrets", mode="wrap")
+    @classmethod
+    def _unique_secrets(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, partial(unique_names, what="pull secret"))
 
     @model_validator(mode="wrap")
     @classmethod

@@ -154,6 +154,85 @@ _VOLUME = Map(
     }
 )
 
+_LABEL_SELECTOR = Map(
+    {
+        Optional("matchLabels"): MapPattern(Str(), Str()),
+        Optional("matchExpressions"): Seq(
+            Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+                 Optional("values"): Seq(Str())})
+        ),
+    }
+)
+_NODE_REQUIREMENTS = Seq(
+    Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]),
+         Optional("values"): Seq(Str())})
+)
+_NODE_TERM = Map(
+    {Optional("matchExpressions"): _NODE_REQUIREMENTS, Optional("matchFields"): _NODE_REQUIREMENTS}
+)
+_POD_TERM = Map(
+    {
+        Optional("labelSelector"): _LABEL_SELECTOR,
+        Optional("namespaces"): Seq(Str()),
+        Optional("namespaceSelector"): _LABEL_SELECTOR,
+        "topologyKey": Str(),
+        Optional("matchLabelKeys"): Seq(Str()),
+        Optional("mismatchLabelKeys"): Seq(Str()),
+    }
+)
+_POD_AFFINITY = Map(
+    {
+        Optional("requiredDuringSchedulingIgnoredDuringExecution"): Seq(_POD_TERM),
+        Optional("preferredDuringSchedulingIgnoredDuringExecution"): Seq(
+            Map({"weight": Int(), "podAffinityTerm": _POD_TERM})
+        ),
+    }
+)
+_AFFINITY = Map(
+    {
+        Optional("nodeAffinity"): Map(
+            {
+                Optional("requiredDuringSchedulingIgnoredDuringExecution"): Map(
+                    {"nodeSelectorTerms": Seq(_NODE_TERM)}
+                ),
+                Optional("preferredDuringSchedulingIgnoredDuringExecution"): Seq(
+                    Map({"weight": Int(), "preference": _NODE_TERM})
+                ),
+            }
+        ),
+        Optional("podAffinity"): _POD_AFFINITY,
+        Optional("podAntiAffinity"): _POD_AFFINITY,
+    }
+)
+_TOLERATION = Map(
+    {
+        Optional("key"): Str(),
+        Optional("operator"): Enum(["Exists", "Equal"]),
+        Optional("value"): Str(),
+        Optional("effect"): Enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+        Optional("tolerationSeconds"): Int(),
+    }
+)
+_SPREAD = Map(
+    {
+        "maxSkew": Int(),
+        "topologyKey": Str(),
+        "whenUnsatisfiable": Enum(["DoNotSchedule", "ScheduleAnyway"]),
+        Optional("labelSelector"): _LABEL_SELECTOR,
+        Optional("minDomains"): Int(),
+        Optional("nodeAffinityPolicy"): Enum(["Honor", "Ignore"]),
+        Optional("nodeTaintsPolicy"): Enum(["Honor", "Ignore"]),
+        Optional("matchLabelKeys"): Seq(Str()),
+    }
+)
+_DNS_CONFIG = Map(
+    {
+        Optional("nameservers"): Seq(Str()),
+        Optional("searches"): Seq(Str()),
+        Optional("options"): Seq(Map({"name": Str(), Optional("value"): Str()})),
+    }
+)
+
 SPEC_SCHEMA = Map(
     {
         "name": Str(),
@@ -179,6 +258,16 @@ SPEC_SCHEMA = Map(
         Optional("sidecars"): Seq(_CONTAINER),
         Optional("restartPolicy"): Enum(["Always", "OnFailure", "Never"]),
         Optional("terminationGracePeriodSeconds"): Int(),
+        Optional("activeDeadlineSeconds"): Int(),
+        Optional("imagePullSecrets"): Seq(Map({"name": Str()})),
+        Optional("priorityClassName"): Str(),
+        Optional("tolerations"): Seq(_TOLERATION),
+        Optional("affinity"): _AFFINITY,
+        Optional("topologySpreadConstraints"): Seq(_SPREAD),
+        Optional("schedulingGates"): Seq(Map({"name": Str()})),
+        Optional("hostAliases"): Seq(Map({"ip": Str(), "hostnames": Seq(Str())})),
+        Optional("dnsPolicy"): Enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
+        Optional("dnsConfig"): _DNS_CONFIG,
         Optional("serviceAccountName"): Str(),
         Optional("nodeSelector"): MapPattern(Str(), Str()),
         Optional("security"): Enum(["restricted", "baseline"]),
