@@ -308,13 +308,14 @@ def _volume(volume: Volume) -> dict[str, Any]:
     if volume.emptyDir is not None:
         # `emptyDir:` with no value means "defaults", which Kubernetes spells as {}.
         out["emptyDir"] = volume.emptyDir.model_dump(exclude_none=True)
-    elif volume.configMap is not None:
-        out["configMap"] = volume.configMap.model_dump(exclude_none=True)
-    elif volume.secret is not None:
-        out["secret"] = volume.secret.model_dump(exclude_none=True)
-    elif volume.persistentVolumeClaim is not None:
-        out["persistentVolumeClaim"] = volume.persistentVolumeClaim.model_dump(exclude_none=True)
-    else:  # the model guarantees exactly one source
+    else:
+        for kind in ("configMap", "secret", "persistentVolumeClaim", "downwardAPI", "projected",
+                     "ephemeral", "hostPath"):
+            source = getattr(volume, kind)
+            if source is not None:
+                out[kind] = source.model_dump(exclude_none=True)
+                return out
+        # the model guarantees exactly one source
         raise RenderError(f"volumes.{volume.name}: has no source")
     return out
 

@@ -209,8 +209,6 @@ from sentinel.spec.fields import (
     fail,
 )
 from sentinel.spec.parts import (
-    ConfigMapVolume,
-    EmptyDir,
     EnvFrom,
     EnvValue,
     ExecAction,
@@ -219,13 +217,10 @@ from sentinel.spec.parts import (
     Port,
     Probe,
     Probes,
-    PvcVolume,
     ResourceList,
     Resources,
-    SecretVolume,
     SpecModel,
     TcpSocket,
-    Volume,
 )
 from sentinel.spec.podrules import hook_ports_exist, pod_rules
 from sentinel.spec.quantity import parse_quantity
@@ -242,6 +237,7 @@ from sentinel.spec.scheduling import (
     unique_names,
     unique_spread,
 )
+from sentinel.spec.volumes import ConfigMapVolume, EmptyDir, PvcVolume, SecretVolume, Volume
 
 __all__ = [
     "ConfigMapVolume",

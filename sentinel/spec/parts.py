@@ -1,10 +1,10 @@
-"""The parts of a spec below the Pod: env references, ports, resources, probes, volumes.
+"""The parts of a spec below the Pod: env references, ports, resources, probes.
 
 Each class mirrors one mapping of the spec file (same keys as Kubernetes) and applies the rules
-that only need its own fields — exactly one probe action or volume source, request ≤ limit,
+that only need its own fields — exactly one probe action or env source, request ≤ limit,
 successThreshold 1 for liveness/startup — through ``checked`` wrap validators, whose checks
 live in ``crossfield.py``. Rules across the whole Pod (named probe ports, unique names) are on
-``PodSpec`` in ``model.py``.
+``PodSpec`` in ``model.py``; volumes are in ``volumes.py``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from sentinel.spec.fields import (
     PortName,
     PortRef,
     Quantity,
-    RelativePath,
     ResourceName,
     checked,
 )
@@ -57,7 +56,6 @@ class SpecModel(BaseModel):
 
 ENV_SOURCES = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
 PROBE_ACTIONS = ("http", "tcp", "exec", "grpc")
-VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim")
 
 
 def _resources_check(raw: Any) -> list[Found]:
@@ -314,66 +312,3 @@ class Probes(SpecModel):
     def items(self) -> list[tuple[str, Probe]]:
         """The probes that are set, as (kind, probe)."""
         return [(k, p) for k in PROBE_KINDS if (p := getattr(self, k)) is not None]
-
-
-# --- volumes -----------------------------------------------------------------------------------
-
-
-class EmptyDir(SpecModel):
-    """A scratch folder that lives as long as the Pod (write `emptyDir:` with no value)."""
-
-    medium: Literal["", "Memory"] | None = Field(
-        default=None, description='"" (disk) or Memory (tmpfs).'
-    )
-    sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
-
-
-class ConfigMapVolume(SpecModel):
-    """Files from a ConfigMap."""
-
-    name: DnsSubdomain = Field(description="ConfigMap name.")
-    optional: bool | None = Field(
-        default=None, description="Start even if the ConfigMap is missing."
-    )
-
-
-class SecretVolume(SpecModel):
-    """Files from a Secret."""
-
-    secretName: DnsSubdomain = Field(description="Secret name.")
-    optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
-
-
-class PvcVolume(SpecModel):
-    """A PersistentVolumeClaim in the Pod's namespace."""
-
-    claimName: DnsSubdomain = Field(description="PersistentVolumeClaim name.")
-    readOnly: bool | None = Field(default=None, description="Attach the volume read-only.")
-
-
-class Volume(SpecModel):
-    """A volume (exactly one source) and where the container mounts it."""
-
-    model_config = ConfigDict(json_schema_extra=one_of(*VOLUME_SOURCES))
-
-    name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
-    emptyDir: EmptyDir | None = Field(
-        default=None, description="Scratch space; write `emptyDir:` empty."
-    )
-    configMap: ConfigMapVolume | None = Field(default=None, description="Files from a ConfigMap.")
-    secret: SecretVolume | None = Field(default=None, description="Files from a Secret.")
-    persistentVolumeClaim: PvcVolume | None = Field(default=None, description="A claimed volume.")
-    mountPath: AbsolutePath | None = Field(
-        default=None,
-        description="Absolute path in the main container, unique; leave it out when only other "
-        "containers mount the volume (with volumeMounts).",
-    )
-    readOnly: bool | None = Field(default=None, description="Mount read-only.")
-    subPath: RelativePath | None = Field(
-        default=None, description="Mount only this relative sub-path."
-    )
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, partial(exactly_one, names=VOLUME_SOURCES, what="a volume"))

@@ -185,23 +185,52 @@ def root_filesystem_once(raw: Any) -> list[Found]:
     return []
 
 
+def _resource_refs(raw: Any) -> Iterator[tuple[Loc, Any]]:
+    """Every ``resourceFieldRef`` of the spec (env of each container, downward-API files)."""
+    for loc, entry in containers(raw):
+        env = get(entry, "env")
+        for var, value in (env.items() if isinstance(env, Mapping) else ()):
+            yield (*loc, "env", var, "resourceFieldRef"), get(value, "resourceFieldRef")
+    for i, volume in enumerate(_items(get(raw, "volumes"))):
+        files: list[tuple[Loc, Any]] = [(("downwardAPI",), get(volume, "downwardAPI"))]
+        for j, source in enumerate(_items(get(get(volume, "projected"), "sources"))):
+            files.append((("projected", "sources", j, "downwardAPI"), get(source, "downwardAPI")))
+        for where, downward in files:
+            for k, item in enumerate(_items(get(downward, "items"))):
+                yield ("volumes", i, *where, "items", k, "resourceFieldRef"), get(
+                    item, "resourceFieldRef")
+
+
 def env_containers_exist(raw: Any) -> list[Found]:
     """A ``resourceFieldRef.containerName`` names a container of the Pod."""
     names = {main_name(raw)} | {
         n for loc, e in containers(raw) if loc and (n := _text(get(e, "name")))}
     out = []
-    for loc, entry in containers(raw):
-        env = get(entry, "env")
-        for var, value in (env.items() if isinstance(env, Mapping) else ()):
-            target = _text(get(get(value, "resourceFieldRef"), "containerName"))
-            if target is not None and target not in names:
-                known = ", ".join(sorted(n for n in names if n))
-                out.append(Found((*loc, "env", var, "resourceFieldRef", "containerName"),
-                                 Violation(f"container {shown(target)} is not in this Pod "
-                                           f"(containers: {known})",
-                                           "name a container of this Pod, or leave it out"),
-                                 ("name", "containerName", *CONTAINER_LISTS)))
+    for loc, ref in _resource_refs(raw):
+        target = _text(get(ref, "containerName"))
+        if target is not None and target not in names:
+            known = ", ".join(sorted(n for n in names if n))
+            out.append(Found((*loc, "containerName"),
+                             Violation(f"container {shown(target)} is not in this Pod "
+                                       f"(containers: {known})",
+                                       "name a container of this Pod"
+                                       + (", or leave it out" if "env" in loc else "")),
+                             ("name", "containerName", *CONTAINER_LISTS)))
     return out
+
+
+def no_host_path(raw: Any) -> list[Found]:
+    """hostPath volumes are refused: both Pod Security profiles forbid them."""
+    profile = _profile(raw)
+    return [
+        Found(("volumes", i, "hostPath"), Violation(
+            f"hostPath volumes are not allowed under the {profile} profile: they expose the "
+            "node's files (Pod Security baseline and restricted both forbid them)",
+            "use emptyDir, a persistentVolumeClaim or an ephemeral volume instead"),
+            ("security",))
+        for i, volume in enumerate(_items(get(raw, "volumes")))
+        if get(volume, "hostPath") is not None
+    ]
 
 
 def sleep_within_grace(raw: Any) -> list[Found]:
@@ -224,7 +253,7 @@ def pod_rules(raw: Any) -> list[Found]:
     """Every rule across the Pod's containers."""
     return (unique_container_names(raw) + unique_pod_ports(raw) + mounts_name_volumes(raw)
             + security_per_profile(raw) + root_filesystem_once(raw) + env_containers_exist(raw)
-            + sleep_within_grace(raw))
+            + sleep_within_grace(raw) + no_host_path(raw))
 
 
 # --- one container ------------------------------------------------------------------------------

@@ -141,13 +141,82 @@ _CONTAINER = Map(
 )
 # `emptyDir:` with no value is the block-style way to say "an empty map".
 EMPTY_DIR = EmptyDict() | Map({Optional("medium"): Str(), Optional("sizeLimit"): Str()})
+_ITEMS = Seq(Map({"key": Str(), "path": Str()}))
+_DOWNWARD = Map(
+    {
+        "items": Seq(
+            Map(
+                {
+                    "path": Str(),
+                    Optional("fieldRef"): Map({"fieldPath": Str(), Optional("apiVersion"): Str()}),
+                    Optional("resourceFieldRef"): Map(
+                        {"resource": Str(), Optional("containerName"): Str(),
+                         Optional("divisor"): Str()}
+                    ),
+                }
+            )
+        )
+    }
+)
+_PROJECTED = Map(
+    {
+        "sources": Seq(
+            Map(
+                {
+                    Optional("configMap"): Map(
+                        {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+                    ),
+                    Optional("secret"): Map(
+                        {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+                    ),
+                    Optional("downwardAPI"): _DOWNWARD,
+                    Optional("serviceAccountToken"): Map(
+                        {"path": Str(), Optional("audience"): Str(),
+                         Optional("expirationSeconds"): Int()}
+                    ),
+                }
+            )
+        )
+    }
+)
+_EPHEMERAL = Map(
+    {
+        "volumeClaimTemplate": Map(
+            {
+                Optional("metadata"): Map(
+                    {Optional("labels"): MapPattern(Str(), Str()),
+                     Optional("annotations"): MapPattern(Str(), Str())}
+                ),
+                "spec": Map(
+                    {
+                        "accessModes": Seq(
+                            Enum(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+                                  "ReadWriteOncePod"])
+                        ),
+                        Optional("storageClassName"): Str(),
+                        Optional("volumeMode"): Enum(["Filesystem", "Block"]),
+                        "resources": Map({"requests": Map({"storage": Str()})}),
+                    }
+                ),
+            }
+        )
+    }
+)
 _VOLUME = Map(
     {
         "name": Str(),
         Optional("emptyDir"): EMPTY_DIR,
-        Optional("configMap"): Map({"name": Str(), Optional("optional"): Bool()}),
-        Optional("secret"): Map({"secretName": Str(), Optional("optional"): Bool()}),
+        Optional("configMap"): Map(
+            {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+        ),
+        Optional("secret"): Map(
+            {"secretName": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+        ),
         Optional("persistentVolumeClaim"): Map({"claimName": Str(), Optional("readOnly"): Bool()}),
+        Optional("downwardAPI"): _DOWNWARD,
+        Optional("projected"): _PROJECTED,
+        Optional("ephemeral"): _EPHEMERAL,
+        Optional("hostPath"): Map({"path": Str(), Optional("type"): Str()}),
         Optional("mountPath"): Str(),
         Optional("readOnly"): Bool(),
         Optional("subPath"): Str(),
