@@ -208,7 +208,7 @@ def test_host_path_is_refused_under_both_profiles(profile: str) -> None:
               type: Directory
             mountPath: /logs
         """) == [
-        (f"t.yaml:6:7: volumes[0].hostPath: hostPath volumes are not allowed under the {profile} "
+        (f"t.yaml:7:7: volumes[0].hostPath: hostPath volumes are not allowed under the {profile} "
         "profile: they expose the node's files (Pod Security baseline and restricted both forbid "
         "them) (hint: use emptyDir, a persistentVolumeClaim or an ephemeral volume instead)"),
     ]
