@@ -9,6 +9,7 @@ live in ``crossfield.py``. Rules across the whole Pod (named probe ports, unique
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, Literal, Self
 
@@ -45,7 +46,17 @@ from sentinel.spec.fields import (
     checked,
 )
 from sentinel.spec.podrules import divisor_fits
-from sentinel.spec.rules import INT32_MAX
+from sentinel.spec.quantity import HINT as QUANTITY_HINT
+from sentinel.spec.quantity import QUANTITY, QuantityError, parse_quantity, quantity_text
+from sentinel.spec.rules import (
+    EXTENDED_RESOURCE,
+    HUGEPAGES,
+    INT32_MAX,
+    Violation,
+    anchored,
+    resource_kind,
+    shown,
+)
 
 
 class SpecModel(BaseModel):
@@ -175,10 +186,76 @@ class Port(SpecModel):
     )
 
 
-class ResourceList(SpecModel):
-    """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi)."""
+def _resource_names(raw: Any) -> list[Found]:
+    """Keys are cpu, memory, ephemeral-storage, hugepages-SIZE or domain/name; values fit."""
+    if not isinstance(raw, Mapping):
+        return []
+    out = []
+    for key, value in raw.items():
+        kind = resource_kind(key) if isinstance(key, str) else None
+        if kind is None:
+            out.append(Found((key,), _unknown_resource(str(key))))
+        elif kind != "native":
+            bad = _amount(value, whole=kind == "extended", name=key)
+            if bad is not None:
+                out.append(Found((key,), bad))
+    if not raw:
+        out += not_empty(raw, RESOURCES, "a resource list")
+    return out
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+def _unknown_resource(key: str) -> Violation:
+    import difflib  # only files with a typo pay for it
+
+    folded = {k.replace("-", "").replace("_", "").lower(): k for k in RESOURCES}
+    close = folded.get(key.replace("-", "").replace("_", "").lower()) or next(
+        iter(difflib.get_close_matches(key, RESOURCES, n=1, cutoff=0.6)), None)
+    hint = (f"did you mean {close!r}?" if close else
+            "use cpu, memory, ephemeral-storage, hugepages-<size> (e.g. hugepages-2Mi) or an "
+            "extended resource domain/name such as nvidia.com/gpu")
+    return Violation(f"unknown key {shown(key)}", hint)
+
+
+def _amount(value: Any, *, whole: bool, name: str) -> Violation | None:
+    text = quantity_text(value)
+    if text is None:
+        return Violation(f"expected a quantity, got {type(value).__name__}", QUANTITY_HINT)
+    try:
+        number = parse_quantity(text)
+    except QuantityError as exc:
+        return Violation(str(exc), QUANTITY_HINT)
+    if number < 0:
+        return Violation(f"quantity {shown(text)} is negative", "requests and limits must be ≥ 0")
+    if whole and number.denominator != 1:
+        return Violation(f"{name} must be a whole number, not {shown(text)}",
+                         "extended resources are counted in whole units, e.g. 1")
+    return None
+
+
+class ResourceList(SpecModel):
+    """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi): cpu, memory,
+    ephemeral-storage, hugepages-<size>, and extended resources (domain/name, whole numbers)."""
+
+    model_config = ConfigDict(
+        extra="allow",  # hugepages-<size> and domain/name keys, checked by _resource_names
+        json_schema_extra={
+            "minProperties": 1,
+            "additionalProperties": False,
+            "patternProperties": {
+                anchored(HUGEPAGES): {
+                    "description": "Huge pages of that size (request = limit), e.g. 1Gi.",
+                    "anyOf": [{"type": "string", "pattern": anchored(QUANTITY)},
+                              {"type": "number", "minimum": 0}],
+                },
+                anchored(EXTENDED_RESOURCE): {
+                    "description": "An extended resource such as nvidia.com/gpu: a whole "
+                    "number; request = limit, a request needs a limit.",
+                    "anyOf": [{"type": "string", "pattern": "^[0-9]+$"},
+                              {"type": "integer", "minimum": 0}],
+                },
+            },
+        },
+    )
 
     cpu: Quantity | None = Field(default=None, description="CPU cores: 250m, 0.5, 2.")
     memory: Quantity | None = Field(default=None, description="Bytes: 128Mi, 1Gi, 500M.")
@@ -189,7 +266,7 @@ class ResourceList(SpecModel):
     @model_validator(mode="wrap")
     @classmethod
     def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, partial(not_empty, names=RESOURCES, what="a resource list"))
+        return checked(value, handler, _resource_names)
 
 
 class Resources(SpecModel):

@@ -315,3 +315,22 @@ BASELINE_CAPABILITIES = frozenset({
     "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 })
 RESTRICTED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
+
+# --- resource names (requests / limits keys) --------------------------------------------------
+
+NATIVE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+EXTENDED_RESOURCE = rf"{DNS_SUBDOMAIN}/{QUALIFIED_NAME}"
+_RE["extended"] = re.compile(EXTENDED_RESOURCE)
+
+
+def resource_kind(name: str) -> str | None:
+    """``native`` (cpu, memory, ephemeral-storage), ``hugepages``, ``extended`` or None."""
+    if name in NATIVE_RESOURCES:
+        return "native"
+    if _full("hugepages", name):
+        return "hugepages"
+    prefix = name.split("/", 1)[0]
+    if (_full("extended", name) and len(name.split("/", 1)[1]) <= DNS_LABEL_MAX
+            and not (prefix == "kubernetes.io" or prefix.endswith(".kubernetes.io"))):
+        return "extended"
+    return None

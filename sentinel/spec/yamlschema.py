@@ -50,13 +50,9 @@ _ENV_FROM_LIST = Seq(
         }
     )
 )
-_RESOURCE_LIST = Map(
-    {
-        Optional("cpu"): Str(),
-        Optional("memory"): Str(),
-        Optional("ephemeral-storage"): Str(),
-    }
-)
+# cpu, memory, ephemeral-storage, hugepages-<size>, extended resources (domain/name): the
+# names are checked by the model, which suggests the right spelling for a typo.
+_RESOURCE_LIST = MapPattern(Str(), Str())
 _PORT_REF = Int() | Str()
 _HTTP_GET = Map(
     {
