@@ -35,6 +35,7 @@ MATCH_BY: dict[str, str] = {
 _C = r"spec\.(?:initContainers|containers)\[\*\]"
 HARDENING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern + r"(?:\..*)?\Z"), why) for pattern, why in (
+        (r"(?:apiVersion|kind)", "made explicit (a Pod is v1/Pod)"),
         (r'metadata\.labels\["app\.kubernetes\.io/(?:name|managed-by)"\]',
          "kube-sentinel's label, by which it finds its Pods"),
         (r'metadata\.labels\["kube-sentinel\.io/project"\]', "kube-sentinel's project label"),

@@ -95,7 +95,9 @@ def _main(container: dict[str, Any], pod_name: str, fields: dict[str, str]) -> d
     context = container.get("securityContext")
     if isinstance(context, dict):
         if "securityContext" in fields:
-            data["securityContext"] = fit(context, _annotation("securityContext"))
+            fitted = fit(context, _annotation("securityContext"))
+            if fitted:  # e.g. only allowPrivilegeEscalation: false, which every Pod gets
+                data["securityContext"] = fitted
         else:
             for key in CONTAINER_CONTEXT_KEYS:
                 if key in context and key in fields:

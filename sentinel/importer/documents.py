@@ -31,6 +31,7 @@ WORKLOAD_TEMPLATES: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 LIST_KINDS = frozenset({"List", "PodList"})
+APP_LABEL = "app.kubernetes.io/name"
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -150,14 +151,21 @@ def _pods(doc: Any, where: str, source: str, line: int) -> Iterator[Found | str]
                            f"{'.'.join(path)}.spec", "check the workload's spec", line=line)
         meta = dict(template.get("metadata") or {})
         outer = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
-        # A template has no name of its own: its Pods are named after the workload.
+        notes = _workload_fields(doc, path)
+        # A template has no name of its own (its Pods get generated ones): the spec is named
+        # after the app.kubernetes.io/name label when the template has one, since kube-sentinel
+        # sets that label to the spec's name, else after the workload.
+        labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
+        app = labels.get(APP_LABEL)
+        if "name" not in meta and isinstance(app, str) and app:
+            meta["name"] = app
+            notes.append(f"metadata.name: named {app!r} after the template's {APP_LABEL} label")
         for key in ("name", "namespace"):
             if key not in meta and isinstance(outer, Mapping) and key in outer:
                 meta[key] = outer[key]
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": copy.deepcopy(meta),
                "spec": copy.deepcopy(dict(template["spec"]))}
-        yield Found(f"{_name(doc)} ({where}, {'.'.join(path)})", pod,
-                    _workload_fields(doc, path))
+        yield Found(f"{_name(doc)} ({where}, {'.'.join(path)})", pod, notes)
         return
     yield f"{_name(doc)} ({where}): not a Pod or a workload with a Pod template, skipped"
 

@@ -62,7 +62,11 @@ def fit_model(value: Any, model: type[BaseModel]) -> Any:
     out: dict[str, Any] = {}
     for key, item in value.items():
         if key in keys:
-            out[key] = fit(item, model.model_fields[keys[key]].annotation)
+            fitted = fit(item, model.model_fields[keys[key]].annotation)
+            # A mapping none of whose keys the model knows is left out as a whole (the validator
+            # would refuse it as empty); compare names what was in it.
+            if not (isinstance(fitted, dict) and not fitted and item):
+                out[key] = fitted
         elif open_ended:
             out[key] = item
     return out

@@ -94,13 +94,20 @@ def _refuse(data: dict[str, Any], problem: Problem) -> str:
 
 def _valid_text(data: dict[str, Any], source: str) -> tuple[str, list[str]]:
     refused: list[str] = []
+    seen: list[str] = []
     while True:
         try:
             return dump_spec(data, source=source), refused
         except SpecError as err:
-            if len(refused) > MAX_REFUSALS:
+            if len(seen) > MAX_REFUSALS:
                 raise
-            refused += [_refuse(data, p) for p in err.errors[:1]]
+            problem = err.errors[0]
+            why = _refuse(data, problem)
+            # Taking a value out can leave its parent empty, which is refused next: that echo
+            # says nothing new, so only the first refusal under a path is reported.
+            if not any(path.startswith(problem.field) for path in seen):
+                refused.append(why)
+            seen.append(problem.field)
 
 
 def import_pod(found: Found, source: str) -> Imported:
