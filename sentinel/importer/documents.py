@@ -98,6 +98,10 @@ def _parse(text: str, source: str) -> list[tuple[int, Any]]:
     return out
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _name(doc: Mapping[str, Any]) -> str:
     meta = doc.get("metadata")
     name = meta.get("name") if isinstance(meta, Mapping) else None
@@ -132,14 +136,14 @@ def _pods(doc: Any, where: str, source: str, line: int) -> Iterator[Found | str]
     if kind in LIST_KINDS:
         items = doc.get("items")
         if not isinstance(items, list):
-            raise _problem(source, f"{where}: a {kind} needs an 'items' list", "check the file",
+            raise _problem(source, f"a {kind} needs an 'items' list", "check the file",
                            line=line)
         for i, item in enumerate(items):
             yield from _pods(item, f"{where} item {i}", source, line)
         return
     if kind == "Pod":
         if not isinstance(doc.get("spec"), Mapping):
-            raise _problem(source, f"{where}: Pod {_name(doc)} has no 'spec' mapping",
+            raise _problem(source, f"{_name(doc)} has no 'spec' mapping",
                            "a Pod needs spec.containers", line=line)
         yield Found(f"{_name(doc)} ({where})", copy.deepcopy(dict(doc)))
         return
@@ -147,21 +151,20 @@ def _pods(doc: Any, where: str, source: str, line: int) -> Iterator[Found | str]
         path = WORKLOAD_TEMPLATES[kind]
         template = _at(doc, path)
         if not isinstance(template, Mapping) or not isinstance(template.get("spec"), Mapping):
-            raise _problem(source, f"{where}: {_name(doc)} has no Pod template at "
+            raise _problem(source, f"{_name(doc)} has no Pod template at "
                            f"{'.'.join(path)}.spec", "check the workload's spec", line=line)
-        meta = dict(template.get("metadata") or {})
-        outer = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+        meta = dict(_mapping(template.get("metadata")))
+        outer = _mapping(doc.get("metadata"))
         notes = _workload_fields(doc, path)
         # A template has no name of its own (its Pods get generated ones): the spec is named
         # after the app.kubernetes.io/name label when the template has one, since kube-sentinel
         # sets that label to the spec's name, else after the workload.
-        labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
-        app = labels.get(APP_LABEL)
+        app = _mapping(meta.get("labels")).get(APP_LABEL)
         if "name" not in meta and isinstance(app, str) and app:
             meta["name"] = app
             notes.append(f"metadata.name: named {app!r} after the template's {APP_LABEL} label")
         for key in ("name", "namespace"):
-            if key not in meta and isinstance(outer, Mapping) and key in outer:
+            if key not in meta and key in outer:
                 meta[key] = outer[key]
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": copy.deepcopy(meta),
                "spec": copy.deepcopy(dict(template["spec"]))}
