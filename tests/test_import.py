@@ -408,8 +408,8 @@ def test_capability_keeps_its_profile_or_is_lost() -> None:
      "the Pod has no name"),
     ("kind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 1\n", 1,
      "has no Pod template at spec.template.spec"),
-    ("kind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n  - name: a\n"
-     "    image: busybox\n", 1, "name: 'Bad_Name'"),
+    (("kind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n  - name: a\n"
+      "    image: busybox\n"), 1, "name: 'Bad_Name'"),
 ])
 def test_bad_input(tmp_path: Path, text: str, code: int, message: str) -> None:
     source = write(tmp_path / "in.yaml", text)

@@ -8,11 +8,12 @@ models themselves, so a key the spec gains is imported without a change here.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Any, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 
 def _members(annotation: Any) -> list[Any]:
@@ -28,6 +29,17 @@ def _members(annotation: Any) -> list[Any]:
 def _model(annotation: Any) -> type[BaseModel] | None:
     models = [m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
     return models[0] if len(models) == 1 else None
+
+
+@functools.cache
+def _takes_empty(model: type[BaseModel] | None) -> bool:
+    if model is None:
+        return True
+    try:
+        model.model_validate({})
+    except ValidationError:
+        return False
+    return True
 
 
 def _container(annotation: Any) -> tuple[Any, Any] | None:
@@ -62,10 +74,13 @@ def fit_model(value: Any, model: type[BaseModel]) -> Any:
     out: dict[str, Any] = {}
     for key, item in value.items():
         if key in keys:
-            fitted = fit(item, model.model_fields[keys[key]].annotation)
-            # A mapping none of whose keys the model knows is left out as a whole (the validator
-            # would refuse it as empty); compare names what was in it.
-            if not (isinstance(fitted, dict) and not fitted and item):
+            annotation = model.model_fields[keys[key]].annotation
+            fitted = fit(item, annotation)
+            # A mapping none of whose keys the model knows is left out as a whole when the model
+            # refuses it empty (a security context with no key it holds); one that means
+            # "defaults" when empty (emptyDir) stays. compare names what was in it either way.
+            if not (isinstance(fitted, dict) and not fitted and item
+                    and not _takes_empty(_model(annotation))):
                 out[key] = fitted
         elif open_ended:
             out[key] = item
