@@ -237,6 +237,7 @@ def test_allow_loss_writes_the_lost_paths_in_the_comment(
     target = tmp_path / "out.yaml"
     code, _, err = run(capsys, "import", str(source), "-o", str(target), "--allow-loss")
     assert code == 0, err
+    assert "warning: " in err and "2 field(s) not imported" in err
     text = target.read_text()
     header = text.split("\nname:")[0]
     assert "NOT IMPORTED" in header

@@ -155,6 +155,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         _err("nothing written; run with --allow-loss to import it anyway (the lost fields are "
              "listed in the spec's comment)")
         return EXIT_FAILURE
+    for pod in lossy:  # --allow-loss: said once more here, beside the comment in the spec
+        _err(f"warning: {source}: {pod.origin}: {len(pod.lost)} field(s) not imported, "
+             "listed in the spec's comment")
     if args.output:
         return _write(result, args.output)
     sys.stdout.write("---\n".join(pod.text for pod in result.pods))
