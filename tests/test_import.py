@@ -455,3 +455,23 @@ def test_arbitrary_pod_shapes_never_crash(spec: object) -> None:
         return
     for pod in result.pods:
         load_spec_text(pod.text, "fuzz")  # whatever is produced is a loadable spec
+
+
+@pytest.mark.parametrize("doc", [
+    {"kind": {"name": "x"}, "metadata": {"name": "p"}, "spec": {}},
+    {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": True}},
+    {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"initContainers": 3, "containers": [
+        {"name": "a", "image": "busybox:1.36", "env": [{"name": {"x": 1}}, {"name": "B"}]}]}},
+    {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "a", "image": "busybox:1.36", "ports": [{"containerPort": {}}]}]}},
+], ids=["kind-mapping", "containers-bool", "odd-lists", "port-mapping"])
+def test_malformed_shapes_found_by_fuzzing(doc: dict[str, object]) -> None:
+    """Shapes that once crashed the importer: now a SpecError or a result that names the loss."""
+    try:
+        result = import_text(yaml.safe_dump(doc), "odd")
+    except SpecError as err:
+        assert err.problems
+        return
+    assert result.pods
+    for pod in result.pods:
+        load_spec_text(pod.text, "odd")  # the spec it wrote is valid

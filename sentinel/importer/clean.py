@@ -180,7 +180,8 @@ def _drop_token_volume(spec: dict[str, Any], out: _Dropper) -> None:
     else:
         del spec["volumes"]
     for kind in CONTAINER_LISTS:
-        for c, container in enumerate(spec.get(kind) or []):
+        containers = spec.get(kind)
+        for c, container in enumerate(containers if isinstance(containers, list) else []):
             mounts = container.get("volumeMounts") if isinstance(container, dict) else None
             if not isinstance(mounts, list):
                 continue

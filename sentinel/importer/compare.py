@@ -145,7 +145,8 @@ class _Diff:
         if key is not None:
             wanted = [v.get(key) for v in want]
             rendered = [v.get(key) for v in got]
-            if None not in wanted and len(set(wanted)) == len(wanted) and None not in rendered:
+            keyed = all(isinstance(k, str | int) for k in wanted + rendered)
+            if keyed and len(set(wanted)) == len(wanted):
                 for i, item in enumerate(want):
                     match = [g for g in got if g.get(key) == item.get(key)]
                     if match:

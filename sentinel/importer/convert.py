@@ -164,7 +164,8 @@ def to_spec_data(pod: dict[str, Any], profile: str) -> dict[str, Any]:
     extra = _entries(containers[1:], "containers", fields)
     if extra:
         data["containers"] = extra
-    inits = [c for c in spec.get("initContainers") or [] if isinstance(c, dict)]
+    listed = spec.get("initContainers")
+    inits = [c for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
     sidecars = [c for c in inits if c.get("restartPolicy") == "Always"]
     if sidecars and "sidecars" in fields:
         inits = [c for c in inits if c.get("restartPolicy") != "Always"]

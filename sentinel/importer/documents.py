@@ -132,7 +132,7 @@ def _pods(doc: Any, where: str, source: str, line: int) -> Iterator[Found | str]
     if not isinstance(doc, Mapping):
         yield f"{where}: not a Kubernetes object (a {type(doc).__name__}), skipped"
         return
-    kind = doc.get("kind")
+    kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
     if kind in LIST_KINDS:
         items = doc.get("items")
         if not isinstance(items, list):
@@ -147,7 +147,7 @@ def _pods(doc: Any, where: str, source: str, line: int) -> Iterator[Found | str]
                            "a Pod needs spec.containers", line=line)
         yield Found(f"{_name(doc)} ({where})", copy.deepcopy(dict(doc)))
         return
-    if isinstance(kind, str) and kind in WORKLOAD_TEMPLATES:
+    if kind in WORKLOAD_TEMPLATES:
         path = WORKLOAD_TEMPLATES[kind]
         template = _at(doc, path)
         if not isinstance(template, Mapping) or not isinstance(template.get("spec"), Mapping):

@@ -29,7 +29,8 @@ def _hardened(pod: dict[str, Any]) -> dict[str, Any]:
         context.setdefault("seccompProfile", {"type": "RuntimeDefault"})
         _non_root_by_uid(context)
     for kind in ("initContainers", "containers"):
-        for container in spec.get(kind) or []:
+        containers = spec.get(kind)
+        for container in containers if isinstance(containers, list) else []:
             if not isinstance(container, dict):
                 continue
             sc = container.setdefault("securityContext", {})
