@@ -12,6 +12,7 @@ Nothing here decides what is lost: what the spec cannot hold is simply not copie
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sentinel.importer.fit import field_keys, fit, item_annotation
@@ -19,9 +20,6 @@ from sentinel.spec.model import PodSpec, Volume
 
 PROBES = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
 PROBE_ACTIONS = {"httpGet": "http", "tcpSocket": "tcp", "exec": "exec", "grpc": "grpc"}
-# Container fields the converter maps itself (every other one is copied when the spec has it).
-CONTAINER_HANDLED = frozenset({"name", "image", "env", "ports", "resources", "volumeMounts",
-                               "securityContext", *PROBES})
 # Pod fields the converter maps itself; `resources` is the main container's key in a spec, not
 # the Pod-level resources of Kubernetes 1.32+.
 POD_HANDLED = frozenset({"containers", "initContainers", "volumes", "securityContext",
@@ -34,6 +32,7 @@ def _map(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+@functools.cache
 def _fields() -> dict[str, str]:
     return field_keys(PodSpec)
 
