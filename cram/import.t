@@ -18,8 +18,6 @@ goes to stdout, with a comment saying what was dropped and what kube-sentinel ad
   #   spec.automountServiceAccountToken: false (no service-account token unless the spec names an account)
   #   spec.securityContext.seccompProfile.type: 'RuntimeDefault' (hardening: RuntimeDefault seccomp profile)
   name: goproxy
-  labels:
-    app.kubernetes.io/name: goproxy
   image: registry.k8s.io/goproxy:0.1
   ports:
   - containerPort: 8080
@@ -127,3 +125,15 @@ Bad input: not YAML or no Pod (exit 1), a missing file (exit 2); never a traceba
   error: missing.yaml: no such file
     hint: give the path of a manifest
   [2]
+
+What `kubectl get pod -o yaml` returns (here from the loopback test API) imports too: status and
+the server's bookkeeping are dropped and listed, and the spec is the one that was applied.
+
+  $ sentinel render specs/goproxy.yaml | kubectl apply --server-side --field-manager kube-sentinel -f - >/dev/null
+  $ kubectl get pod goproxy -o yaml | sentinel import - > from-cluster.yaml
+  $ grep -E '^#   (status|metadata\.(uid|resourceVersion|managedFields|creationTimestamp))' from-cluster.yaml
+  #   status (set by the server)
+  #   metadata.uid (set by the server)
+  #   metadata.resourceVersion (set by the server)
+  #   metadata.creationTimestamp (set by the server)
+  $ diff <(sed '/^#/d' from-cluster.yaml) <(sed '/^#/d' specs/goproxy.yaml)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sentinel.cli import main
 from sentinel.errors import SpecError
 from sentinel.importer import import_text
-from sentinel.render import render
+from sentinel.render import dump_manifest, render
 from sentinel.spec import load_spec, load_spec_text
 from tests.conftest import BIN
 from tests.fakes.kube_api import FakeKubeAPI
@@ -475,3 +475,13 @@ def test_malformed_shapes_found_by_fuzzing(doc: dict[str, object]) -> None:
     assert result.pods
     for pod in result.pods:
         load_spec_text(pod.text, "odd")  # the spec it wrote is valid
+
+
+def test_a_rendered_manifest_imports_back_to_its_spec() -> None:
+    """kube-sentinel's own labels and the default namespace go back to the renderer."""
+    spec_text = only(POD.replace("namespace: shop", "namespace: default"))
+    manifest = dump_manifest(render(load_spec_text(spec_text, "s").model)).decode()
+    again = only(manifest)
+    assert again.split("\nname:")[1] == spec_text.split("\nname:")[1]
+    body = again.split("\nname:")[1]
+    assert "namespace:" not in body and "managed-by" not in body

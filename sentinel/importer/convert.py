@@ -16,6 +16,7 @@ import functools
 from typing import Any
 
 from sentinel.importer.fit import field_keys, fit, item_annotation
+from sentinel.spec import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
 from sentinel.spec.model import PodSpec, Volume
 
 PROBES = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
@@ -146,6 +147,18 @@ def to_spec_data(pod: dict[str, Any], profile: str) -> dict[str, Any]:
     for key in ("namespace", "labels", "annotations"):
         if key in meta:
             data[key] = meta[key]
+    if data.get("namespace") == "default":
+        del data["namespace"]  # the spec's default; the manifest spells it out anyway
+    labels = data.get("labels")
+    if isinstance(labels, dict):
+        # The labels kube-sentinel sets itself, with the values it sets (a Pod it rendered, read
+        # back from the cluster): the spec leaves them to the renderer.
+        ours = {NAME_LABEL: name, MANAGED_BY_LABEL: MANAGER}
+        kept = {k: v for k, v in labels.items() if not (k in ours and ours[k] == v)}
+        if kept:
+            data["labels"] = kept
+        else:
+            del data["labels"]
     containers = spec["containers"] if isinstance(spec.get("containers"), list) else []
     main = containers[0] if containers and isinstance(containers[0], dict) else {}
     data.update(_main(main, str(name), fields))
