@@ -45,7 +45,9 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       - name: http                     # optional IANA service name, unique
         containerPort: 8080            # 1-65535; with protocol unique
         protocol: TCP                  # TCP (default) | UDP | SCTP
-    resources:                         # cpu, memory, ephemeral-storage; request ≤ limit
+    resources:                         # cpu, memory, ephemeral-storage; request ≤ limit;
+                                       # also hugepages-<size> and extended resources
+                                       # (nvidia.com/gpu: whole numbers, request = limit)
       requests:
         cpu: 100m
         memory: 64Mi
@@ -54,7 +56,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
         memory: 128Mi
     probes:                            # liveness | readiness | startup
       readiness:
-        http:                          # exactly one of http / tcp / exec
+        http:                          # exactly one of http / tcp / exec / grpc
           path: /healthz
           port: http                   # a number or a name from ports
         periodSeconds: 5               # also initialDelaySeconds, timeoutSeconds,
@@ -130,7 +132,9 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       kubernetes.io/os: linux
     volumes:
       - name: cache                    # DNS-1123 label, unique
-        emptyDir:                      # or configMap / secret / persistentVolumeClaim
+        emptyDir:                      # or configMap / secret / persistentVolumeClaim /
+                                       # downwardAPI / projected / ephemeral (hostPath is
+                                       # refused: both profiles forbid it); see volumes.py
         mountPath: /var/cache/nginx    # absolute, unique; leave out if only others mount it
         readOnly: false
     containers:                        # further regular containers: the main container's keys
