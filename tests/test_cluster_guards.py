@@ -19,14 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cluster_project import Project, run_on_tty
 from tests.fakes.kube_api import FakeKubeAPI
-from tests.test_cluster_tasks import Project, run_on_tty
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with FakeKubeAPI() as kube:
-        yield Project(tmp_path / "proj", kube)
 
 
 @pytest.fixture
