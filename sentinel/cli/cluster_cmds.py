@@ -5,7 +5,8 @@ The cluster changes themselves are doit tasks (``doit apply/delete``). ``sentine
 ``doit plan`` without doit: the same ``build_plan``, on the specs as they are now (rendered in
 memory, so it needs no ``doit generate`` first); ``--json`` prints one document for scripts.
 Exit codes: 0 every Pod planned, 1 some Pod could not be planned (invalid spec, failed dry run)
-or the cluster could not be asked, 2 a usage or settings problem. ``sentinel audit`` skips lines
+or the cluster could not be asked (``--json`` then prints ``{"ok": false, "error": ...}``),
+2 a usage or settings problem. ``sentinel audit`` skips lines
 a crash left torn, with a warning on stderr.
 """
 
@@ -17,7 +18,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from sentinel.errors import EXIT_FAILURE, EXIT_OK
+from sentinel.errors import EXIT_FAILURE, EXIT_OK, SentinelError
 
 COLUMNS = ("TIME", "USER", "OP", "CONTEXT", "POD", "RESULT", "SPEC", "SHA256")
 
@@ -65,7 +66,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from sentinel.pipeline.converge import build_plan
 
     settings = load_settings()
-    plan = build_plan(settings, specs=args.specs or None, force_conflicts=args.force_conflicts)
+    try:
+        plan = build_plan(settings, specs=args.specs or None,
+                          force_conflicts=args.force_conflicts)
+    except SentinelError as err:
+        if args.json:  # scripts still get one document; the message goes to stderr as well
+            print(json.dumps({"ok": False, "error": str(err).splitlines()[0]}, indent=2))
+        raise
     if args.json:
         print(json.dumps(plan.to_json(), indent=2))
     else:

@@ -69,6 +69,8 @@ def converge_apply(items: list[Item], yes: bool, interactive: bool, prune: bool,
         result = execute(plan, settings, prune=prune)
         print("\n".join(result.done) if result.done else "nothing was changed")
         failures = result.failures + failures
+    elif plan.of("delete") or failures:
+        print("nothing to apply")
     else:
         print("nothing to apply: the cluster already matches the specs")
     orphans = plan.of("delete")
