@@ -5,19 +5,20 @@ wrapper that counts its starts, and a runner that answers a y/N prompt on a pseu
 from __future__ import annotations
 
 import os
-import select
 import stat
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sentinel.kube import audit
 from sentinel.kube.kubectl import find_kubectl
 from tests.fakes.kube_api import FakeKubeAPI
+from tests.fakes.on_tty import run_on_tty
+
+__all__ = ["SPEC", "Project", "add_context", "counting_kubectl", "project", "run_on_tty"]
 
 SPEC = "name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:{tag}\n"
 
@@ -68,35 +69,10 @@ def counting_kubectl(folder: Path) -> tuple[Path, Path]:
     return script, log
 
 
-def run_on_tty(argv: list[str], cwd: Path, env: dict[str, str], answer: bytes | None,
-               timeout: float = 120) -> tuple[int, str]:
-    """Run with a pseudo-terminal as controlling tty and stdio; type ``answer`` at the prompt."""
-    master, slave = os.openpty()
-    # In a new session, make the pty our controlling terminal, then become the command: done by a
-    # tiny launcher rather than preexec_fn, which is unsafe while the fake's threads run.
-    launcher = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-                "os.execvp(sys.argv[1], sys.argv[1:])")
-    proc = subprocess.Popen([sys.executable, "-c", launcher, *argv], cwd=cwd, env=env,
-                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
-    os.close(slave)
-    out, answered, deadline = b"", False, time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the child side closed
-                    break
-                if not chunk:
-                    break
-                out += chunk
-                if answer is not None and not answered and b"[y/N]" in out:
-                    os.write(master, answer)
-                    answered = True
-            elif proc.poll() is not None:
-                break
-        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        os.close(master)
-    return code, out.decode("utf-8", "replace").replace("\r\n", "\n")
+def add_context(project: Project, name: str, api: FakeKubeAPI) -> None:
+    """Add ``api`` as context ``name`` to the project's kubeconfig (the current one stays)."""
+    path = project.root / "kubeconfig"
+    config = yaml.safe_load(path.read_text())
+    config["clusters"].append({"name": name, "cluster": {"server": api.url}})
+    config["contexts"].append({"name": name, "context": {"cluster": name, "user": "fake"}})
+    path.write_text(yaml.safe_dump(config))

@@ -9,9 +9,8 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-import yaml
 
-from tests.cluster_project import Project, run_on_tty
+from tests.cluster_project import Project, add_context, run_on_tty
 from tests.fakes.kube_api import FakeKubeAPI
 
 SPEC = "name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:1.27\n"
@@ -21,12 +20,7 @@ SPEC = "name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:1.27\n
 def staging(project: Project) -> Iterator[FakeKubeAPI]:
     """A second cluster as context ``staging``; the project targets both (a fleet)."""
     with FakeKubeAPI() as other:
-        path = project.root / "kubeconfig"
-        config = yaml.safe_load(path.read_text())
-        config["clusters"].append({"name": "staging", "cluster": {"server": other.url}})
-        config["contexts"].append({"name": "staging",
-                                   "context": {"cluster": "staging", "user": "fake"}})
-        path.write_text(yaml.safe_dump(config))
+        add_context(project, "staging", other)
         (project.root / "sentinel.toml").write_text(
             'project = "fleet-0123abcd"\ncontexts = ["fake", "staging"]\n')
         for api in (project.kube, other):
