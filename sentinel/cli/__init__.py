@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "sentinel.cli.spec_cmds",  # validate, render, schema, init
     "sentinel.cli.cluster_cmds",  # audit
     "sentinel.cli.chat_cmds",  # chat, calls
+    "sentinel.cli.mcp_cmds",  # mcp
 )
 
 
