@@ -1,53 +1,42 @@
 Applying needs a confirmation. Without a terminal and without --yes, apply refuses, changes
-nothing, and says how to confirm.
+nothing, and says how to confirm. It always plans first, from the live cluster: one line per Pod.
 
   $ cp -r "$TESTDIR/../specs" specs
   $ cp "$TESTDIR/../dodo.py" dodo.py
+  $ echo 'project = "shop-0123abcd"' > sentinel.toml
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" namespace shop
   $ doit apply < /dev/null
   .  generate:cache.yaml
   .  generate:nightly-report.yaml
   .  generate:web.yaml
   .  generate:worker.yaml
-  TaskFailed - taskid:_apply_batch
+  .  apply
+  shop/nightly-report (specs/nightly-report.yaml): skipped (apply: false)
+  shop/order-worker (specs/worker.yaml): create
+  shop/session-cache (specs/cache.yaml): create
+  shop/web (specs/web.yaml): create
+  plan for context 'fake': 3 to create, 0 to update, 0 to recreate, 0 to delete, 0 unchanged, 1 skipped, 0 error(s)
+  TaskFailed - taskid:apply
   refusing to apply without confirmation (no terminal to ask on); nothing was changed.
-  Apply 3 Pod(s) in context 'fake', namespace(s): shop
-    shop: order-worker, session-cache, web
+  Apply to context 'fake' \(http://127\.0\.0\.1:\d+\), namespace\(s\): shop (re)
+    create 3 Pods:
+      shop/order-worker
+      shop/session-cache
+      shop/web
     hint: run `doit apply --yes` to confirm without a prompt
   
   [1]
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pods
 
-With --yes (for scripts), every manifest that passed its dry run is applied, one kubectl per
-namespace, and each apply is recorded in the audit log.
+The plan's dry runs are server-side applies with dryRun=All: nothing was written.
 
-  $ doit apply --yes
-  -- generate:cache.yaml
-  -- generate:nightly-report.yaml
-  -- generate:web.yaml
-  -- generate:worker.yaml
-  .  apply:cache.yaml
-  shop/session-cache (specs/cache.yaml): created
-  .  apply:nightly-report.yaml
-  shop/nightly-report (specs/nightly-report.yaml): skipped (apply: false in the spec)
-  .  apply:web.yaml
-  shop/web (specs/web.yaml): created
-  .  apply:worker.yaml
-  shop/order-worker (specs/worker.yaml): created
-  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pods
-  shop/order-worker
-  shop/session-cache
-  shop/web
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests --writes
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods 201
-  POST /api/v1/namespaces/shop/pods 201
-  POST /api/v1/namespaces/shop/pods 201
+  PATCH /api/v1/namespaces/shop/pods/session-cache dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/web dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/order-worker dryRun 201
 
-A second apply with nothing changed does nothing at all: no request reaches the cluster.
+With --yes it applies (server-side apply, field manager kube-sentinel) and every change is
+audited. The spec with `apply: false` is left out.
 
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" clear-requests
   $ doit apply --yes
@@ -55,32 +44,49 @@ A second apply with nothing changed does nothing at all: no request reaches the 
   -- generate:nightly-report.yaml
   -- generate:web.yaml
   -- generate:worker.yaml
-  -- apply:cache.yaml
-  -- apply:nightly-report.yaml
-  -- apply:web.yaml
-  -- apply:worker.yaml
-  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests
+  .  apply
+  shop/nightly-report (specs/nightly-report.yaml): skipped (apply: false)
+  shop/order-worker (specs/worker.yaml): create
+  shop/session-cache (specs/cache.yaml): create
+  shop/web (specs/web.yaml): create
+  plan for context 'fake': 3 to create, 0 to update, 0 to recreate, 0 to delete, 0 unchanged, 1 skipped, 0 error(s)
+  shop/order-worker (specs/worker.yaml): created
+  shop/session-cache (specs/cache.yaml): created
+  shop/web (specs/web.yaml): created
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pods
+  shop/order-worker
+  shop/session-cache
+  shop/web
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests --writes
+  PATCH /api/v1/namespaces/shop/pods/session-cache dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/web dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/order-worker dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/order-worker 201
+  PATCH /api/v1/namespaces/shop/pods/session-cache 201
+  PATCH /api/v1/namespaces/shop/pods/web 201
 
---force runs kubectl for every manifest anyway: it reports every Pod unchanged.
+A second apply with nothing changed asks the cluster (the live Pods may have drifted) and
+changes nothing: only dry runs reach it.
 
-  $ doit apply --yes --force
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" clear-requests
+  $ doit apply --yes
   -- generate:cache.yaml
   -- generate:nightly-report.yaml
   -- generate:web.yaml
   -- generate:worker.yaml
-  .  apply:cache.yaml
-  shop/session-cache (specs/cache.yaml): unchanged
-  .  apply:nightly-report.yaml
-  shop/nightly-report (specs/nightly-report.yaml): skipped (apply: false in the spec)
-  .  apply:web.yaml
-  shop/web (specs/web.yaml): unchanged
-  .  apply:worker.yaml
+  .  apply
+  shop/nightly-report (specs/nightly-report.yaml): skipped (apply: false)
   shop/order-worker (specs/worker.yaml): unchanged
+  shop/session-cache (specs/cache.yaml): unchanged
+  shop/web (specs/web.yaml): unchanged
+  plan for context 'fake': 0 to create, 0 to update, 0 to recreate, 0 to delete, 3 unchanged, 1 skipped, 0 error(s)
+  nothing to apply: the cluster already matches the specs
+  $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests --writes
+  PATCH /api/v1/namespaces/shop/pods/session-cache dryRun 200
+  PATCH /api/v1/namespaces/shop/pods/web dryRun 200
+  PATCH /api/v1/namespaces/shop/pods/order-worker dryRun 200
   $ sentinel audit
-  TIME +USER +OP     CONTEXT  POD                 RESULT     SPEC               SHA256 (re)
-  \S+ +\S+ +apply  fake     shop/session-cache  created    specs/cache\.yaml   [0-9a-f]{12} (re)
-  \S+ +\S+ +apply  fake     shop/web            created    specs/web\.yaml     [0-9a-f]{12} (re)
-  \S+ +\S+ +apply  fake     shop/order-worker   created    specs/worker\.yaml  [0-9a-f]{12} (re)
-  \S+ +\S+ +apply  fake     shop/session-cache  unchanged  specs/cache\.yaml   [0-9a-f]{12} (re)
-  \S+ +\S+ +apply  fake     shop/web            unchanged  specs/web\.yaml     [0-9a-f]{12} (re)
-  \S+ +\S+ +apply  fake     shop/order-worker   unchanged  specs/worker\.yaml  [0-9a-f]{12} (re)
+  TIME +USER +OP     CONTEXT  POD                 RESULT   SPEC               SHA256 (re)
+  \S+ +\S+ +apply  fake     shop/order-worker   created  specs/worker\.yaml  [0-9a-f]{12} (re)
+  \S+ +\S+ +apply  fake     shop/session-cache  created  specs/cache\.yaml   [0-9a-f]{12} (re)
+  \S+ +\S+ +apply  fake     shop/web            created  specs/web\.yaml     [0-9a-f]{12} (re)

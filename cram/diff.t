@@ -21,7 +21,7 @@ the cluster is not changed.
   diff -u -N LIVE/v1.Pod.default.hello MERGED/v1.Pod.default.hello
   --- LIVE/v1.Pod.default.hello
   +++ MERGED/v1.Pod.default.hello
-  @@ -15,7 +15,7 @@
+  @@ -12,7 +12,7 @@
    spec:
      automountServiceAccountToken: false
      containers:
@@ -33,5 +33,5 @@ the cluster is not changed.
   default/api (specs/api.yaml): same
   default/hello (specs/hello.yaml): differs
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests --writes | tail -2
-  POST /api/v1/namespaces/default/pods 201
+  PATCH /api/v1/namespaces/default/pods/api dryRun 200
   PATCH /api/v1/namespaces/default/pods/hello dryRun 200

@@ -10,7 +10,7 @@ file and the Pod and saying how to fix it; the Pod in an existing namespace stil
   .  generate:hello.yaml
   .  generate:refunds.yaml
   .  dryrun:hello.yaml
-  default/hello (specs/hello.yaml): created (server dry run)
+  default/hello (specs/hello.yaml): create (server dry run)
   .  dryrun:refunds.yaml
   TaskFailed - taskid:dryrun:refunds.yaml
   specs/refunds.yaml: Pod payments/refunds: namespace "payments" does not exist
@@ -39,4 +39,4 @@ Once the namespace exists, it passes.
   -- generate:refunds.yaml
   -- dryrun:hello.yaml
   .  dryrun:refunds.yaml
-  payments/refunds (specs/refunds.yaml): created (server dry run)
+  payments/refunds (specs/refunds.yaml): create (server dry run)

@@ -13,22 +13,22 @@ doit regenerates the manifests the dry run depends on, then reports each Pod.
   .  generate:web.yaml
   .  generate:worker.yaml
   .  dryrun:cache.yaml
-  shop/session-cache (specs/cache.yaml): created (server dry run)
+  shop/session-cache (specs/cache.yaml): create (server dry run)
   .  dryrun:nightly-report.yaml
-  shop/nightly-report (specs/nightly-report.yaml): created (server dry run)
+  shop/nightly-report (specs/nightly-report.yaml): create (server dry run)
   .  dryrun:web.yaml
-  shop/web (specs/web.yaml): created (server dry run)
+  shop/web (specs/web.yaml): create (server dry run)
   .  dryrun:worker.yaml
-  shop/order-worker (specs/worker.yaml): created (server dry run)
+  shop/order-worker (specs/worker.yaml): create (server dry run)
 
 Nothing was created; the cluster only saw dry-run writes.
 
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pods
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" requests --writes
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods dryRun 201
-  POST /api/v1/namespaces/shop/pods dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/session-cache dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/nightly-report dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/web dryRun 201
+  PATCH /api/v1/namespaces/shop/pods/order-worker dryRun 201
 
 Nothing changed, same context: up to date, kubectl does not touch the cluster.
 
@@ -57,7 +57,7 @@ An edit re-runs only the changed Pod. Client mode is a task parameter (or the dr
   -- dryrun:cache.yaml
   -- dryrun:nightly-report.yaml
   .  dryrun:web.yaml
-  shop/web (specs/web.yaml): created (server dry run)
+  shop/web (specs/web.yaml): create (server dry run)
   -- dryrun:worker.yaml
   $ doit dryrun --mode client
   -- generate:cache.yaml

@@ -2,12 +2,12 @@ Validate the gallery of valid specs: every file passes, the summary comes last.
 
   $ cd "$TESTDIR/../samples"
   $ sentinel validate valid
-  all 12 specs valid
+  all 17 specs valid
 
 A folder and a file can be mixed; each spec is counted once.
 
   $ sentinel validate valid valid/minimal.yaml
-  all 12 specs valid
+  all 17 specs valid
 
 --json prints a machine-readable report on stdout instead.
 

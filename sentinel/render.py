@@ -26,7 +26,14 @@ from sentinel.spec import MANAGED_BY_LABEL, MANAGER, NAME_LABEL, PROJECT_LABEL
 
 if TYPE_CHECKING:
     from sentinel.spec import LoadedSpec
+    from sentinel.spec.containers import (
+        Container,
+        ContainerSecurity,
+        EnvFromSource,
+        Lifecycle,
+    )
     from sentinel.spec.model import EnvFrom, PodSpec, Port, Probe, Resources, Volume
+    from sentinel.spec.parts import HttpGet
 
 __all__ = ["MANAGED_BY_LABEL", "MANAGER", "NAME_LABEL", "PROJECT_LABEL", "build_manifest", "dump_manifest",
            "guard", "manifest_path", "render", "write_manifest"]
@@ -59,11 +66,27 @@ def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
     }
     if spec.annotations:
         metadata["annotations"] = _sorted(spec.annotations)
-    pod: dict[str, Any] = {"containers": [_container(spec)]}
+    pod: dict[str, Any] = {
+        "containers": [_container(spec)] + [_entry(c) for c in spec.containers or ()]}
+    init = [_entry(c) for c in spec.initContainers or ()]
+    init += [_entry(c, sidecar=True) for c in spec.sidecars or ()]
+    if init:
+        pod["initContainers"] = init
     if spec.volumes:
         pod["volumes"] = [_volume(volume) for volume in spec.volumes]
     if spec.restartPolicy is not None:
         pod["restartPolicy"] = spec.restartPolicy
+    if spec.terminationGracePeriodSeconds is not None:
+        pod["terminationGracePeriodSeconds"] = spec.terminationGracePeriodSeconds
+    if spec.activeDeadlineSeconds is not None:
+        pod["activeDeadlineSeconds"] = spec.activeDeadlineSeconds
+    # Scheduling keys have the Kubernetes shape already: dumped as written, in spec order.
+    for key in ("imagePullSecrets", "priorityClassName", "tolerations", "affinity",
+                "topologySpreadConstraints", "schedulingGates", "hostAliases", "dnsPolicy",
+                "dnsConfig"):
+        value = getattr(spec, key)
+        if value is not None:
+            pod[key] = _plain(value)
     if spec.serviceAccountName is not None:
         pod["serviceAccountName"] = spec.serviceAccountName
     else:
@@ -95,37 +118,100 @@ def _labels(name: str, user: Mapping[str, str], project: str | None) -> dict[str
 
 
 def _container(spec: PodSpec) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": spec.name, "image": spec.image}
-    if spec.imagePullPolicy is not None:
-        container["imagePullPolicy"] = spec.imagePullPolicy
-    if spec.command is not None:
-        container["command"] = list(spec.command)
-    if spec.args is not None:
-        container["args"] = list(spec.args)
-    if spec.workingDir is not None:
-        container["workingDir"] = spec.workingDir
-    if spec.env:
+    mounts = [_mount(volume) for volume in spec.volumes if volume.mountPath is not None]
+    return _container_of(spec, spec.containerName or spec.name, mounts,
+                         read_only_root=spec.readOnlyRootFilesystem)
+
+
+def _container_of(part: PodSpec | Container, name: str, mounts: list[dict[str, Any]], *,
+                  read_only_root: bool | None = None) -> dict[str, Any]:
+    """One container's manifest: the main one (``PodSpec``) or an entry of a container list."""
+    container: dict[str, Any] = {"name": name, "image": part.image}
+    if part.imagePullPolicy is not None:
+        container["imagePullPolicy"] = part.imagePullPolicy
+    if part.command is not None:
+        container["command"] = list(part.command)
+    if part.args is not None:
+        container["args"] = list(part.args)
+    if part.workingDir is not None:
+        container["workingDir"] = part.workingDir
+    if part.env:
         # Spec order is kept: a value may refer to an earlier variable as $(NAME).
-        container["env"] = [_env(name, value) for name, value in spec.env.items()]
-    if spec.ports:
-        container["ports"] = [_port(port) for port in spec.ports]
-    resources = _resources(spec.resources)
+        container["env"] = [_env(var, value) for var, value in part.env.items()]
+    if part.envFrom:
+        container["envFrom"] = [_env_from(source) for source in part.envFrom]
+    if part.ports:
+        container["ports"] = [_port(port) for port in part.ports]
+    resources = _resources(part.resources)
     if resources:
         container["resources"] = resources
-    if spec.probes is not None:
+    if part.probes is not None:
         for kind in ("startup", "readiness", "liveness"):
-            probe = getattr(spec.probes, kind)
+            probe = getattr(part.probes, kind)
             if probe is not None:
                 container[f"{kind}Probe"] = _probe(probe)
-    if spec.volumes:
-        container["volumeMounts"] = [_mount(volume) for volume in spec.volumes]
+    if part.lifecycle is not None:
+        container["lifecycle"] = _lifecycle(part.lifecycle)
+    if mounts:
+        container["volumeMounts"] = mounts
+    container["securityContext"] = _container_security(part.securityContext, read_only_root)
+    return container
+
+
+def _container_security(own: ContainerSecurity | None,
+                        read_only_root: bool | None) -> dict[str, Any]:
     # The same under both profiles; baseline differs only by not requiring runAsNonRoot (pod
     # level), so images whose default user is root can still start.
-    context: dict[str, Any] = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
-    if spec.readOnlyRootFilesystem is not None:
-        context["readOnlyRootFilesystem"] = spec.readOnlyRootFilesystem
-    container["securityContext"] = context
-    return container
+    capabilities: dict[str, Any] = {"drop": ["ALL"]}
+    if own is not None and own.capabilities is not None:
+        capabilities = {"add": list(own.capabilities.add), **capabilities}
+    context: dict[str, Any] = {"allowPrivilegeEscalation": False, "capabilities": capabilities}
+    if own is not None and own.readOnlyRootFilesystem is not None:
+        read_only_root = own.readOnlyRootFilesystem
+    if read_only_root is not None:
+        context["readOnlyRootFilesystem"] = read_only_root
+    if own is not None:
+        for key in ("runAsGroup", "runAsNonRoot", "runAsUser"):
+            value = getattr(own, key)
+            if value is not None:
+                context[key] = value
+    return context
+
+
+def _entry(entry: Container, *, sidecar: bool = False) -> dict[str, Any]:
+    out = _container_of(entry, entry.name, [m.model_dump(exclude_none=True)
+                                            for m in entry.volumeMounts or ()])
+    if sidecar:  # a native sidecar: an init container that keeps running beside the others
+        out = {"name": out.pop("name"), "image": out.pop("image"), "restartPolicy": "Always", **out}
+    return out
+
+
+def _env_from(source: EnvFromSource) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if source.prefix is not None:
+        out["prefix"] = source.prefix
+    for kind in ("configMapRef", "secretRef"):
+        ref = getattr(source, kind)
+        if ref is not None:
+            out[kind] = ref.model_dump(exclude_none=True)
+    return out
+
+
+def _lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for hook in ("postStart", "preStop"):
+        handler = getattr(lifecycle, hook)
+        if handler is None:
+            continue
+        if handler.exec is not None:
+            out[hook] = {"exec": {"command": list(handler.exec.command)}}
+        elif handler.httpGet is not None:
+            out[hook] = {"httpGet": _http_get(handler.httpGet)}
+        elif handler.sleep is not None:
+            out[hook] = {"sleep": {"seconds": handler.sleep.seconds}}
+        else:  # the model guarantees exactly one action
+            raise RenderError(f"lifecycle.{hook} has no exec, httpGet or sleep action")
+    return out
 
 
 def _pod_security_context(spec: PodSpec) -> dict[str, Any]:
@@ -143,13 +229,28 @@ def _pod_security_context(spec: PodSpec) -> dict[str, Any]:
 def _env(name: str, value: str | EnvFrom) -> dict[str, Any]:
     if isinstance(value, str):
         return {"name": name, "value": value}
-    kind, ref = (("secretKeyRef", value.secretKeyRef) if value.secretKeyRef is not None
-                 else ("configMapKeyRef", value.configMapKeyRef))
-    if ref is None:  # the model guarantees one source; a second check costs nothing
-        raise RenderError(f"env.{name}: needs secretKeyRef or configMapKeyRef")
-    source: dict[str, Any] = {"name": ref.name, "key": ref.key}
-    if ref.optional is not None:
-        source["optional"] = ref.optional
+    if value.fieldRef is not None:
+        field = value.fieldRef
+        # Kubernetes defaults apiVersion to v1; spell it out only when the spec does.
+        ref: dict[str, Any] = ({"apiVersion": field.apiVersion} if field.apiVersion else {})
+        return {"name": name, "valueFrom": {"fieldRef": {**ref, "fieldPath": field.fieldPath}}}
+    if value.resourceFieldRef is not None:
+        res = value.resourceFieldRef
+        out: dict[str, Any] = {}
+        if res.containerName is not None:
+            out["containerName"] = res.containerName
+        if res.divisor is not None:
+            out["divisor"] = res.divisor
+        out["resource"] = res.resource
+        return {"name": name, "valueFrom": {"resourceFieldRef": out}}
+    kind, key_ref = (("secretKeyRef", value.secretKeyRef) if value.secretKeyRef is not None
+                     else ("configMapKeyRef", value.configMapKeyRef))
+    if key_ref is None:  # the model guarantees one source; a second check costs nothing
+        raise RenderError(f"env.{name}: needs secretKeyRef, configMapKeyRef, fieldRef or "
+                          "resourceFieldRef")
+    source: dict[str, Any] = {"name": key_ref.name, "key": key_ref.key}
+    if key_ref.optional is not None:
+        source["optional"] = key_ref.optional
     return {"name": name, "valueFrom": {kind: source}}
 
 
@@ -177,16 +278,15 @@ def _resources(resources: Resources | None) -> dict[str, Any]:
 def _probe(probe: Probe) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if probe.http is not None:
-        action: dict[str, Any] = {"path": probe.http.path, "port": probe.http.port}
-        if probe.http.scheme is not None:
-            action["scheme"] = probe.http.scheme
-        out["httpGet"] = action
+        out["httpGet"] = _http_get(probe.http)
     elif probe.tcp is not None:
         out["tcpSocket"] = {"port": probe.tcp.port}
     elif probe.exec is not None:
         out["exec"] = {"command": list(probe.exec.command)}
+    elif probe.grpc is not None:
+        out["grpc"] = probe.grpc.model_dump(exclude_none=True)
     else:  # the model guarantees exactly one action
-        raise RenderError("probe has no http, tcp or exec action")
+        raise RenderError("probe has no http, tcp, exec or grpc action")
     for key in _PROBE_TIMING:
         value = getattr(probe, key)
         if value is not None:
@@ -194,18 +294,28 @@ def _probe(probe: Probe) -> dict[str, Any]:
     return out
 
 
+def _http_get(http: HttpGet) -> dict[str, Any]:
+    action: dict[str, Any] = {"path": http.path, "port": http.port}
+    if http.scheme is not None:
+        action["scheme"] = http.scheme
+    if http.httpHeaders:
+        action["httpHeaders"] = [{"name": h.name, "value": h.value} for h in http.httpHeaders]
+    return action
+
+
 def _volume(volume: Volume) -> dict[str, Any]:
     out: dict[str, Any] = {"name": volume.name}
     if volume.emptyDir is not None:
         # `emptyDir:` with no value means "defaults", which Kubernetes spells as {}.
         out["emptyDir"] = volume.emptyDir.model_dump(exclude_none=True)
-    elif volume.configMap is not None:
-        out["configMap"] = volume.configMap.model_dump(exclude_none=True)
-    elif volume.secret is not None:
-        out["secret"] = volume.secret.model_dump(exclude_none=True)
-    elif volume.persistentVolumeClaim is not None:
-        out["persistentVolumeClaim"] = volume.persistentVolumeClaim.model_dump(exclude_none=True)
-    else:  # the model guarantees exactly one source
+    else:
+        for kind in ("configMap", "secret", "persistentVolumeClaim", "downwardAPI", "projected",
+                     "ephemeral", "hostPath"):
+            source = getattr(volume, kind)
+            if source is not None:
+                out[kind] = source.model_dump(exclude_none=True)
+                return out
+        # the model guarantees exactly one source
         raise RenderError(f"volumes.{volume.name}: has no source")
     return out
 
@@ -217,6 +327,15 @@ def _mount(volume: Volume) -> dict[str, Any]:
     if volume.readOnly:  # false is the default; leaving it out keeps manifests short
         out["readOnly"] = True
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A model (or list of models) as plain data, unset keys left out."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(exclude_none=True, by_alias=True)
+    return value
 
 
 def _sorted(values: Mapping[str, str]) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """The guards around real cluster changes, end to end through ``doit`` and the real kubectl.
 
 Complements ``test_cluster_tasks.py``: ``apply`` against a context other than the one the dry run
-used dry-runs there first and applies nothing that failed there; the gate refuses without a
-terminal (also under ``doit -n 2``) before a single write reaches the API; the ``context`` setting
+used plans there first and applies nothing that failed there; the gate refuses without a
+terminal (also under ``doit -n 2``) before a single real write reaches the API; the ``context`` setting
 sends every request to its own server; a real apply that the server refuses is audited as an
 error; an audit log that cannot be written is reported.
 """
@@ -57,8 +57,8 @@ def test_apply_on_another_context_dry_runs_there_first(project: Project,
     project.kube.clear_requests()
     done = project.doit("apply", "--yes", SENTINEL_CONTEXT="staging")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert calls(staging) == [("POST", "/api/v1/namespaces/default/pods", "All"),
-                              ("POST", "/api/v1/namespaces/default/pods", "")]
+    assert calls(staging) == [("PATCH", "/api/v1/namespaces/default/pods/web", "All"),
+                              ("PATCH", "/api/v1/namespaces/default/pods/web", "")]
     assert project.kube.requests == []  # the other context was neither asked nor changed
     assert staging.pod_names() == ["default/web"]
 
@@ -72,28 +72,34 @@ def test_apply_refuses_what_failed_its_dry_run_on_the_new_context(
     done = project.doit("--continue", "apply", "--yes", SENTINEL_CONTEXT="staging")
     out = done.stdout + done.stderr
     assert done.returncode != 0
-    assert ("specs/cart.yaml: Pod shop/cart: not applied: its dry run against context 'staging' "
-            'failed: namespace "shop" does not exist') in out
+    assert 'specs/cart.yaml: Pod shop/cart: namespace "shop" does not exist' in out
     assert staging.pod_names() == ["default/web"]
     assert [(m, p) for m, p, dry in calls(staging) if not dry] == [
-        ("POST", "/api/v1/namespaces/default/pods")]
+        ("PATCH", "/api/v1/namespaces/default/pods/web")]
     assert project.kube.pod_names() == []
     assert [(r.context, r.name) for r in project.audit()] == [("staging", "web")]
 
 
-def test_a_pod_spec_change_the_cluster_refuses_says_to_recreate(project: Project) -> None:
+def test_a_pod_spec_change_the_cluster_refuses_is_a_recreate(project: Project) -> None:
     project.spec("web")
     assert project.doit("apply", "--yes").returncode == 0
+    uid = project.kube.get_pod("default", "web")["metadata"]["uid"]
     project.spec("web", extra="args:\n  - --verbose\n")  # not changeable in a live Pod
+    refused = project.doit("apply")
+    assert refused.returncode == 1
+    assert ("default/web (specs/web.yaml): recreate: args changes (a Pod cannot change it in "
+            "place)") in refused.stdout
+    assert "  recreate 1 Pod (delete, then create): default/web — args changed" in refused.stdout
+    assert project.kube.get_pod("default", "web")["metadata"]["uid"] == uid  # refused: untouched
+    project.kube.clear_requests()
     done = project.doit("apply", "--yes")
-    out = done.stdout + done.stderr
-    assert done.returncode == 1
-    assert ("specs/web.yaml: Pod default/web: not applied: its dry run against context 'fake' "
-            "failed: the cluster rejected the object as invalid (422):\n"
-            "  spec: Forbidden: pod updates may not change fields") in out
-    assert "delete the Pod (kubectl delete pod -n default web), then apply again" in out
-    assert [r.query.get("dryRun") for r in project.kube.writes()][-1] == "All"
-    assert [r.result for r in project.audit()] == ["created"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "default/web (specs/web.yaml): recreated (args changed)" in done.stdout
+    live = project.kube.get_pod("default", "web")
+    assert live["metadata"]["uid"] != uid and live["spec"]["containers"][0]["args"] == ["--verbose"]
+    assert [m for m, _, dry in calls(project.kube) if not dry] == ["DELETE", "PATCH"]
+    assert [(r.result, r.message) for r in project.audit()] == [
+        ("created", ""), ("recreated", "args changed")]
 
 
 # ---------------------------------------------------------------- the gate, before any write
@@ -109,7 +115,7 @@ def test_gate_without_terminal_sends_no_write(project: Project, jobs: list[str])
     out = done.stdout + done.stderr
     assert "refusing to apply without confirmation" in out
     assert "run `doit apply --yes` to confirm without a prompt" in out
-    assert project.kube.writes() == []  # not even a dry run: the one that passed still holds
+    assert project.real_writes() == []  # the plan's dry runs only
     assert not (project.root / ".sentinel" / "audit.jsonl").exists()
 
 
@@ -163,12 +169,12 @@ def test_context_setting_sends_every_request_to_its_server(project: Project,
         done = project.doit(*args)
         assert done.returncode == 0, (args, done.stdout + done.stderr)
     assert project.kube.requests == []
-    assert [m for m, _, dry in calls(staging) if not dry] == ["POST", "DELETE"]
+    assert [m for m, _, dry in calls(staging) if not dry] == ["PATCH", "DELETE"]
     assert {r.context for r in project.audit()} == {"staging"}
 
 
 @pytest.mark.parametrize(("args", "what"), [
-    (["dryrun"], "not dry-run"), (["apply", "--yes"], "not dry-run"), (["diff"], "not compared"),
+    (["dryrun"], "not dry-run"), (["apply", "--yes"], "not applied"), (["diff"], "not compared"),
     (["delete", "--yes"], "not deleted"), (["status"], "not read")])
 def test_unknown_context_names_the_setting_and_the_pods(project: Project, args: list[str],
                                                         what: str) -> None:
@@ -184,14 +190,15 @@ def test_unknown_context_names_the_setting_and_the_pods(project: Project, args: 
 def test_refused_real_apply_is_audited_as_an_error(project: Project) -> None:
     project.spec("web")
     project.spec("cache")
-    assert project.doit("dryrun").returncode == 0
-    project.kube.inject(403, name="web", verbs=("create",))  # the dry run passed; the real one not
-    done = project.doit("--continue", "apply", "--yes")
-    assert "specs/web.yaml: Pod default/web: forbidden (403)" in done.stdout + done.stderr
+    project.kube.inject(403, name="web", verbs=("patch",), real_only=True)  # dry runs pass
+    done = project.doit("apply", "--yes")
+    assert done.returncode == 1
+    assert "specs/web.yaml: Pod default/web: not created: forbidden (403)" in done.stdout
     assert project.kube.pod_names() == ["default/cache"]
     records = {r.name: r for r in project.audit()}
     assert (records["cache"].result, records["web"].result) == ("created", "error")
-    assert records["web"].message.startswith("specs/web.yaml: Pod default/web: forbidden (403)")
+    assert records["web"].message.startswith(
+        "specs/web.yaml: Pod default/web: not created: forbidden (403)")
 
 
 def test_refused_delete_is_audited_and_the_pod_stays_applied(project: Project) -> None:
@@ -209,23 +216,23 @@ def test_refused_delete_is_audited_and_the_pod_stays_applied(project: Project) -
         ("delete", "cache", "deleted"), ("delete", "web", "error")]
     again = project.doit("apply", "--yes")  # only the deleted one needs applying again
     assert "default/cache (specs/cache.yaml): created" in again.stdout
-    assert "-- apply:web.yaml" in again.stdout
+    assert "default/web (specs/web.yaml): unchanged" in again.stdout
 
 
 @pytest.mark.parametrize("operation", ["apply", "delete"])
 def test_ctrl_c_while_kubectl_changes_the_cluster_is_audited(project: Project,
                                                              operation: str) -> None:
     project.spec("web")
-    assert project.doit("dryrun" if operation == "apply" else "apply", *(
-        ["--yes"] if operation == "delete" else [])).returncode == 0
-    project.kube.set_delay(60)  # kubectl hangs in its first request of the real run
+    if operation == "delete":
+        assert project.doit("apply", "--yes").returncode == 0
+    project.kube.set_delay(60, real_writes_only=True)  # kubectl hangs in the real change
     project.kube.clear_requests()
     proc = subprocess.Popen(["doit", operation, "--yes"], cwd=project.root, env=project.env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not project.kube.requests and time.monotonic() < deadline:
+        while not project.real_writes() and time.monotonic() < deadline:
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
         out, _ = proc.communicate(timeout=60)

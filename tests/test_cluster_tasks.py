@@ -116,9 +116,10 @@ def test_dryrun_creates_nothing_and_tracks_manifest_and_context(project: Project
     project.spec("web")
     done = project.doit("dryrun")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "default/web (specs/web.yaml): created (server dry run)" in done.stdout
+    assert "default/web (specs/web.yaml): create (server dry run)" in done.stdout
     assert project.kube.pod_names() == []
-    assert [(r.method, r.query.get("dryRun")) for r in project.kube.writes()] == [("POST", "All")]
+    assert [(r.method, r.query.get("dryRun"), r.query.get("fieldManager"))
+            for r in project.kube.writes()] == [("PATCH", "All", "kube-sentinel")]
 
     project.kube.clear_requests()
     again = project.doit("dryrun")
@@ -130,7 +131,7 @@ def test_dryrun_creates_nothing_and_tracks_manifest_and_context(project: Project
         moved = project.doit("dryrun", KUBECONFIG=str(config))
         assert moved.returncode == 0, moved.stdout + moved.stderr
         assert ".  dryrun:web.yaml" in moved.stdout
-        assert [r.method for r in other.writes()] == ["POST"]
+        assert [r.method for r in other.writes()] == ["PATCH"]
 
 
 def test_dryrun_client_mode_by_param_and_setting(project: Project) -> None:
@@ -154,12 +155,12 @@ def test_dryrun_failure_is_attributed_and_retried_alone(project: Project) -> Non
     assert done.returncode == 2  # doit's code for "a task failed, dependents not run"
     out = done.stdout + done.stderr
     assert 'specs/api.yaml: Pod nosuchns/api: namespace "nosuchns" does not exist' in out
-    assert "default/web (specs/web.yaml): created (server dry run)" in out
+    assert "default/web (specs/web.yaml): create (server dry run)" in out
     project.kube.clear_requests()
     again = project.doit("--continue", "dryrun")
     assert again.returncode == 2
     assert "-- dryrun:web.yaml" in again.stdout
-    assert [r.path for r in project.kube.writes()] == ["/api/v1/namespaces/nosuchns/pods"]
+    assert [r.path for r in project.kube.writes()] == ["/api/v1/namespaces/nosuchns/pods/api"]
 
 
 def test_batches_one_kubectl_per_namespace_and_only_changed(project: Project,
@@ -170,21 +171,29 @@ def test_batches_one_kubectl_per_namespace_and_only_changed(project: Project,
     script, log = counting_kubectl(tmp_path)
     done = project.doit("dryrun", SENTINEL_KUBECTL=str(script))
     assert done.returncode == 0, done.stdout + done.stderr
-    applies = [ln for ln in log.read_text().splitlines() if ln.startswith("apply")]
-    assert len(applies) == 2
-    assert sorted(ln.count("-f ") for ln in applies) == [2, 2]
+    runs = log.read_text().splitlines()
+    applies = [ln for ln in runs if ln.startswith("apply")]
+    assert sorted(ln.split(" -n ")[1].split()[0] for ln in applies) == ["default", "shop"]
+    assert all("--server-side --field-manager=kube-sentinel --dry-run=server" in ln
+               for ln in applies)
+    assert sorted(ln for ln in runs if ln.startswith("get")) == [
+        "get pods -n default -o json", "get pods -n shop -o json"]
+    assert len([r for r in project.kube.writes() if r.query.get("dryRun") == "All"]) == 4
     log.unlink()
+    project.kube.clear_requests()
     project.spec("c", ns="shop", tag="1.28")
     done = project.doit("dryrun", SENTINEL_KUBECTL=str(script))
     applies = [ln for ln in log.read_text().splitlines() if ln.startswith("apply")]
-    assert len(applies) == 1 and applies[0].count("-f ") == 1 and "shop/c.yaml" in applies[0]
+    assert len(applies) == 1 and " -n shop " in applies[0]
+    assert [r.path for r in project.kube.writes()] == ["/api/v1/namespaces/shop/pods/c"]
     log.unlink()
+    project.kube.clear_requests()
     done = project.doit("apply", "--yes", SENTINEL_KUBECTL=str(script))
     assert done.returncode == 0, done.stdout + done.stderr
-    runs = log.read_text().splitlines()
-    assert sorted(ln.split(" -f ")[0] for ln in runs if ln.startswith("apply")) == [
-        "apply -n default", "apply -n shop"]  # dry runs all current: only the real applies
-    assert sorted(ln.count("-f ") for ln in runs if ln.startswith("apply")) == [2, 2]
+    runs = [ln for ln in log.read_text().splitlines() if not ln.startswith("config")]
+    assert len(runs) == 6  # per namespace: read the Pods, one dry run, one apply
+    real = [r for r in project.kube.writes() if r.query.get("dryRun") != "All"]
+    assert sorted(r.path.rsplit("/", 1)[1] for r in real) == ["a", "b", "c", "d"]
 
 
 # ---------------------------------------------------------------- apply and the gate
@@ -197,7 +206,8 @@ def test_apply_refused_without_terminal_changes_nothing(project: Project) -> Non
     out = done.stdout + done.stderr
     assert "refusing to apply without confirmation" in out
     assert "run `doit apply --yes` to confirm" in out
-    assert "context 'fake'" in out and "default: web" in out
+    assert f"Apply to context 'fake' ({project.kube.url}), namespace(s): default" in out
+    assert "  create 1 Pod: default/web" in out
     assert project.real_writes() == []
     assert not (project.root / ".sentinel" / "audit.jsonl").exists()
 
@@ -217,10 +227,11 @@ def test_apply_yes_then_up_to_date_then_unchanged(project: Project) -> None:
 
     project.kube.clear_requests()
     again = project.doit("apply", "--yes")
-    assert "-- apply:web.yaml" in again.stdout and project.kube.requests == []
-    forced = project.doit("apply", "--yes", "--force")
-    assert "default/web (specs/web.yaml): unchanged" in forced.stdout
-    assert [r.result for r in project.audit()] == ["created", "unchanged"]
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "default/web (specs/web.yaml): unchanged" in again.stdout
+    assert "nothing to apply: the cluster already matches the specs" in again.stdout
+    assert project.real_writes() == []  # it asked the cluster, and changed nothing
+    assert [r.result for r in project.audit()] == ["created"]
     project.kube.clear_requests()
     redo = project.doit("dryrun", "--force")
     assert "default/web (specs/web.yaml): unchanged (server dry run)" in redo.stdout
@@ -231,12 +242,13 @@ def test_apply_only_what_passed_its_dry_run_and_skips_apply_false(project: Proje
     project.spec("web")
     project.spec("canary", extra="apply: false\n")
     project.spec("api", ns="nosuchns")
-    done = project.doit("--continue", "apply", "--yes")
-    assert done.returncode == 2
+    done = project.doit("apply", "--yes")
+    assert done.returncode == 1
     out = done.stdout + done.stderr
-    assert "default/canary (specs/canary.yaml): skipped (apply: false in the spec)" in out
-    assert ("specs/api.yaml: Pod nosuchns/api: not applied: its dry run against context 'fake' "
-            'failed: namespace "nosuchns" does not exist') in out
+    assert "default/canary (specs/canary.yaml): skipped (apply: false)" in out
+    assert 'nosuchns/api (specs/api.yaml): error: namespace "nosuchns" does not exist' in out
+    assert 'specs/api.yaml: Pod nosuchns/api: namespace "nosuchns" does not exist' in out
+    assert "default/web (specs/web.yaml): created" in out
     assert project.kube.pod_names() == ["default/web"]
     assert [r.name for r in project.audit()] == ["web"]
 
@@ -247,7 +259,8 @@ def test_edit_redoes_the_dry_run_before_applying(project: Project) -> None:
     project.spec("web", tag="1.28")
     project.kube.clear_requests()
     done = project.doit("apply", "--yes")
-    assert "default/web (specs/web.yaml): configured" in done.stdout
+    assert "default/web (specs/web.yaml): update: image" in done.stdout
+    assert "default/web (specs/web.yaml): configured (image changed)" in done.stdout
     patches = [r.query.get("dryRun", "real") for r in project.kube.writes()]
     assert patches == ["All", "real"]  # dry run first, then the change
     assert [r.result for r in project.audit()] == ["created", "configured"]
@@ -260,8 +273,9 @@ def test_interactive_prompt_yes(project: Project, parallel: bool) -> None:
     argv = ["doit", *(["-n", "2"] if parallel else []), "apply"]
     code, out = run_on_tty(argv, project.root, project.env, b"y\n")
     assert code == 0, out
-    assert "Apply 2 Pod(s) in context 'fake', namespace(s): default" in out
-    assert "  default: cache, web" in out and "Proceed? [y/N]" in out
+    assert "Apply to context 'fake'" in out and "namespace(s): default" in out
+    assert "  create 2 Pods:\n    default/cache\n    default/web" in out
+    assert "Proceed? [y/N]" in out
     assert project.kube.pod_names() == ["default/cache", "default/web"]
 
 
@@ -394,7 +408,7 @@ def test_unreachable_cluster(project: Project, tmp_path: Path) -> None:
     assert done.returncode == 1
     out = done.stdout + done.stderr
     assert (f"specs/web.yaml: Pod default/web: cannot reach the cluster at "
-            f"http://127.0.0.1:{port}: connection refused") in out
+            f"127.0.0.1:{port}: connection refused") in out
     assert "memcache.go" not in out  # kubectl's own noise is not echoed
 
 
@@ -412,8 +426,8 @@ def test_server_refusals_through_doit(project: Project, code: int, words: str) -
     out = done.stdout + done.stderr
     assert done.returncode == 2  # the failed sub-task's group cannot finish
     assert f"specs/web.yaml: Pod default/web: {words}" in out
-    assert "default/cache (specs/cache.yaml): created (server dry run)" in out
-    assert "Error from server" not in out
+    assert "default/cache (specs/cache.yaml): create (server dry run)" in out
+    assert "Error from server" not in out and "Please review" not in out
 
 
 def test_no_specs_is_not_an_error(project: Project) -> None:

@@ -24,6 +24,7 @@ RANK = {
     "sentinel.policy": 2,
     "sentinel.render": 2,
     "sentinel.kube": 2,
+    "sentinel.importer": 2,
     "sentinel.pipeline": 3,
     "sentinel.chat": 4,
     "sentinel.cli": 5,
@@ -92,6 +93,19 @@ def test_one_owner_per_boundary(module: str, path: Path) -> None:
     for lib, owners in OWNERS.items():
         if lib in imported:
             assert module.startswith(owners), f"{module} imports {lib}; only {owners} may"
+
+
+# Same layer as render/policy, but its own contract: import reads manifests and writes specs,
+# it never talks to a cluster, runs the pipeline or chat.
+FORBIDDEN = {"sentinel.importer": ("sentinel.kube", "sentinel.pipeline", "sentinel.chat")}
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_forbidden_imports(module: str, path: Path) -> None:
+    for owner, banned in FORBIDDEN.items():
+        if module == owner or module.startswith(owner + "."):
+            bad = [n for n in _imports(path) if n.startswith(banned)]
+            assert not bad, f"{module} may not import {bad}"
 
 
 def test_modules_open_with_a_docstring() -> None:

@@ -133,9 +133,9 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
         "exactly one of secretKeyRef, configMapKeyRef",
     ),
     "env-no-ref": (
-        "env:\n  X:\n    fieldRef:\n      fieldPath: x",
-        "env.X.fieldRef",
-        "unknown key 'fieldRef'",
+        "env:\n  X:\n    valueRef:\n      fieldPath: x",
+        "env.X.valueRef",
+        "unknown key 'valueRef'",
     ),
     "env-ref-key-missing": (
         "env:\n  X:\n    secretKeyRef:\n      name: a",
@@ -217,7 +217,7 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
     "probe-no-action": (
         "probes:\n  liveness:\n    periodSeconds: 5",
         "probes.liveness",
-        "exactly one of http, tcp, exec (found: none)",
+        "exactly one of http, tcp, exec, grpc (found: none)",
     ),
     "probe-two-actions": (
         (
@@ -336,10 +336,14 @@ INVALID: dict[str, tuple[str, str, str]] = {  # id: (snippet, field, message par
         "volumes[0].mountPath",
         "must be an absolute path",
     ),
-    "volume-mount-missing": (
-        "volumes:\n  - name: a\n    emptyDir:",
-        "volumes[0].mountPath",
-        "required key 'mountPath'",
+    "volume-mount-unknown": (
+        (
+            "volumes:\n  - name: a\n    emptyDir:\n"
+            "containers:\n  - name: b\n    image: busybox\n    volumeMounts:\n"
+            "      - name: c\n        mountPath: /c"
+        ),
+        "containers[0].volumeMounts[0].name",
+        "volume 'c' is not under volumes (volumes: a)",
     ),
     "volume-subpath-up": (
         ("volumes:\n  - name: a\n    emptyDir:\n    mountPath: /a\n    subPath: x/../.."),

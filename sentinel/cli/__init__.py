@@ -18,6 +18,7 @@ from sentinel.errors import EXIT_USAGE, SentinelError
 # Order is the order of commands in --help.
 COMMAND_MODULES = (
     "sentinel.cli.spec_cmds",  # validate, render, schema, init
+    "sentinel.cli.import_cmd",  # import
     "sentinel.cli.cluster_cmds",  # audit
     "sentinel.cli.chat_cmds",  # chat, calls
     "sentinel.cli.mcp_cmds",  # mcp

@@ -1,8 +1,12 @@
-"""``sentinel audit``: show the audit log of real applies and deletes (table, or ``--json``).
+"""``sentinel plan`` (what apply would do, from the live cluster) and ``sentinel audit`` (the log
+of real applies and deletes).
 
-The cluster operations themselves are doit tasks (``doit dryrun/apply/diff/delete/status``);
-this command only reads what they recorded. Lines a crash left torn are skipped with a warning
-on stderr.
+The cluster changes themselves are doit tasks (``doit apply/delete``). ``sentinel plan`` is
+``doit plan`` without doit: the same ``build_plan``, on the specs as they are now (rendered in
+memory, so it needs no ``doit generate`` first); ``--json`` prints one document for scripts.
+Exit codes: 0 every Pod planned, 1 some Pod could not be planned (invalid spec, failed dry run)
+or the cluster could not be asked, 2 a usage or settings problem. ``sentinel audit`` skips lines
+a crash left torn, with a warning on stderr.
 """
 
 from __future__ import annotations
@@ -13,13 +17,27 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from sentinel.errors import EXIT_OK
+from sentinel.errors import EXIT_FAILURE, EXIT_OK
 
 COLUMNS = ("TIME", "USER", "OP", "CONTEXT", "POD", "RESULT", "SPEC", "SHA256")
 
 
 def register(subparsers: Any) -> None:
-    """Add ``audit`` to the ``sentinel`` parser."""
+    """Add ``plan`` and ``audit`` to the ``sentinel`` parser."""
+    p = subparsers.add_parser(
+        "plan", help="what `doit apply` would do, Pod by Pod (changes nothing)",
+        description="Plan convergence against the live cluster: one line per Pod with its "
+        "action (create, update, recreate, delete an orphan, unchanged, skipped), then counts. "
+        "Reads the live Pods (one kubectl per namespace) and asks the API server with a "
+        "server-side dry run, so the plan is what apply does. Exit 0 when every Pod could be "
+        "planned, 1 otherwise.",
+    )
+    p.add_argument("--json", action="store_true", help="print the plan as one JSON document")
+    p.add_argument("--force-conflicts", action="store_true",
+                   help="plan as `doit apply --force-conflicts` would (take over fields)")
+    p.add_argument("specs", nargs="*", metavar="SPEC",
+                   help="only these spec files (e.g. web.yaml); orphans are then not looked for")
+    p.set_defaults(func=cmd_plan)
     p = subparsers.add_parser(
         "audit", help="show the audit log of applies and deletes",
         description="Show every real `doit apply` and `doit delete`, oldest first: when, who, "
@@ -39,6 +57,22 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
     return value
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print the plan (lines or JSON)."""
+    from sentinel.config import load_settings
+    from sentinel.pipeline.converge import build_plan
+
+    settings = load_settings()
+    plan = build_plan(settings, specs=args.specs or None, force_conflicts=args.force_conflicts)
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2))
+    else:
+        print("\n".join(plan.lines()))
+        for entry in plan.of("error"):
+            sys.stderr.write(f"error: {entry.detail}\n")
+    return EXIT_OK if plan.ok else EXIT_FAILURE
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -45,6 +45,8 @@ class AuditRecord:
     manifest_sha256: str
     result: str
     message: str = ""
+    provenance: str = ""  # who asked besides the user, e.g. "chat conversation=... message=..."
+    spec_sha256: str = ""
 
 
 def now() -> str:

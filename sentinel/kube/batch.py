@@ -16,6 +16,8 @@ from itertools import groupby
 from sentinel.kube.kubectl import Kubectl
 from sentinel.kube.outcomes import Outcome, Target, outcomes
 
+MANAGER = "kube-sentinel"  # the field manager of every server-side apply (``ssa.MANAGER``)
+
 DRY_RUN_MODES = ("server", "client")
 
 
@@ -80,11 +82,13 @@ _DIFF_HEADER = re.compile(r"^diff .* \S*/v1\.Pod\.(?P<ns>[^.\s]+)\.(?P<name>\S+)
 
 
 def diff(kubectl: Kubectl, targets: Sequence[Target]) -> DiffResult:
-    """``kubectl diff``: exit 0 same, 1 different, anything else an error."""
+    """``kubectl diff --server-side`` (what a server-side apply would change): exit 0 same,
+    1 different, anything else an error."""
     texts: list[str] = []
     results: list[Outcome] = []
     for namespace, group in by_namespace(targets):
-        done = kubectl.run(["diff", "-n", namespace, *_files(group)], pinned=DIFF_PROGRAM)
+        done = kubectl.run(["diff", "--server-side", f"--field-manager={MANAGER}", "-n", namespace,
+                            *_files(group)], pinned=DIFF_PROGRAM)
         texts.append(done.stdout)
         changed = {(m.group("ns"), m.group("name")) for m in _DIFF_HEADER.finditer(done.stdout)}
         if done.returncode in (0, 1) and not done.timed_out:

@@ -111,11 +111,12 @@ class Kubectl:
         return [str(self.binary), *ctx, *args]
 
     def run(self, args: Sequence[str], *, timeout: float | None = None,
-            pinned: Mapping[str, str] | None = None) -> Completed:
+            pinned: Mapping[str, str] | None = None, stdin: str | None = None) -> Completed:
         """Run kubectl; a run past the timeout is killed and comes back with ``timed_out``.
 
         kubectl gets the user's environment (``KUBECONFIG`` and all) minus their kuberc
-        preferences; ``pinned`` overrides more kubectl variables for one run.
+        preferences; ``pinned`` overrides more kubectl variables for one run; ``stdin`` is what
+        ``-f -`` reads (otherwise stdin is closed).
         """
         argv = self.argv(args)
         limit = self.timeout if timeout is None else timeout
@@ -123,7 +124,8 @@ class Kubectl:
         try:
             proc = subprocess.run(  # kubectl may echo bytes that are not UTF-8 (file names)
                 argv, capture_output=True, encoding="utf-8", errors="replace", timeout=limit,
-                stdin=subprocess.DEVNULL, check=False, env=env,
+                check=False, env=env,
+                **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}),
             )
         except subprocess.TimeoutExpired as exc:
             return Completed(argv, -1, _text(exc.stdout), _text(exc.stderr), timed_out=True)

@@ -11,7 +11,7 @@ every manifest of the run that has no result of its own. kubectl's stderr is nev
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +72,10 @@ _SERVER_REASON = re.compile(r"^Error from server \((?P<reason>\w+)\)")
 _UNREACHABLE = ("connection refused", "Unable to connect to the server", "no such host",
                 "i/o timeout", "network is unreachable", "no route to host", "TLS handshake",
                 "certificate", "connection reset")
-_IMMUTABLE = "pod updates may not change fields"  # the API server's words for a changed Pod spec
+_IMMUTABLE = "pod updates may not change fields"
+# A server-side apply conflict: kubectl prints the API server's message without the Pod's name.
+_APPLY_CONFLICT = "Apply failed with"
+_CONFLICT_FIELD = re.compile(r'conflicts? with "(?P<manager>[^"]+)"(?: using [^:\s]+)?: (?P<field>\S+)')  # the API server's words for a changed Pod spec
 _CONTEXT_PROBLEM = re.compile(r'context was not found|context "[^"]*" does not exist|'
                               r"cannot locate context|no configuration has been provided|"
                               r"invalid configuration")
@@ -161,8 +164,33 @@ def _make(cls: type[KubeError], message: str, done: Completed, block: str,
     return cls(message, argv=done.argv, returncode=done.returncode, stderr=block, hint=hint)
 
 
+def is_immutable(error: KubeError | None) -> bool:
+    """True if the API server refused a Pod update because the change cannot be made in place."""
+    return isinstance(error, InvalidObject) and _IMMUTABLE in (error.stderr or "")
+
+
+def _apply_conflict(block: str, target: Target, done: Completed) -> KubeError:
+    """A server-side apply conflict, naming each field and the manager that owns it."""
+    pairs = [(m.group("manager"), m.group("field")) for m in _CONFLICT_FIELD.finditer(block)]
+    managers = sorted({manager for manager, _ in pairs})
+    owned = ", ".join(f'{field} (owned by "{manager}")' for manager, field in pairs)
+    return _make(
+        Conflict,
+        f"{target.where()}: conflict (409): another field manager owns what the spec sets: "
+        f"{owned or _detail(block)}", done, block,
+        hint="to take these fields over, run `doit apply --force-conflicts`; or set them in the "
+        "spec to their live value" + (f", or have {', '.join(managers)} stop managing them"
+                                      if managers else ""),
+    )
+
+
 def map_block(block: str, target: Target, done: Completed) -> KubeError:
     """One stderr block about ``target`` → the matching ``KubeError`` with our message."""
+    if _APPLY_CONFLICT in block:
+        return _apply_conflict(block, target, done)
+    if block.startswith("error: Operation cannot be fulfilled"):  # a 409 as apply prints it
+        block = block.split("\nPlease review the fields above", 1)[0]
+        block = "Error from server (Conflict): " + block.removeprefix("error: ")
     reason_match = _SERVER_REASON.match(block)
     reason = reason_match.group("reason") if reason_match else ""
     detail = _detail(block)
@@ -180,9 +208,8 @@ def map_block(block: str, target: Target, done: Completed) -> KubeError:
         lines = "".join(f"\n  {field}: {message}" for field, message in causes)
         hint = "fix the spec and run `doit generate` again"
         if _IMMUTABLE in detail:
-            hint = (f"a Pod's spec changes in place only in a few fields (images among them): "
-                    f"delete the Pod (kubectl delete pod -n {target.namespace} {target.name}), "
-                    "then apply again to recreate it")
+            hint = ("a Pod changes in place only in a few fields (images among them): "
+                    "`doit apply` recreates it (delete, then create) after asking")
         return InvalidObject(
             f"{where}: the cluster rejected the object as invalid (422):{lines or ' ' + detail}",
             causes=causes, hint=hint, argv=done.argv, returncode=done.returncode, stderr=block,
@@ -214,11 +241,10 @@ def _find_target(block: str, targets: Sequence[Target]) -> Target | None:
     return None
 
 
-def outcomes(done: Completed, targets: Sequence[Target], *, timeout: float,
-             missing_action: str | None = None) -> list[Outcome]:
-    """One outcome per target from a batched kubectl run (never raises for per-object errors)."""
-    check_context(done)
-    actions = parse_actions(done.stdout)
+def attributed(done: Completed, targets: Sequence[Target]
+               ) -> tuple[dict[Path, KubeError], list[str]]:
+    """The errors kubectl's stderr attributes to a target (by file or Pod name), and the blocks
+    it attributes to none."""
     errors: dict[Path, KubeError] = {}
     general: list[str] = []
     for block in error_blocks(done.stderr):
@@ -227,6 +253,36 @@ def outcomes(done: Completed, targets: Sequence[Target], *, timeout: float,
             general.append(block)
         elif target.manifest not in errors:
             errors[target.manifest] = map_block(block, target, done)
+    return errors, general
+
+
+def _namespace_missing(block: str, targets: Sequence[Target]) -> bool:
+    match = re.search(r'namespaces "([^"]+)" not found', block)
+    return bool(match and targets and all(t.namespace == match.group(1) for t in targets))
+
+
+def outcomes(done: Completed, targets: Sequence[Target], *, timeout: float,
+             missing_action: str | None = None,
+             actions: Mapping[str, str] | None = None) -> list[Outcome]:
+    """One outcome per target from a batched kubectl run (never raises for per-object errors).
+
+    ``actions`` (Pod name → action) replaces what is parsed from stdout, for runs whose stdout
+    is JSON. An error block that names no Pod (a server-side apply conflict) is given to the one
+    target left without a result, when exactly one is left.
+    """
+    check_context(done)
+    actions = parse_actions(done.stdout) if actions is None else actions
+    errors, general = attributed(done, targets)
+    left = [t for t in targets if t.manifest not in errors and t.name not in actions]
+    missing_ns = [b for b in general if _namespace_missing(b, left)]
+    for block in missing_ns:  # the whole namespace is missing: every Pod of it has that error
+        general.remove(block)
+        for t in left:
+            errors.setdefault(t.manifest, map_block(block, t, done))
+    left = [t for t in left if t.manifest not in errors]
+    if len(general) == 1 and len(left) == 1 and (
+            _APPLY_CONFLICT in general[0] or general[0].startswith("Error from server")):
+        errors[left[0].manifest] = map_block(general.pop(), left[0], done)
     unreachable = unreachable_detail(done.stderr)
     results: list[Outcome] = []
     for t in targets:

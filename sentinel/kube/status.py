@@ -8,15 +8,14 @@ scheduling condition.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sentinel.errors import KubeError
 from sentinel.kube.batch import by_namespace
 from sentinel.kube.kubectl import Kubectl
-from sentinel.kube.outcomes import Target, check_context, outcomes
+from sentinel.kube.live import live_pods
+from sentinel.kube.outcomes import Target
 
 
 @dataclass(frozen=True)
@@ -93,18 +92,7 @@ def pod_states(kubectl: Kubectl, targets: Sequence[Target]) -> list[PodState]:
     """The live state of every target's Pod; raises the mapped ``KubeError`` if kubectl fails."""
     states: list[PodState] = []
     for namespace, group in by_namespace(targets):
-        done = kubectl.run(["get", "pods", "-n", namespace, "-o", "json"])
-        check_context(done)
-        if done.returncode != 0 or done.timed_out:
-            first = outcomes(done, group, timeout=kubectl.timeout)[0]
-            raise first.error or KubeError(f"kubectl get pods -n {namespace} failed",
-                                           argv=done.argv, returncode=done.returncode)
-        try:
-            items = json.loads(done.stdout).get("items") or []
-        except ValueError as exc:
-            raise KubeError(f"kubectl get pods -n {namespace} printed no JSON",
-                            argv=done.argv, stderr=done.stderr) from exc
-        live = {str((p.get("metadata") or {}).get("name")): p for p in items}
+        live = live_pods(kubectl, namespace, group)
         states += [summarize(t, live.get(t.name)) for t in group]
     order = {t.manifest: n for n, t in enumerate(targets)}
     return sorted(states, key=lambda s: order[s.target.manifest])

@@ -1,15 +1,14 @@
 """doit task creators for the cluster side: ``dryrun``, ``apply``, ``diff``, ``delete``, ``status``.
 
-``dryrun`` and ``apply`` track each manifest separately — a sub-task per spec
-(``dryrun:<spec>``, ``apply:<spec>``) with the manifest (and for ``apply`` the spec, whose
-``apply:`` flag is not in the manifest) as ``file_dep`` and a stamp check for the context — while
-the kubectl work is done by one hidden batch task each (``_dryrun_batch``, ``_apply_batch``)
-whose action gets doit's ``changed`` list and runs one kubectl per namespace. The sub-tasks
-depend on their batch and report their own manifest's result. ``apply`` depends on the dry-run
-batch and only touches manifests whose dry run passed with the same content and context.
-Because the manifests are ``targets`` of ``generate``, doit regenerates changed specs first.
+``dryrun`` tracks each manifest separately — a sub-task per spec (``dryrun:<spec>``) with the
+manifest as ``file_dep`` and a stamp check of the manifest's sha256 and the context — while the
+kubectl work is done by one hidden batch task (``_dryrun_batch``) that runs one kubectl per
+namespace; the sub-tasks report their own manifest's result. ``plan`` and ``apply`` always run:
+they decide from the live cluster (``converge``), never from what doit saw change, so a Pod
+changed or deleted behind the tool's back is put right too. Because the manifests are
+``targets`` of ``generate``, doit regenerates changed specs first.
 
-Task parameters (``doit dryrun --mode client``, ``doit apply --yes``, ``doit status --wait``)
+Task parameters (``doit dryrun --mode client``, ``doit apply --yes --prune``, ``doit status --wait``)
 are creator parameters, so the hidden batch tasks see them too.
 
 Every creator here is delayed (``create_after``): ``doit generate`` — the common run — neither
@@ -109,10 +108,9 @@ DRYRUN_PARAMS = [{"name": "mode", "long": "mode", "type": str, "default": "",
 
 
 class _DryrunBatch:
-    """The creator of ``_dryrun_batch``, which both ``dryrun`` and ``apply`` depend on.
+    """The creator of ``_dryrun_batch``, which ``dryrun``'s sub-tasks depend on.
 
-    A creator of its own so that ``doit apply`` finds the batch without creating ``dryrun``'s
-    per-manifest tasks. doit names a ``create_doit_tasks`` creator by its ``basename``:
+    A creator of its own so that the batch is found without creating the per-manifest tasks. doit names a ``create_doit_tasks`` creator by its ``basename``:
     ``dryrun``, so it is handed the parameters of ``doit dryrun`` (``--mode``, ``--force``) just
     as when ``task_dryrun`` yielded the batch. ``creates`` names the one task it makes, so doit
     knows where to find ``_dryrun_batch`` before the creator has run.
@@ -163,36 +161,44 @@ def task_dryrun(mode: str, force: bool) -> Iterator[dict[str, Any]]:
         }
 
 
+PRUNE = {"name": "prune", "long": "prune", "type": bool, "default": False,
+         "help": "also delete this project's orphan Pods (live, no current spec maps to them)"}
+FORCE_CONFLICTS = {"name": "force_conflicts", "long": "force-conflicts", "type": bool,
+                   "default": False,
+                   "help": "take over fields another field manager owns (server-side apply)"}
+
+
 @create_after()
-@task_params([YES, FORCE])
-def task_apply(yes: bool, force: bool) -> Iterator[dict[str, Any]]:
-    """kubectl apply, after a confirmation, of manifests that passed their dry run."""
-    from sentinel.pipeline.cluster_actions import report, stamp_current, stamps_current
-    from sentinel.pipeline.cluster_changes import apply_batch
+@task_params([FORCE_CONFLICTS])
+def task_plan(force_conflicts: bool) -> dict[str, Any]:
+    """What apply would do, Pod by Pod, from the live cluster (changes nothing; always runs)."""
+    from sentinel.pipeline.cluster_apply import plan_show
 
     all_items = items()
-    files = sorted({i.manifest for i in all_items} | {i.spec for i in all_items})
-    yield {"name": None, "doc": "apply manifests that passed a dry run (asks first; --yes)"}
-    yield {
-        "basename": "_apply_batch",
-        "doc": "the confirmation and batched kubectl runs behind apply",
-        "actions": [(apply_batch, [all_items, yes, has_terminal(), force])],
-        "file_dep": files,
-        "task_dep": [*generated(all_items), "_dryrun_batch"],
-        "uptodate": [synced(all_items), not force, stamps_current("apply", all_items)],
+    return {
+        "doc": "what apply would do: create, update, recreate, delete, unchanged (changes nothing)",
+        "actions": [(plan_show, [all_items, force_conflicts])],
+        "task_dep": generated(all_items),
+        "uptodate": [synced(all_items), False],
         "verbosity": 2,
     }
-    for item, (after, barrier) in zip(all_items, in_order("apply", len(all_items))):
-        yield barrier
-        yield {
-            "name": item.task,
-            "doc": f"{item.manifest} ({item.pod})",
-            "actions": [(report, ["apply", item])],
-            "file_dep": [item.manifest, item.spec],
-            "task_dep": [after],
-            "uptodate": [stamp_current("apply", item)],
-            "verbosity": 2,
-        }
+
+
+@create_after()
+@task_params([YES, PRUNE, FORCE_CONFLICTS])
+def task_apply(yes: bool, prune: bool, force_conflicts: bool) -> dict[str, Any]:
+    """Make the cluster match the specs, after a confirmation that lists every change."""
+    from sentinel.pipeline.cluster_apply import converge_apply
+
+    all_items = items()
+    return {
+        "doc": "make the cluster match the specs (asks first; --yes, --prune, --force-conflicts)",
+        "actions": [(converge_apply, [all_items, yes, has_terminal(), prune,
+                                       force_conflicts])],
+        "task_dep": generated(all_items),
+        "uptodate": [synced(all_items), False],
+        "verbosity": 2,
+    }
 
 
 @create_after()

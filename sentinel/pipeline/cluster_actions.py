@@ -68,7 +68,8 @@ def state_dir() -> Path:
 
 
 def stamps_current(kind: str, items: Sequence[Item], mode: str = "") -> Callable[[], bool]:
-    """Up-to-date check: every item has a success stamp of ``kind`` for the current context."""
+    """Up-to-date check: every item has a success stamp of ``kind`` for the manifest's current
+    bytes and the current context."""
 
     def check() -> bool:
         try:
@@ -77,7 +78,8 @@ def stamps_current(kind: str, items: Sequence[Item], mode: str = "") -> Callable
             return False  # let the action run and report the problem properly
         for item in items:
             stamp = stamps.read(state_dir(), kind, item.manifest)
-            if stamp is None or not stamp.matches(None, key, mode):
+            sha = stamps.sha256_of(Path(item.manifest))
+            if stamp is None or not stamp.matches(sha, key, mode):
                 return False
         return True
 
@@ -102,16 +104,20 @@ def stamp_current(kind: str, item: Item, mode: str = "") -> Callable[[Any, dict[
 
 def to_run(kind: str, items: Sequence[Item], changed: Sequence[str], key: str,
           mode: str = "", force: bool = False) -> list[Item]:
-    """Items doit saw change, plus items without a success stamp for this context (all of
-    them with ``force``)."""
+    """Items doit saw change, plus every item without a success stamp for the manifest's
+    current sha256 and this context (all of them with ``force``).
+
+    doit's ``changed`` list alone is not enough: a manifest that went away and came back with
+    other bytes, or one whose last run was against another context, is not in it."""
     if force:
         return list(items)
     touched = set(changed)
     todo = []
     for item in items:
         stamp = stamps.read(state_dir(), kind, item.manifest)
+        sha = stamps.sha256_of(Path(item.manifest))
         if item.manifest in touched or item.spec in touched or stamp is None \
-                or not stamp.matches(None, key, mode):
+                or not stamp.matches(sha, key, mode):
             todo.append(item)
     return todo
 
@@ -145,12 +151,34 @@ def dryrun_batch(items: list[Item], mode: str, force: bool,
         if not todo:
             return None
         shas = {i.manifest: stamps.sha256_of(Path(i.manifest)) for i in todo}
+        if mode == "server":
+            _server_dry_run(kube, ident, todo, shas)
+            return None
         results = batch.dry_run(kube, [i.target() for i in todo], mode)
     except SentinelError as err:
         return run_failed(err, "not dry-run", items)
     for item, outcome in zip_outcomes(todo, results):
         record("dryrun", item, shas[item.manifest], ident, outcome, mode=mode)
     return None
+
+
+def _server_dry_run(kube: Kubectl, ident: ContextIdentity, todo: Sequence[Item],
+                    shas: dict[str, str]) -> None:
+    """The server dry run is the plan's (server-side apply with ``dryRun=All`` against the live
+    Pods), so it says what ``apply`` would do: create, update, recreate or unchanged."""
+    from sentinel.pipeline.converge import Desired, plan_pods
+
+    desired = [Desired(i.spec, i.manifest, i.namespace, i.name, Path(i.manifest).read_bytes())
+               for i in todo]
+    entries = {(e.namespace, e.name): e for e in
+               plan_pods(kube, desired, project=pipeline_settings().project, orphans=False)}
+    for item in todo:
+        entry = entries[(item.namespace, item.name)]
+        sha = shas[item.manifest]
+        if entry.action == "error":
+            record("dryrun", item, sha, ident, None, message=entry.detail, mode="server")
+        else:
+            record("dryrun", item, sha, ident, None, result=entry.describe(), mode="server")
 
 
 SHOWN = 20  # Pods listed under a failure of the whole run; more are counted

@@ -1,11 +1,8 @@
-"""The actions that change the cluster: ``_apply_batch`` and ``delete``, each behind the gate.
+"""The action of ``doit delete``: every spec's Pod, behind the gate.
 
-Both take the same path (``_change``): one confirmation for every Pod, one kubectl per
-namespace, one audit record per Pod. ``apply`` acts only on manifests whose dry run passed with
-the same content and context, and records an ``apply`` stamp per manifest; ``delete`` forgets the
-``apply`` stamps of the Pods it removed, so they are applied again next run. Ctrl-C while
-kubectl changes the cluster is audited too (``interrupted``: which Pods it reached is unknown),
-and those Pods are applied again next run.
+One confirmation for every Pod, one kubectl per namespace, one audit record per Pod
+(``_change``). Ctrl-C while kubectl changes the cluster is audited too (``interrupted``: which
+Pods it reached is unknown). ``apply`` is ``cluster_apply``: it plans from the live cluster.
 """
 
 from __future__ import annotations
@@ -29,54 +26,13 @@ from sentinel.pipeline.cluster_actions import (
     record,
     run_failed,
     state_dir,
-    to_run,
     zip_outcomes,
 )
 from sentinel.pipeline.confirm import confirm
 from sentinel.pipeline.settings import pipeline_settings
 
-
-def apply_batch(items: list[Item], yes: bool, interactive: bool, force: bool,
-                changed: list[str]) -> TaskFailed | None:
-    """Action of ``_apply_batch``: gate once, then apply what passed its dry run."""
-    if not items:
-        return None
-    state = state_dir()
-    try:
-        kube, ident = kubectl(), identity()
-        todo = to_run("apply", items, changed, ident.key(), force=force)
-    except SentinelError as err:
-        return run_failed(err, "not applied", items)
-    ready: list[Item] = []
-    shas: dict[str, str] = {}
-    for item in todo:
-        sha = shas[item.manifest] = stamps.sha256_of(Path(item.manifest))
-        try:
-            wanted = apply_flag(item)
-        except SpecError as err:
-            record("apply", item, sha, ident, None, message=f"{item.spec}: invalid spec:\n{err}")
-            continue
-        if not wanted:  # its sub-task says so
-            record("apply", item, sha, ident, None, result="skipped (apply: false in the spec)")
-            continue
-        dry = stamps.read(state, "dryrun", item.manifest)
-        if dry is None or not dry.ok or dry.sha256 != sha or dry.context != ident.key():
-            record("apply", item, sha, ident, None, message=_not_dry_run(item, dry, sha, ident))
-            continue
-        ready.append(item)
-    if not ready:
-        return None
-    outcome_ = _change("apply", kube, ident, ready, shas, yes=yes, interactive=interactive)
-    if isinstance(outcome_, TaskFailed):
-        return outcome_
-    pairs, audit_failed = outcome_
-    for item, outcome in pairs:
-        record("apply", item, shas[item.manifest], ident, outcome)
-    return audit_failed
-
-
-_RUN = {"apply": batch.apply, "delete": batch.delete}
-_DONE = {"apply": "applied", "delete": "deleted"}
+_RUN = {"delete": batch.delete}
+_DONE = {"delete": "deleted"}
 
 
 def _change(operation: str, kube: Kubectl, ident: ContextIdentity, chosen: Sequence[Item],
@@ -105,17 +61,6 @@ def _change(operation: str, kube: Kubectl, ident: ContextIdentity, chosen: Seque
     if failed is None:
         return pairs, None
     return pairs, TaskFailed(f"the cluster was changed but the audit log was not written: {failed}")
-
-
-def _not_dry_run(item: Item, dry: stamps.Stamp | None, sha: str, ident: ContextIdentity) -> str:
-    """Why a manifest is not applied: its dry run of this content on this context failed (with
-    the dry run's own message), or there is no such dry run."""
-    where = f"{item.spec}: Pod {item.pod}: "
-    if dry is not None and not dry.ok and dry.sha256 == sha and dry.context == ident.key():
-        return (f"{where}not applied: its dry run against context '{ident.name}' failed: "
-                + dry.message.removeprefix(where))
-    return (f"{where}not applied: it did not pass a dry run with this content against context "
-            f"'{ident.name}'")
 
 
 def _audit(operation: str, ident: ContextIdentity, rows: Sequence[tuple[Item, str, str]],

@@ -16,7 +16,10 @@ from doit.exceptions import TaskFailed
 
 from sentinel.errors import SentinelError, SpecError
 from sentinel.kube import batch
-from sentinel.kube.status import PodState, pod_states
+from sentinel.kube.kubectl import Kubectl
+from sentinel.kube.live import live_pods
+from sentinel.kube.outcomes import Target, is_immutable
+from sentinel.kube.status import PodState, pod_states, summarize
 from sentinel.pipeline.cluster_actions import (
     Item,
     apply_flag,
@@ -25,6 +28,7 @@ from sentinel.pipeline.cluster_actions import (
     run_failed,
     zip_outcomes,
 )
+from sentinel.pipeline.settings import pipeline_settings
 
 HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
 
@@ -52,6 +56,9 @@ def diff_all(items: list[Item]) -> TaskFailed | None:
     for item, outcome in zip_outcomes(items, result.outcomes):
         if outcome.ok:
             print(f"{item.pod} ({item.spec}): {outcome.action}")
+        elif is_immutable(outcome.error):
+            print(f"{item.pod} ({item.spec}): differs in fields a Pod cannot change in place "
+                  "(`doit plan` names them; `doit apply` recreates the Pod)")
         else:
             failures.append(str(outcome.error))
     return TaskFailed("\n".join(failures)) if failures else None
@@ -89,9 +96,13 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
             if not wait or all(s.stuck for s in waiting) or time.monotonic() >= deadline:
                 break
             time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
+        orphans = _orphan_states(kube, items, managed)
     except SentinelError as err:
         return run_failed(err, "not read", items)
-    print(table(states))
+    print(table([*states, *orphans]))
+    if orphans:
+        print(f"{len(orphans)} orphan Pod(s): this project's, but no spec applies them; "
+              "`doit apply --prune` deletes them")
     if wait and waiting:
         lines = [f"{s.target.where()}: {s.row()[4] or 'not ready'}" for s in waiting]
         why = ("failed and will not become Ready" if all(s.stuck for s in waiting)
@@ -103,6 +114,31 @@ def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -
               f"all {len(managed)} applied Pod(s) done: {len(managed) - completed} Ready, "
               f"{completed} completed")
     return None
+
+
+def _orphan_states(kube: Kubectl, items: Sequence[Item], managed: set[Path]) -> list[PodState]:
+    """Rows for this project's orphans (none without a project id): live Pods with its labels
+    that no ``apply: true`` spec maps to, in the specs' and the ledger's namespaces."""
+    from sentinel.pipeline import nsledger
+    from sentinel.pipeline.converge import find_orphans
+
+    settings = pipeline_settings()
+    if settings.project is None:
+        return []
+    namespaces = {i.namespace for i in items} | nsledger.namespaces(settings.state_dir,
+                                                                      identity().key())
+    rows = []
+    for namespace in sorted(namespaces):
+        here = [i for i in items if i.namespace == namespace]
+        applied = {i.name for i in here if Path(i.manifest).absolute() in managed}
+        skipped = {i.name: i.spec for i in here if i.name not in applied}
+        live = live_pods(kube, namespace)
+        for entry in find_orphans(namespace, live, settings.project, applied, skipped):
+            target = Target(Path("/nonexistent") / namespace / entry.name, namespace,
+                            entry.name, "orphan")
+            state = summarize(target, live[entry.name])
+            rows.append(replace(state, reason=f"{entry.reason} (doit apply --prune deletes it)"))
+    return rows
 
 
 def _abs(manifests: set[str]) -> set[Path]:

@@ -44,9 +44,15 @@ def describe(verb: str, context: str, pods: Sequence[tuple[str, str]]) -> str:
 def confirm(verb: str, context: str, pods: Sequence[tuple[str, str]], *, yes: bool,
             interactive: bool, command: str, tty_path: str = TTY) -> None:
     """Return if the change is confirmed; raise ``ConfirmationRefused`` otherwise (nothing done)."""
+    ask(verb, describe(verb.capitalize(), context, pods), yes=yes, interactive=interactive,
+        command=command, tty_path=tty_path)
+
+
+def ask(verb: str, summary: str, *, yes: bool, interactive: bool, command: str,
+        tty_path: str = TTY) -> None:
+    """Show ``summary`` and ask y/N; return if confirmed, raise ``ConfirmationRefused`` if not."""
     if yes:
         return
-    summary = describe(verb.capitalize(), context, pods)
     how = f"run `{command} --yes` to confirm without a prompt"
     if not interactive:
         raise ConfirmationRefused(

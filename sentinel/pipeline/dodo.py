@@ -18,6 +18,7 @@ from sentinel.pipeline.cluster import (  # noqa: F401
     task_delete,
     task_diff,
     task_dryrun,
+    task_plan,
     task_status,
 )
 from sentinel.pipeline.generate import task_generate, task_validate  # noqa: F401

@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from sentinel.spec.quantity import QuantityError, format_fraction, parse_quantity, quantity_text
-from sentinel.spec.rules import Violation, check_dns_label, check_port_name, shown
+from sentinel.spec.rules import (
+    Violation,
+    check_dns_label,
+    check_port_name,
+    resource_kind,
+    shown,
+)
 
 Loc = tuple[str | int, ...]
 
@@ -180,14 +186,34 @@ def _quantity(raw: Any) -> Any:
     return value if value is not None and value >= 0 else None
 
 
+def _keys(obj: Any) -> list[str]:
+    if isinstance(obj, Mapping):
+        return [k for k in obj if isinstance(k, str)]
+    if isinstance(obj, BaseModel):
+        named = [info.alias or name for name, info in type(obj).model_fields.items()
+                 if getattr(obj, name) is not None]
+        return named + list(obj.model_extra or {})
+    return []
+
+
+def _amount_of(obj: Any, key: str) -> Any:
+    if isinstance(obj, BaseModel) and key in (obj.model_extra or {}):
+        return (obj.model_extra or {})[key]
+    return get(obj, key)
+
+
 def request_within_limit(raw: Any) -> list[Found]:
-    """Each request is at most its limit, compared as exact numbers."""
+    """Each request is at most its limit, compared as exact numbers; extended resources and
+    hugepages cannot be overcommitted: a request needs a limit, and the two are equal."""
     requests, limits = get(raw, "requests"), get(raw, "limits")
+    keys = list(dict.fromkeys(_keys(requests) + _keys(limits)))
     out = []
-    for key in RESOURCES:
-        req, lim = get(requests, key), get(limits, key)
+    for key in keys:
+        req, lim = _amount_of(requests, key), _amount_of(limits, key)
         req_v, lim_v = _quantity(req), _quantity(lim)
-        if req_v is not None and lim_v is not None and req_v > lim_v:
+        if resource_kind(key) in ("extended", "hugepages"):
+            out += _not_overcommitted(key, req, lim, req_v, lim_v)
+        elif req_v is not None and lim_v is not None and req_v > lim_v:
             out.append(
                 Found(
                     ("requests", key),
@@ -198,7 +224,27 @@ def request_within_limit(raw: Any) -> list[Found]:
                     ),
                 )
             )
+    if any(k.startswith("hugepages-") for k in keys) and not any(
+        _amount_of(part, k) is not None for part in (requests, limits) for k in ("cpu", "memory")
+    ):
+        first = next(k for k in keys if k.startswith("hugepages-"))
+        where = "limits" if _amount_of(limits, first) is not None else "requests"
+        out.append(Found((where, first), Violation(
+            "hugepages need a cpu or memory request or limit",
+            "add requests or limits for cpu or memory")))
     return out
+
+
+def _not_overcommitted(key: str, req: Any, lim: Any, req_v: Any, lim_v: Any) -> list[Found]:
+    if req_v is not None and lim is None:
+        return [Found(("requests", key), Violation(
+            f"{key} has a request but no limit; it cannot be overcommitted",
+            f"set limits.{key}: {req} (or give only the limit)"))]
+    if req_v is not None and lim_v is not None and req_v != lim_v:
+        return [Found(("requests", key), Violation(
+            f"request {req} of {key} differs from its limit {lim}; it cannot be overcommitted",
+            f"make the request equal to the limit ({lim}), or leave the request out"))]
+    return []
 
 
 def success_threshold(raw: Any) -> list[Found]:

@@ -127,6 +127,11 @@ PortName = Annotated[
     str, _rule(rules.check_port_name), _schema(rules.IANA_SVC_NAME, rules.IANA_SVC_NAME_MAX)
 ]
 AbsolutePath = Annotated[str, _rule(rules.check_absolute_path), _schema("/.*")]
+FieldPath = Annotated[str, _rule(rules.check_field_path), _schema(minLength=1)]
+VolumeFieldPath = Annotated[str, _rule(rules.check_volume_field_path), _schema(minLength=1)]
+ResourceName = Annotated[str, _rule(rules.check_downward_resource), _schema(minLength=1)]
+HeaderName = Annotated[str, _rule(rules.check_header_name), _schema(rules.HTTP_HEADER_NAME)]
+Capability = Annotated[str, _rule(rules.check_capability), _schema(rules.CAPABILITY)]
 RelativePath = Annotated[str, _rule(rules.check_relative_path), _schema(minLength=1)]
 
 

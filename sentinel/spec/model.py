@@ -1,7 +1,9 @@
 """The spec file format, as one pydantic model that enforces Kubernetes' admission rules.
 
-One file describes one Pod with one container named after it. Keys follow the Kubernetes field
-names; ``PodSpec`` attribute names equal the spec keys (only ``ephemeral-storage`` needs an alias),
+One file describes one Pod: its main container at the top level (named after the Pod unless
+``containerName`` says otherwise), and optionally further ``containers``, ``initContainers`` and
+native ``sidecars``, each entry with the main container's keys plus ``name`` and ``volumeMounts``
+(``sentinel.spec.containers``). Keys follow the Kubernetes field names; ``PodSpec`` attribute names equal the spec keys (only ``ephemeral-storage`` needs an alias),
 so the renderer maps fields one to one. The JSON Schema (``schema.json_schema()``) is generated
 from these classes, so every description below is also the published contract.
 
@@ -14,6 +16,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     annotations:                       # label-style key → any text; ≤ 256 KiB in total
       example.com/owner: team-web
     image: nginxinc/nginx-unprivileged:1.27   # [registry[:port]/]path[:tag][@digest]
+    containerName: nginx               # the main container's name; default: name
     imagePullPolicy: IfNotPresent      # Always | IfNotPresent | Never
     command:                           # list of strings (replaces the image ENTRYPOINT)
       - nginx
@@ -27,11 +30,24 @@ Format reference (every key; only ``name`` and ``image`` are required)::
         secretKeyRef:                  # or configMapKeyRef; both take name, key, optional
           name: db
           key: password
+      POD_IP:
+        fieldRef:                      # downward API: metadata.name, metadata.labels['k'],
+          fieldPath: status.podIP      # spec.nodeName, status.podIP, ...
+      MEMORY_MIB:
+        resourceFieldRef:              # a request or limit; containerName, divisor optional
+          resource: limits.memory
+          divisor: 1Mi
+    envFrom:                           # every key of a ConfigMap (configMapRef) or Secret
+      - configMapRef:                  # (secretRef) as a variable; prefix optional
+          name: web-settings
+        prefix: WEB_
     ports:
       - name: http                     # optional IANA service name, unique
         containerPort: 8080            # 1-65535; with protocol unique
         protocol: TCP                  # TCP (default) | UDP | SCTP
-    resources:                         # cpu, memory, ephemeral-storage; request ≤ limit
+    resources:                         # cpu, memory, ephemeral-storage; request ≤ limit;
+                                       # also hugepages-<size> and extended resources
+                                       # (nvidia.com/gpu: whole numbers, request = limit)
       requests:
         cpu: 100m
         memory: 64Mi
@@ -40,23 +56,109 @@ Format reference (every key; only ``name`` and ``image`` are required)::
         memory: 128Mi
     probes:                            # liveness | readiness | startup
       readiness:
-        http:                          # exactly one of http / tcp / exec
+        http:                          # exactly one of http / tcp / exec / grpc
           path: /healthz
           port: http                   # a number or a name from ports
         periodSeconds: 5               # also initialDelaySeconds, timeoutSeconds,
                                        # failureThreshold, successThreshold
       liveness:
-        tcp:
+        tcp:                           # or grpc: port (a number), service
           port: 8080
+      startup:
+        http:
+          path: /ready
+          port: 8080
+          httpHeaders:                 # name, value
+            - name: X-Probe
+              value: startup
+    lifecycle:                         # postStart / preStop: exactly one of exec, httpGet, sleep
+      preStop:
+        sleep:
+          seconds: 5                   # at most terminationGracePeriodSeconds
+    securityContext:                   # the main container's own (beside the Pod-level keys)
+      runAsNonRoot: true               # also runAsUser, runAsGroup, readOnlyRootFilesystem
+      capabilities:
+        add:                           # restricted: NET_BIND_SERVICE only; baseline: its list
+          - NET_BIND_SERVICE
     restartPolicy: Always              # Always | OnFailure | Never
+    terminationGracePeriodSeconds: 30  # seconds from SIGTERM to SIGKILL
+    activeDeadlineSeconds: 3600        # seconds the Pod may run (≥ 1)
+    imagePullSecrets:                  # Secrets with registry credentials
+      - name: registry-credentials
+    priorityClassName: high            # a PriorityClass
+    tolerations:                       # key, operator (Equal | Exists), value, effect,
+      - key: dedicated                 # tolerationSeconds (NoExecute only)
+        operator: Equal
+        value: web
+        effect: NoSchedule
+    affinity:                          # nodeAffinity, podAffinity, podAntiAffinity, with the
+      nodeAffinity:                    # Kubernetes field names and shapes
+        requiredDuringSchedulingIgnoredDuringExecution:
+          nodeSelectorTerms:
+            - matchExpressions:        # In/NotIn need values, Exists/DoesNotExist none,
+                - key: node-pool       # Gt/Lt one whole number
+                  operator: In
+                  values:
+                    - web
+      podAntiAffinity:
+        preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100                # 1-100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector:
+                matchLabels:
+                  app.kubernetes.io/name: web
+    topologySpreadConstraints:         # maxSkew, topologyKey, whenUnsatisfiable, labelSelector,
+      - maxSkew: 1                     # minDomains (DoNotSchedule only), matchLabelKeys, ...
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: DoNotSchedule
+    schedulingGates:                   # names a controller removes before scheduling
+      - name: example.com/approval
+    hostAliases:                       # /etc/hosts entries
+      - ip: 10.0.0.10
+        hostnames:
+          - db.internal
+    dnsPolicy: None                    # ClusterFirst | ClusterFirstWithHostNet | Default | None
+    dnsConfig:                         # nameservers (≤ 3; required with None), searches, options
+      nameservers:
+        - 10.0.0.53
+      searches:
+        - shop.svc.cluster.local
+      options:
+        - name: ndots
+          value: "2"
     serviceAccountName: web            # DNS-1123 subdomain
     nodeSelector:
       kubernetes.io/os: linux
     volumes:
       - name: cache                    # DNS-1123 label, unique
-        emptyDir:                      # or configMap / secret / persistentVolumeClaim
-        mountPath: /var/cache/nginx    # absolute, unique
+        emptyDir:                      # or configMap / secret / persistentVolumeClaim /
+                                       # downwardAPI / projected / ephemeral (hostPath is
+                                       # refused: both profiles forbid it); see volumes.py
+        mountPath: /var/cache/nginx    # absolute, unique; leave out if only others mount it
         readOnly: false
+    containers:                        # further regular containers: the main container's keys
+      - name: log-shipper              # plus a name unique in the Pod, and volumeMounts
+        image: fluent/fluent-bit:3.1
+        volumeMounts:
+          - name: cache                # a volume under volumes
+            mountPath: /logs
+            readOnly: true
+    initContainers:                    # run to completion, in order (no probes, no lifecycle)
+      - name: migrate
+        image: ghcr.io/example/migrate:1.4
+        args:
+          - up
+    sidecars:                          # native sidecars: initContainers with restartPolicy
+      - name: proxy                    # Always; start after the init containers, may have probes
+        image: ghcr.io/example/proxy:2.0
+        ports:
+          - name: proxy                # ports and port names are unique across the Pod
+            containerPort: 15001
+        probes:
+          readiness:
+            tcp:
+              port: proxy              # a named port of the same container
     security: restricted               # Pod Security Standards profile: restricted | baseline
     runAsUser: 101                     # 0 (root) only under baseline
     runAsGroup: 101
@@ -69,6 +171,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 from typing import Any, Literal, Self
 
 from pydantic import (
@@ -81,6 +184,13 @@ from pydantic import (
 )
 
 from sentinel.spec import rules
+from sentinel.spec.containers import (
+    Container,
+    ContainerSecurity,
+    EnvFromSource,
+    InitContainer,
+    Lifecycle,
+)
 from sentinel.spec.crossfield import (
     Found,
     no_root_when_restricted,
@@ -103,8 +213,6 @@ from sentinel.spec.fields import (
     fail,
 )
 from sentinel.spec.parts import (
-    ConfigMapVolume,
-    EmptyDir,
     EnvFrom,
     EnvValue,
     ExecAction,
@@ -113,16 +221,27 @@ from sentinel.spec.parts import (
     Port,
     Probe,
     Probes,
-    PvcVolume,
     ResourceList,
     Resources,
-    SecretVolume,
     SpecModel,
     TcpSocket,
-    Volume,
 )
+from sentinel.spec.podrules import hook_ports_exist, pod_rules
 from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
+from sentinel.spec.scheduling import (
+    Affinity,
+    DnsConfig,
+    HostAlias,
+    NameRef,
+    SchedulingGate,
+    Toleration,
+    TopologySpreadConstraint,
+    dns_policy_none,
+    unique_names,
+    unique_spread,
+)
+from sentinel.spec.volumes import ConfigMapVolume, EmptyDir, PvcVolume, SecretVolume, Volume
 
 __all__ = [
     "ConfigMapVolume",
@@ -148,7 +267,14 @@ __all__ = [
 
 
 def _pod_check(raw: Any) -> list[Found]:
-    return probe_ports_exist(raw) + no_root_when_restricted(raw) + reserved_labels(raw)
+    return (
+        probe_ports_exist(raw)
+        + hook_ports_exist(raw)
+        + no_root_when_restricted(raw)
+        + reserved_labels(raw)
+        + pod_rules(raw)
+        + dns_policy_none(raw)
+    )
 
 
 class PodSpec(SpecModel):
@@ -172,6 +298,9 @@ class PodSpec(SpecModel):
         description="Container image: [registry[:port]/]path[:tag][@digest].",
         examples=["nginxinc/nginx-unprivileged:1.27"],
     )
+    containerName: DnsLabel | None = Field(
+        default=None, description="Name of the main container (DNS-1123 label); default: name."
+    )
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
         default=None, description="When to pull the image."
     )
@@ -188,6 +317,9 @@ class PodSpec(SpecModel):
         default_factory=dict,
         description="Environment: NAME → text, or {secretKeyRef|configMapKeyRef: {name, key}}.",
     )
+    envFrom: list[EnvFromSource] | None = Field(
+        default=None, min_length=1, description="Whole ConfigMaps/Secrets as environment."
+    )
     ports: list[Port] = Field(default_factory=list, description="Ports the container listens on.")
     resources: Resources | None = Field(
         default=None, description="CPU/memory/ephemeral-storage requests and limits."
@@ -195,9 +327,65 @@ class PodSpec(SpecModel):
     probes: Probes | None = Field(
         default=None, description="Liveness, readiness and startup checks."
     )
-    volumes: list[Volume] = Field(default_factory=list, description="Volumes with their mounts.")
+    lifecycle: Lifecycle | None = Field(
+        default=None, description="postStart/preStop hooks of the main container."
+    )
+    securityContext: ContainerSecurity | None = Field(
+        default=None,
+        description="The main container's user, group, root filesystem and capabilities.",
+    )
+    volumes: list[Volume] = Field(
+        default_factory=list, description="Volumes, with the main container's mount of each."
+    )
+    containers: list[Container] | None = Field(
+        default=None, min_length=1, description="Further regular containers, in order."
+    )
+    initContainers: list[InitContainer] | None = Field(
+        default=None,
+        min_length=1,
+        description="Containers that run to completion, one after the other, before the others.",
+    )
+    sidecars: list[Container] | None = Field(
+        default=None,
+        min_length=1,
+        description="Native sidecars: start after the init containers, run beside the main ones "
+        "(rendered as initContainers with restartPolicy: Always).",
+    )
     restartPolicy: Literal["Always", "OnFailure", "Never"] | None = Field(
         default=None, description="Always (default), OnFailure or Never."
+    )
+    terminationGracePeriodSeconds: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="Seconds between SIGTERM and SIGKILL (30)."
+    )
+    activeDeadlineSeconds: int | None = Field(
+        default=None, ge=1, le=INT32_MAX, description="Seconds the Pod may run before it fails."
+    )
+    imagePullSecrets: list[NameRef] | None = Field(
+        default=None, min_length=1, description="Secrets with registry credentials (name)."
+    )
+    priorityClassName: DnsSubdomain | None = Field(
+        default=None, description="PriorityClass of the Pod (DNS-1123 subdomain)."
+    )
+    tolerations: list[Toleration] | None = Field(
+        default=None, min_length=1, description="Taints the Pod tolerates."
+    )
+    affinity: Affinity | None = Field(
+        default=None, description="nodeAffinity, podAffinity, podAntiAffinity."
+    )
+    topologySpreadConstraints: list[TopologySpreadConstraint] | None = Field(
+        default=None, min_length=1, description="How to spread Pods across zones or nodes."
+    )
+    schedulingGates: list[SchedulingGate] | None = Field(
+        default=None, min_length=1, description="Gates that hold the Pod unscheduled (name)."
+    )
+    hostAliases: list[HostAlias] | None = Field(
+        default=None, min_length=1, description="Extra /etc/hosts entries (ip, hostnames)."
+    )
+    dnsPolicy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = (
+        Field(default=None, description="ClusterFirst (default), Default, None, …")
+    )
+    dnsConfig: DnsConfig | None = Field(
+        default=None, description="nameservers, searches, options for the resolver."
     )
     serviceAccountName: DnsSubdomain | None = Field(
         default=None, description="Service account (DNS-1123 subdomain)."
@@ -244,6 +432,21 @@ class PodSpec(SpecModel):
     @classmethod
     def _unique_volumes(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Volume]:
         return checked(value, handler, unique_volumes)
+
+    @field_validator("topologySpreadConstraints", mode="wrap")
+    @classmethod
+    def _unique_spread(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, unique_spread)
+
+    @field_validator("schedulingGates", mode="wrap")
+    @classmethod
+    def _unique_gates(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, partial(unique_names, what="scheduling gate"))
+
+    @field_validator("imagePullSecrets", mode="wrap")
+    @classmethod
+    def _unique_secrets(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, partial(unique_names, what="pull secret"))
 
     @model_validator(mode="wrap")
     @classmethod

@@ -1,14 +1,15 @@
-"""The parts of a spec below the Pod: env references, ports, resources, probes, volumes.
+"""The parts of a spec below the Pod: env references, ports, resources, probes.
 
 Each class mirrors one mapping of the spec file (same keys as Kubernetes) and applies the rules
-that only need its own fields — exactly one probe action or volume source, request ≤ limit,
+that only need its own fields — exactly one probe action or env source, request ≤ limit,
 successThreshold 1 for liveness/startup — through ``checked`` wrap validators, whose checks
 live in ``crossfield.py``. Rules across the whole Pod (named probe ports, unique names) are on
-``PodSpec`` in ``model.py``.
+``PodSpec`` in ``model.py``; volumes are in ``volumes.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, Literal, Self
 
@@ -36,13 +37,26 @@ from sentinel.spec.fields import (
     ConfigKey,
     DnsLabel,
     DnsSubdomain,
+    FieldPath,
+    HeaderName,
     PortName,
     PortRef,
     Quantity,
-    RelativePath,
+    ResourceName,
     checked,
 )
-from sentinel.spec.rules import INT32_MAX
+from sentinel.spec.podrules import divisor_fits
+from sentinel.spec.quantity import HINT as QUANTITY_HINT
+from sentinel.spec.quantity import QUANTITY, QuantityError, parse_quantity, quantity_text
+from sentinel.spec.rules import (
+    EXTENDED_RESOURCE,
+    HUGEPAGES,
+    INT32_MAX,
+    Violation,
+    anchored,
+    resource_kind,
+    shown,
+)
 
 
 class SpecModel(BaseModel):
@@ -51,9 +65,8 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
-ENV_SOURCES = ("secretKeyRef", "configMapKeyRef")
-PROBE_ACTIONS = ("http", "tcp", "exec")
-VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim")
+ENV_SOURCES = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
+PROBE_ACTIONS = ("http", "tcp", "exec", "grpc")
 
 
 def _resources_check(raw: Any) -> list[Found]:
@@ -64,7 +77,7 @@ def _probes_check(raw: Any) -> list[Found]:
     return not_empty(raw, PROBE_KINDS, "probes") + success_threshold(raw)
 
 
-def _one_of(*names: str) -> dict[str, Any]:
+def one_of(*names: str) -> dict[str, Any]:
     return {"oneOf": [{"required": [n]} for n in names]}
 
 
@@ -81,16 +94,53 @@ class KeyRef(SpecModel):
     )
 
 
-class EnvFrom(SpecModel):
-    """An environment value read from a Secret or a ConfigMap key (exactly one)."""
+class FieldRef(SpecModel):
+    """A field of the Pod itself (downward API), e.g. metadata.name or status.podIP."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of(*ENV_SOURCES))
+    fieldPath: FieldPath = Field(
+        description="metadata.name, metadata.namespace, metadata.uid, metadata.labels['KEY'], "
+        "metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.hostIP, "
+        "status.hostIPs, status.podIP or status.podIPs."
+    )
+    apiVersion: Literal["v1"] | None = Field(default=None, description="Schema version: v1.")
+
+
+class ResourceFieldRef(SpecModel):
+    """A container's request or limit (downward API), e.g. limits.memory."""
+
+    resource: ResourceName = Field(
+        description="requests.cpu, limits.cpu, requests.memory, limits.memory, "
+        "requests.ephemeral-storage, limits.ephemeral-storage (or hugepages-SIZE)."
+    )
+    containerName: DnsLabel | None = Field(
+        default=None, description="Whose resources (default: this container); must exist."
+    )
+    divisor: Quantity | None = Field(
+        default=None, description="Unit of the value: 1m or 1 for cpu; 1, 1Ki, 1Mi, 1Gi, … else."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _divisor(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, divisor_fits)
+
+
+class EnvFrom(SpecModel):
+    """An environment value read from a Secret or ConfigMap key, or the downward API (one)."""
+
+    model_config = ConfigDict(json_schema_extra=one_of(*ENV_SOURCES))
 
     secretKeyRef: KeyRef | None = Field(
         default=None, description="Read the value from a Secret key."
     )
     configMapKeyRef: KeyRef | None = Field(
         default=None, description="Read the value from a ConfigMap key."
+    )
+    fieldRef: FieldRef | None = Field(
+        default=None, description="Read a field of the Pod (downward API)."
+    )
+    resourceFieldRef: ResourceFieldRef | None = Field(
+        default=None, description="Read a container's request or limit (downward API)."
     )
 
     @model_validator(mode="wrap")
@@ -115,7 +165,8 @@ EnvValue = Annotated[
     Discriminator(
         _env_kind,
         custom_error_type="env_value",
-        custom_error_message="an env value must be text or a secretKeyRef/configMapKeyRef map",
+        custom_error_message="an env value must be text or a secretKeyRef/configMapKeyRef/"
+        "fieldRef/resourceFieldRef map",
     ),
 ]
 
@@ -135,10 +186,76 @@ class Port(SpecModel):
     )
 
 
-class ResourceList(SpecModel):
-    """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi)."""
+def _resource_names(raw: Any) -> list[Found]:
+    """Keys are cpu, memory, ephemeral-storage, hugepages-SIZE or domain/name; values fit."""
+    if not isinstance(raw, Mapping):
+        return []
+    out = []
+    for key, value in raw.items():
+        kind = resource_kind(key) if isinstance(key, str) else None
+        if kind is None:
+            out.append(Found((key,), _unknown_resource(str(key))))
+        elif kind != "native":
+            bad = _amount(value, whole=kind == "extended", name=key)
+            if bad is not None:
+                out.append(Found((key,), bad))
+    if not raw:
+        out += not_empty(raw, RESOURCES, "a resource list")
+    return out
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+def _unknown_resource(key: str) -> Violation:
+    import difflib  # only files with a typo pay for it
+
+    folded = {k.replace("-", "").replace("_", "").lower(): k for k in RESOURCES}
+    close = folded.get(key.replace("-", "").replace("_", "").lower()) or next(
+        iter(difflib.get_close_matches(key, RESOURCES, n=1, cutoff=0.6)), None)
+    hint = (f"did you mean {close!r}?" if close else
+            "use cpu, memory, ephemeral-storage, hugepages-<size> (e.g. hugepages-2Mi) or an "
+            "extended resource domain/name such as nvidia.com/gpu")
+    return Violation(f"unknown key {shown(key)}", hint)
+
+
+def _amount(value: Any, *, whole: bool, name: str) -> Violation | None:
+    text = quantity_text(value)
+    if text is None:
+        return Violation(f"expected a quantity, got {type(value).__name__}", QUANTITY_HINT)
+    try:
+        number = parse_quantity(text)
+    except QuantityError as exc:
+        return Violation(str(exc), QUANTITY_HINT)
+    if number < 0:
+        return Violation(f"quantity {shown(text)} is negative", "requests and limits must be ≥ 0")
+    if whole and number.denominator != 1:
+        return Violation(f"{name} must be a whole number, not {shown(text)}",
+                         "extended resources are counted in whole units, e.g. 1")
+    return None
+
+
+class ResourceList(SpecModel):
+    """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi): cpu, memory,
+    ephemeral-storage, hugepages-<size>, and extended resources (domain/name, whole numbers)."""
+
+    model_config = ConfigDict(
+        extra="allow",  # hugepages-<size> and domain/name keys, checked by _resource_names
+        json_schema_extra={
+            "minProperties": 1,
+            "additionalProperties": False,
+            "patternProperties": {
+                anchored(HUGEPAGES): {
+                    "description": "Huge pages of that size (request = limit), e.g. 1Gi.",
+                    "anyOf": [{"type": "string", "pattern": anchored(QUANTITY)},
+                              {"type": "number", "minimum": 0}],
+                },
+                anchored(EXTENDED_RESOURCE): {
+                    "description": "An extended resource such as nvidia.com/gpu: a whole "
+                    "number; request = limit, a request needs a limit.",
+                    "anyOf": [{"type": "string", "pattern": "^[0-9]+$"},
+                              {"type": "integer", "minimum": 0}],
+                },
+            },
+        },
+    )
 
     cpu: Quantity | None = Field(default=None, description="CPU cores: 250m, 0.5, 2.")
     memory: Quantity | None = Field(default=None, description="Bytes: 128Mi, 1Gi, 500M.")
@@ -149,7 +266,7 @@ class ResourceList(SpecModel):
     @model_validator(mode="wrap")
     @classmethod
     def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, partial(not_empty, names=RESOURCES, what="a resource list"))
+        return checked(value, handler, _resource_names)
 
 
 class Resources(SpecModel):
@@ -171,13 +288,32 @@ class Resources(SpecModel):
 # --- probes ------------------------------------------------------------------------------------
 
 
+class HttpHeader(SpecModel):
+    """One request header of an HTTP check."""
+
+    name: HeaderName = Field(description="Header name: letters, digits and '-'.")
+    value: str = Field(description="Header value.")
+
+
 class HttpGet(SpecModel):
     """Probe by HTTP GET; 2xx/3xx is success."""
 
     path: AbsolutePath = Field(description="Absolute URL path, e.g. /healthz.")
-    port: PortRef = Field(description="Port number or a port name from ports.")
+    port: PortRef = Field(description="Port number or a port name from this container's ports.")
     scheme: Literal["HTTP", "HTTPS"] | None = Field(
         default=None, description="HTTP (default) or HTTPS."
+    )
+    httpHeaders: list[HttpHeader] | None = Field(
+        default=None, min_length=1, description="Extra request headers (name, value)."
+    )
+
+
+class GrpcAction(SpecModel):
+    """Probe by the gRPC health checking protocol (grpc.health.v1)."""
+
+    port: int = Field(ge=1, le=65535, description="Port number, 1-65535 (gRPC takes no names).")
+    service: str | None = Field(
+        default=None, description="Service name sent in the HealthCheckRequest."
     )
 
 
@@ -194,13 +330,14 @@ class ExecAction(SpecModel):
 
 
 class Probe(SpecModel):
-    """A health check: exactly one of http, tcp, exec, plus optional timing."""
+    """A health check: exactly one of http, tcp, exec, grpc, plus optional timing."""
 
-    model_config = ConfigDict(json_schema_extra=_one_of(*PROBE_ACTIONS))
+    model_config = ConfigDict(json_schema_extra=one_of(*PROBE_ACTIONS))
 
     http: HttpGet | None = Field(default=None, description="HTTP GET check.")
     tcp: TcpSocket | None = Field(default=None, description="TCP connect check.")
     exec: ExecAction | None = Field(default=None, description="Command check.")
+    grpc: GrpcAction | None = Field(default=None, description="gRPC health check.")
     initialDelaySeconds: int | None = Field(
         default=None, ge=0, le=INT32_MAX, description="Seconds before the first check (≥ 0)."
     )
@@ -252,62 +389,3 @@ class Probes(SpecModel):
     def items(self) -> list[tuple[str, Probe]]:
         """The probes that are set, as (kind, probe)."""
         return [(k, p) for k in PROBE_KINDS if (p := getattr(self, k)) is not None]
-
-
-# --- volumes -----------------------------------------------------------------------------------
-
-
-class EmptyDir(SpecModel):
-    """A scratch folder that lives as long as the Pod (write `emptyDir:` with no value)."""
-
-    medium: Literal["", "Memory"] | None = Field(
-        default=None, description='"" (disk) or Memory (tmpfs).'
-    )
-    sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
-
-
-class ConfigMapVolume(SpecModel):
-    """Files from a ConfigMap."""
-
-    name: DnsSubdomain = Field(description="ConfigMap name.")
-    optional: bool | None = Field(
-        default=None, description="Start even if the ConfigMap is missing."
-    )
-
-
-class SecretVolume(SpecModel):
-    """Files from a Secret."""
-
-    secretName: DnsSubdomain = Field(description="Secret name.")
-    optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
-
-
-class PvcVolume(SpecModel):
-    """A PersistentVolumeClaim in the Pod's namespace."""
-
-    claimName: DnsSubdomain = Field(description="PersistentVolumeClaim name.")
-    readOnly: bool | None = Field(default=None, description="Attach the volume read-only.")
-
-
-class Volume(SpecModel):
-    """A volume (exactly one source) and where the container mounts it."""
-
-    model_config = ConfigDict(json_schema_extra=_one_of(*VOLUME_SOURCES))
-
-    name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
-    emptyDir: EmptyDir | None = Field(
-        default=None, description="Scratch space; write `emptyDir:` empty."
-    )
-    configMap: ConfigMapVolume | None = Field(default=None, description="Files from a ConfigMap.")
-    secret: SecretVolume | None = Field(default=None, description="Files from a Secret.")
-    persistentVolumeClaim: PvcVolume | None = Field(default=None, description="A claimed volume.")
-    mountPath: AbsolutePath = Field(description="Absolute path in the container, unique.")
-    readOnly: bool | None = Field(default=None, description="Mount read-only.")
-    subPath: RelativePath | None = Field(
-        default=None, description="Mount only this relative sub-path."
-    )
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, partial(exactly_one, names=VOLUME_SOURCES, what="a volume"))

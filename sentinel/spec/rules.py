@@ -229,3 +229,108 @@ def check_relative_path(value: str) -> Violation | None:
     if "\x00" in value:
         return Violation("contains a NUL character", hint)
     return None
+
+
+# --- downward API, headers, capabilities (issue 9) -----------------------------------------------
+
+HTTP_HEADER_NAME = r"[-A-Za-z0-9]+"
+CAPABILITY = r"[A-Z][A-Z0-9_]*"
+HUGEPAGES = r"hugepages-[0-9]+(?:[KMGTPE]i|[kMGTPE])?"
+# pkg/apis/core/validation: validEnvDownwardAPIFieldPathExpressions (plus the label/annotation
+# subscripts), and the container resources a resourceFieldRef may read.
+ENV_FIELD_PATHS = (
+    "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+    "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs",
+)
+VOLUME_FIELD_PATHS = (
+    "metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels",
+    "metadata.annotations",
+)
+DOWNWARD_RESOURCES = tuple(
+    f"{kind}.{name}" for kind in ("requests", "limits")
+    for name in ("cpu", "memory", "ephemeral-storage")
+)
+_SUBSCRIPT = re.compile(r"metadata\.(labels|annotations)\['(.*)'\]")
+_RE.update({
+    "header": re.compile(HTTP_HEADER_NAME),
+    "capability": re.compile(CAPABILITY),
+    "hugepages": re.compile(HUGEPAGES),
+})
+
+
+def check_field_path(value: str, allowed: tuple[str, ...] = ENV_FIELD_PATHS) -> Violation | None:
+    """A downward-API fieldPath: one of ``allowed`` or ``metadata.labels['key']`` (annotations)."""
+    hint = "use one of " + ", ".join(allowed) + ", metadata.labels['KEY'], metadata.annotations['KEY']"
+    if value in allowed:
+        return None
+    sub = _SUBSCRIPT.fullmatch(value)
+    if sub is not None:
+        bad = check_label_key(sub.group(2), what=sub.group(1)[:-1] + " key")
+        return Violation(bad.message, bad.hint) if bad else None
+    return Violation(f"{shown(value)} is not a field the downward API can read", hint)
+
+
+def check_volume_field_path(value: str) -> Violation | None:
+    """A fieldPath a downwardAPI volume may hold (metadata only: no spec./status. fields)."""
+    return check_field_path(value, VOLUME_FIELD_PATHS)
+
+
+def check_downward_resource(value: str) -> Violation | None:
+    """A resourceFieldRef resource: requests.cpu, limits.memory, … or requests.hugepages-2Mi."""
+    kind, _, name = value.partition(".")
+    if value in DOWNWARD_RESOURCES or (
+        kind in ("requests", "limits") and _full("hugepages", name)
+    ):
+        return None
+    return Violation(
+        f"{shown(value)} is not a resource the downward API can read",
+        "use one of " + ", ".join(DOWNWARD_RESOURCES) + " (or requests/limits.hugepages-SIZE)",
+    )
+
+
+def check_header_name(value: str) -> Violation | None:
+    """An HTTP header name as Kubernetes accepts it: letters, digits and '-'."""
+    if not _full("header", value):
+        return Violation(
+            f"{shown(value)} is not a valid HTTP header name",
+            "use letters, digits and '-', e.g. X-Custom-Header",
+        )
+    return None
+
+
+def check_capability(value: str) -> Violation | None:
+    """A Linux capability name as Kubernetes writes it: upper case, without the CAP_ prefix."""
+    if value.startswith("CAP_") and _full("capability", value[4:]):
+        return Violation(f"{shown(value)} has the CAP_ prefix", f"write {shown(value[4:])}")
+    if not _full("capability", value):
+        return Violation(
+            f"{shown(value)} is not a capability name", "write it in capitals, e.g. NET_BIND_SERVICE"
+        )
+    return None
+
+# pod-security-admission check_capabilities_{baseline,restricted}.go (sentinel.policy has the
+# same sets for manifests; tests/test_policy.py checks they agree).
+BASELINE_CAPABILITIES = frozenset({
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+})
+RESTRICTED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
+
+# --- resource names (requests / limits keys) --------------------------------------------------
+
+NATIVE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+EXTENDED_RESOURCE = rf"{DNS_SUBDOMAIN}/{QUALIFIED_NAME}"
+_RE["extended"] = re.compile(EXTENDED_RESOURCE)
+
+
+def resource_kind(name: str) -> str | None:
+    """``native`` (cpu, memory, ephemeral-storage), ``hugepages``, ``extended`` or None."""
+    if name in NATIVE_RESOURCES:
+        return "native"
+    if _full("hugepages", name):
+        return "hugepages"
+    prefix = name.split("/", 1)[0]
+    if (_full("extended", name) and len(name.split("/", 1)[1]) <= DNS_LABEL_MAX
+            and not (prefix == "kubernetes.io" or prefix.endswith(".kubernetes.io"))):
+        return "extended"
+    return None

@@ -29,20 +29,46 @@ class Bool(_StrictBool):  # type: ignore[misc]
 
 
 _KEY_REF = Map({"name": Str(), "key": Str(), Optional("optional"): Bool()})
-ENV_FROM = Map({Optional("secretKeyRef"): _KEY_REF, Optional("configMapKeyRef"): _KEY_REF})
-_RESOURCE_LIST = Map(
+ENV_FROM = Map(
     {
-        Optional("cpu"): Str(),
-        Optional("memory"): Str(),
-        Optional("ephemeral-storage"): Str(),
+        Optional("secretKeyRef"): _KEY_REF,
+        Optional("configMapKeyRef"): _KEY_REF,
+        Optional("fieldRef"): Map({"fieldPath": Str(), Optional("apiVersion"): Str()}),
+        Optional("resourceFieldRef"): Map(
+            {"resource": Str(), Optional("containerName"): Str(), Optional("divisor"): Str()}
+        ),
     }
 )
+_ENV = MapPattern(Str(), Str() | ENV_FROM)
+_SOURCE_REF = Map({"name": Str(), Optional("optional"): Bool()})
+_ENV_FROM_LIST = Seq(
+    Map(
+        {
+            Optional("configMapRef"): _SOURCE_REF,
+            Optional("secretRef"): _SOURCE_REF,
+            Optional("prefix"): Str(),
+        }
+    )
+)
+# cpu, memory, ephemeral-storage, hugepages-<size>, extended resources (domain/name): the
+# names are checked by the model, which suggests the right spelling for a typo.
+_RESOURCE_LIST = MapPattern(Str(), Str())
 _PORT_REF = Int() | Str()
+_HTTP_GET = Map(
+    {
+        "path": Str(),
+        "port": _PORT_REF,
+        Optional("scheme"): Str(),
+        Optional("httpHeaders"): Seq(Map({"name": Str(), "value": Str()})),
+    }
+)
+_EXEC = Map({"command": Seq(Str())})
 _PROBE = Map(
     {
-        Optional("http"): Map({"path": Str(), "port": _PORT_REF, Optional("scheme"): Str()}),
+        Optional("http"): _HTTP_GET,
         Optional("tcp"): Map({"port": _PORT_REF}),
-        Optional("exec"): Map({"command": Seq(Str())}),
+        Optional("exec"): _EXEC,
+        Optional("grpc"): Map({"port": Int(), Optional("service"): Str()}),
         Optional("initialDelaySeconds"): Int(),
         Optional("periodSeconds"): Int(),
         Optional("timeoutSeconds"): Int(),
@@ -50,18 +76,225 @@ _PROBE = Map(
         Optional("successThreshold"): Int(),
     }
 )
+_PROBES = Map(
+    {
+        Optional("liveness"): _PROBE,
+        Optional("readiness"): _PROBE,
+        Optional("startup"): _PROBE,
+    }
+)
+_HOOK = Map({Optional("exec"): _EXEC, Optional("httpGet"): _HTTP_GET,
+             Optional("sleep"): Map({"seconds": Int()})})
+_LIFECYCLE = Map({Optional("postStart"): _HOOK, Optional("preStop"): _HOOK})
+_SECURITY_CONTEXT = Map(
+    {
+        Optional("runAsUser"): Int(),
+        Optional("runAsGroup"): Int(),
+        Optional("runAsNonRoot"): Bool(),
+        Optional("readOnlyRootFilesystem"): Bool(),
+        Optional("capabilities"): Map({"add": Seq(Str())}),
+    }
+)
+_PORTS = Seq(
+    Map(
+        {
+            Optional("name"): Str(),
+            "containerPort": Int(),
+            Optional("protocol"): Enum(["TCP", "UDP", "SCTP"]),
+        }
+    )
+)
+_RESOURCES = Map({Optional("requests"): _RESOURCE_LIST, Optional("limits"): _RESOURCE_LIST})
+_PULL_POLICY = Enum(["Always", "IfNotPresent", "Never"])
+# One entry of containers / initContainers / sidecars: the main container's keys, plus its name
+# and its mounts (the main container's mounts are part of each volume).
+_CONTAINER = Map(
+    {
+        "name": Str(),
+        "image": Str(),
+        Optional("imagePullPolicy"): _PULL_POLICY,
+        Optional("command"): Seq(Str()),
+        Optional("args"): Seq(Str()),
+        Optional("workingDir"): Str(),
+        Optional("env"): _ENV,
+        Optional("envFrom"): _ENV_FROM_LIST,
+        Optional("ports"): _PORTS,
+        Optional("resources"): _RESOURCES,
+        Optional("probes"): _PROBES,
+        Optional("lifecycle"): _LIFECYCLE,
+        Optional("securityContext"): _SECURITY_CONTEXT,
+        Optional("volumeMounts"): Seq(
+            Map(
+                {
+                    "name": Str(),
+                    "mountPath": Str(),
+                    Optional("readOnly"): Bool(),
+                    Optional("subPath"): Str(),
+                }
+            )
+        ),
+    }
+)
 # `emptyDir:` with no value is the block-style way to say "an empty map".
 EMPTY_DIR = EmptyDict() | Map({Optional("medium"): Str(), Optional("sizeLimit"): Str()})
+_ITEMS = Seq(Map({"key": Str(), "path": Str()}))
+_DOWNWARD = Map(
+    {
+        "items": Seq(
+            Map(
+                {
+                    "path": Str(),
+                    Optional("fieldRef"): Map({"fieldPath": Str(), Optional("apiVersion"): Str()}),
+                    Optional("resourceFieldRef"): Map(
+                        {"resource": Str(), Optional("containerName"): Str(),
+                         Optional("divisor"): Str()}
+                    ),
+                }
+            )
+        )
+    }
+)
+_PROJECTED = Map(
+    {
+        "sources": Seq(
+            Map(
+                {
+                    Optional("configMap"): Map(
+                        {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+                    ),
+                    Optional("secret"): Map(
+                        {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+                    ),
+                    Optional("downwardAPI"): _DOWNWARD,
+                    Optional("serviceAccountToken"): Map(
+                        {"path": Str(), Optional("audience"): Str(),
+                         Optional("expirationSeconds"): Int()}
+                    ),
+                }
+            )
+        )
+    }
+)
+_EPHEMERAL = Map(
+    {
+        "volumeClaimTemplate": Map(
+            {
+                Optional("metadata"): Map(
+                    {Optional("labels"): MapPattern(Str(), Str()),
+                     Optional("annotations"): MapPattern(Str(), Str())}
+                ),
+                "spec": Map(
+                    {
+                        "accessModes": Seq(
+                            Enum(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+                                  "ReadWriteOncePod"])
+                        ),
+                        Optional("storageClassName"): Str(),
+                        Optional("volumeMode"): Enum(["Filesystem", "Block"]),
+                        "resources": Map({"requests": Map({"storage": Str()})}),
+                    }
+                ),
+            }
+        )
+    }
+)
 _VOLUME = Map(
     {
         "name": Str(),
         Optional("emptyDir"): EMPTY_DIR,
-        Optional("configMap"): Map({"name": Str(), Optional("optional"): Bool()}),
-        Optional("secret"): Map({"secretName": Str(), Optional("optional"): Bool()}),
+        Optional("configMap"): Map(
+            {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+        ),
+        Optional("secret"): Map(
+            {"secretName": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+        ),
         Optional("persistentVolumeClaim"): Map({"claimName": Str(), Optional("readOnly"): Bool()}),
-        "mountPath": Str(),
+        Optional("downwardAPI"): _DOWNWARD,
+        Optional("projected"): _PROJECTED,
+        Optional("ephemeral"): _EPHEMERAL,
+        Optional("hostPath"): Map({"path": Str(), Optional("type"): Str()}),
+        Optional("mountPath"): Str(),
         Optional("readOnly"): Bool(),
         Optional("subPath"): Str(),
+    }
+)
+
+_LABEL_SELECTOR = Map(
+    {
+        Optional("matchLabels"): MapPattern(Str(), Str()),
+        Optional("matchExpressions"): Seq(
+            Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+                 Optional("values"): Seq(Str())})
+        ),
+    }
+)
+_NODE_REQUIREMENTS = Seq(
+    Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]),
+         Optional("values"): Seq(Str())})
+)
+_NODE_TERM = Map(
+    {Optional("matchExpressions"): _NODE_REQUIREMENTS, Optional("matchFields"): _NODE_REQUIREMENTS}
+)
+_POD_TERM = Map(
+    {
+        Optional("labelSelector"): _LABEL_SELECTOR,
+        Optional("namespaces"): Seq(Str()),
+        Optional("namespaceSelector"): _LABEL_SELECTOR,
+        "topologyKey": Str(),
+        Optional("matchLabelKeys"): Seq(Str()),
+        Optional("mismatchLabelKeys"): Seq(Str()),
+    }
+)
+_POD_AFFINITY = Map(
+    {
+        Optional("requiredDuringSchedulingIgnoredDuringExecution"): Seq(_POD_TERM),
+        Optional("preferredDuringSchedulingIgnoredDuringExecution"): Seq(
+            Map({"weight": Int(), "podAffinityTerm": _POD_TERM})
+        ),
+    }
+)
+_AFFINITY = Map(
+    {
+        Optional("nodeAffinity"): Map(
+            {
+                Optional("requiredDuringSchedulingIgnoredDuringExecution"): Map(
+                    {"nodeSelectorTerms": Seq(_NODE_TERM)}
+                ),
+                Optional("preferredDuringSchedulingIgnoredDuringExecution"): Seq(
+                    Map({"weight": Int(), "preference": _NODE_TERM})
+                ),
+            }
+        ),
+        Optional("podAffinity"): _POD_AFFINITY,
+        Optional("podAntiAffinity"): _POD_AFFINITY,
+    }
+)
+_TOLERATION = Map(
+    {
+        Optional("key"): Str(),
+        Optional("operator"): Enum(["Exists", "Equal"]),
+        Optional("value"): Str(),
+        Optional("effect"): Enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+        Optional("tolerationSeconds"): Int(),
+    }
+)
+_SPREAD = Map(
+    {
+        "maxSkew": Int(),
+        "topologyKey": Str(),
+        "whenUnsatisfiable": Enum(["DoNotSchedule", "ScheduleAnyway"]),
+        Optional("labelSelector"): _LABEL_SELECTOR,
+        Optional("minDomains"): Int(),
+        Optional("nodeAffinityPolicy"): Enum(["Honor", "Ignore"]),
+        Optional("nodeTaintsPolicy"): Enum(["Honor", "Ignore"]),
+        Optional("matchLabelKeys"): Seq(Str()),
+    }
+)
+_DNS_CONFIG = Map(
+    {
+        Optional("nameservers"): Seq(Str()),
+        Optional("searches"): Seq(Str()),
+        Optional("options"): Seq(Map({"name": Str(), Optional("value"): Str()})),
     }
 )
 
@@ -72,35 +305,34 @@ SPEC_SCHEMA = Map(
         Optional("labels"): MapPattern(Str(), Str()),
         Optional("annotations"): MapPattern(Str(), Str()),
         "image": Str(),
-        Optional("imagePullPolicy"): Enum(["Always", "IfNotPresent", "Never"]),
+        Optional("containerName"): Str(),
+        Optional("imagePullPolicy"): _PULL_POLICY,
         Optional("command"): Seq(Str()),
         Optional("args"): Seq(Str()),
         Optional("workingDir"): Str(),
-        Optional("env"): MapPattern(Str(), Str() | ENV_FROM),
-        Optional("ports"): Seq(
-            Map(
-                {
-                    Optional("name"): Str(),
-                    "containerPort": Int(),
-                    Optional("protocol"): Enum(["TCP", "UDP", "SCTP"]),
-                }
-            )
-        ),
-        Optional("resources"): Map(
-            {
-                Optional("requests"): _RESOURCE_LIST,
-                Optional("limits"): _RESOURCE_LIST,
-            }
-        ),
-        Optional("probes"): Map(
-            {
-                Optional("liveness"): _PROBE,
-                Optional("readiness"): _PROBE,
-                Optional("startup"): _PROBE,
-            }
-        ),
+        Optional("env"): _ENV,
+        Optional("envFrom"): _ENV_FROM_LIST,
+        Optional("ports"): _PORTS,
+        Optional("resources"): _RESOURCES,
+        Optional("probes"): _PROBES,
+        Optional("lifecycle"): _LIFECYCLE,
+        Optional("securityContext"): _SECURITY_CONTEXT,
         Optional("volumes"): Seq(_VOLUME),
+        Optional("containers"): Seq(_CONTAINER),
+        Optional("initContainers"): Seq(_CONTAINER),
+        Optional("sidecars"): Seq(_CONTAINER),
         Optional("restartPolicy"): Enum(["Always", "OnFailure", "Never"]),
+        Optional("terminationGracePeriodSeconds"): Int(),
+        Optional("activeDeadlineSeconds"): Int(),
+        Optional("imagePullSecrets"): Seq(Map({"name": Str()})),
+        Optional("priorityClassName"): Str(),
+        Optional("tolerations"): Seq(_TOLERATION),
+        Optional("affinity"): _AFFINITY,
+        Optional("topologySpreadConstraints"): Seq(_SPREAD),
+        Optional("schedulingGates"): Seq(Map({"name": Str()})),
+        Optional("hostAliases"): Seq(Map({"ip": Str(), "hostnames": Seq(Str())})),
+        Optional("dnsPolicy"): Enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
+        Optional("dnsConfig"): _DNS_CONFIG,
         Optional("serviceAccountName"): Str(),
         Optional("nodeSelector"): MapPattern(Str(), Str()),
         Optional("security"): Enum(["restricted", "baseline"]),

@@ -82,11 +82,13 @@ class Injection:
     name: str | None = None
     verbs: tuple[str, ...] = ("create", "patch", "update", "delete")
     times: int | None = None  # None: forever
+    real_only: bool = False  # only requests that change something (not dryRun=All)
 
-    def matches(self, verb: str, namespace: str, name: str | None) -> bool:
+    def matches(self, verb: str, namespace: str, name: str | None, dry: bool = False) -> bool:
         """True if this injection applies to the request."""
         return (verb in self.verbs and self.namespace in (None, namespace)
-                and self.name in (None, name) and self.times != 0)
+                and self.name in (None, name) and self.times != 0
+                and not (dry and self.real_only))
 
 
 @dataclass
@@ -95,6 +97,7 @@ class _State:
     pods: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     injections: list[Injection] = field(default_factory=list)
     delay: float = 0.0
+    delay_real_writes_only: bool = False
     requests: list[Request] = field(default_factory=list)
     owners: dict[tuple[str, str], ssa.Owners] = field(default_factory=dict)
     deletion_delay: float = 0.0  # seconds a deleted Pod stays, with deletionTimestamp set
@@ -219,16 +222,21 @@ class FakeKubeAPI:
             pod["metadata"]["resourceVersion"] = str(next(self._rv))
 
     def inject(self, code: int, *, namespace: str | None = None, name: str | None = None,
-               verbs: tuple[str, ...] | None = None, times: int | None = None) -> None:
-        """Answer matching pod requests with ``code`` (403, 404, 409, 422 or 500)."""
+               verbs: tuple[str, ...] | None = None, times: int | None = None,
+               real_only: bool = False) -> None:
+        """Answer matching pod requests with ``code`` (403, 404, 409, 422 or 500); with
+        ``real_only``, dry runs are answered as usual."""
         with self._lock:
             self._state.injections.append(Injection(
-                code, namespace, name, tuple(verbs) if verbs else Injection.verbs, times))
+                code, namespace, name, tuple(verbs) if verbs else Injection.verbs, times,
+                real_only))
 
-    def set_delay(self, seconds: float) -> None:
-        """Sleep this long before answering any API request (for kubectl timeouts)."""
+    def set_delay(self, seconds: float, *, real_writes_only: bool = False) -> None:
+        """Sleep this long before answering any API request (for kubectl timeouts); with
+        ``real_writes_only``, only writes that are not dry runs wait."""
         with self._lock:
             self._state.delay = seconds
+            self._state.delay_real_writes_only = real_writes_only
 
     # -- request handling (called from the handler threads) ---------------------------------------
     def _store(self, namespace: str, pod: dict[str, Any]) -> dict[str, Any]:
@@ -245,9 +253,10 @@ class FakeKubeAPI:
         self._state.pods[(namespace, meta["name"])] = pod
         return pod
 
-    def _check_injection(self, verb: str, namespace: str, name: str | None) -> None:
+    def _check_injection(self, verb: str, namespace: str, name: str | None,
+                         dry: bool = False) -> None:
         for inj in self._state.injections:
-            if inj.matches(verb, namespace, name):
+            if inj.matches(verb, namespace, name, dry):
                 if inj.times is not None:
                     inj.times -= 1
                 if inj.code == 404:
@@ -264,7 +273,9 @@ class FakeKubeAPI:
     def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
                body: Any) -> tuple[int, Any]:
         """Route one API request; returns (status code, JSON-able body)."""
-        if self._state.delay:
+        if self._state.delay and (not self._state.delay_real_writes_only or (
+                method in ("POST", "PATCH", "PUT", "DELETE") and query.get("dryRun") != "All"
+                and not (isinstance(body, dict) and "All" in (body.get("dryRun") or [])))):
             self._stopping.wait(self._state.delay)
         if method == "GET" and path in DISCOVERY:
             return 200, DISCOVERY[path]
@@ -333,7 +344,7 @@ class FakeKubeAPI:
         verb = {"GET": "get" if name else "list", "POST": "create", "PATCH": "patch",
                 "PUT": "update", "DELETE": "delete"}.get(method, method.lower())
         named = body.get("metadata", {}).get("name") if isinstance(body, dict) else None
-        self._check_injection(verb, ns, name or named)
+        self._check_injection(verb, ns, name or named, dry)
         if ns not in state.namespaces and method != "GET":
             raise ko.not_found("namespaces", ns)
         if name is None:

@@ -1,0 +1,75 @@
+"""Choose the Pod Security profile an imported Pod keeps: ``restricted`` only if it already could.
+
+kube-sentinel hardens every Pod it renders (no privilege escalation, every capability dropped,
+the RuntimeDefault seccomp profile, and under ``restricted`` ``runAsNonRoot: true``). The last
+one changes what a Pod does if its image runs as root, so an import keeps ``restricted`` only for
+Pods that already show they run as non-root (``runAsNonRoot: true`` or a non-zero ``runAsUser``)
+and ask for nothing else the profile forbids; any other Pod imports as ``security: baseline``
+with the reasons named, which is how it runs today.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sentinel import policy
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _hardened(pod: dict[str, Any]) -> dict[str, Any]:
+    """``pod`` with the hardening kube-sentinel applies under both profiles, where it is unset."""
+    pod = copy.deepcopy(pod)
+    spec = _map(pod.get("spec"))
+    context = spec.setdefault("securityContext", {})
+    if isinstance(context, dict):
+        context.setdefault("seccompProfile", {"type": "RuntimeDefault"})
+        _non_root_by_uid(context)
+    for kind in ("initContainers", "containers"):
+        containers = spec.get(kind)
+        for container in containers if isinstance(containers, list) else []:
+            if not isinstance(container, dict):
+                continue
+            sc = container.setdefault("securityContext", {})
+            if not isinstance(sc, dict):
+                continue
+            sc.setdefault("allowPrivilegeEscalation", False)
+            _non_root_by_uid(sc)
+            caps = sc.setdefault("capabilities", {})
+            if isinstance(caps, dict):
+                caps.setdefault("drop", ["ALL"])
+    return pod
+
+
+def _non_root_by_uid(context: dict[str, Any]) -> None:
+    # A non-zero runAsUser is evidence enough: with it, runAsNonRoot: true changes nothing.
+    uid = context.get("runAsUser")
+    if isinstance(uid, int) and not isinstance(uid, bool) and uid > 0:
+        context.setdefault("runAsNonRoot", True)
+
+
+def _image(pod: dict[str, Any], path: str) -> str:
+    # path is like spec.containers[0].securityContext.runAsNonRoot
+    head = path.split(".securityContext", 1)[0]
+    try:
+        kind, index = head.removeprefix("spec.").rstrip("]").split("[")
+        image = pod["spec"][kind][int(index)].get("image")
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+        return ""
+    return f" (image {image})" if isinstance(image, str) else ""
+
+
+def choose_profile(pod: dict[str, Any]) -> tuple[str, list[str]]:
+    """``restricted`` if the hardened Pod passes it as written, else ``baseline`` and why not."""
+    reasons: list[str] = []
+    for path, reason in policy.check(_hardened(pod), policy.RESTRICTED):
+        if path.endswith("runAsNonRoot"):
+            reasons.append(f"{path.split('.securityContext')[0]}: no evidence it runs as non-root"
+                           f"{_image(pod, path)}: set runAsNonRoot: true or a non-zero "
+                           "runAsUser to import it as restricted")
+        else:
+            reasons.append(f"{path}: {reason}")
+    return (policy.BASELINE, reasons) if reasons else (policy.RESTRICTED, [])

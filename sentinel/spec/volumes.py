@@ -1,0 +1,368 @@
+"""The Pod's volumes: each entry names one source and, optionally, the main container's mount.
+
+Sources keep their Kubernetes names and shapes: ``emptyDir``, ``configMap``, ``secret``,
+``persistentVolumeClaim``, ``downwardAPI`` (Pod fields and container resources as files),
+``projected`` (several of those plus a ``serviceAccountToken`` with its own audience and
+expiry, in one folder), ``ephemeral`` (a PersistentVolumeClaim created and deleted with the Pod,
+from a claim template) and ``hostPath``. ``hostPath`` is written here so that a spec (or an
+import) can say it, but both Pod Security profiles forbid it — pod-security-admission's
+``hostPathVolumes`` check is part of baseline — so the Pod rule refuses it with that reason.
+
+Rules that need only one volume (exactly one source, unique file paths, a token's minimum
+lifetime, a claim template's access modes and storage request) are checked here; those across
+the Pod (a downward-API file naming a container of the Pod, hostPath under either profile) are in
+``podrules.py``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Literal, Self
+
+from pydantic import (
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+
+from sentinel.spec.crossfield import Found, exactly_one, get
+from sentinel.spec.fields import (
+    AbsolutePath,
+    AnnotationKey,
+    ConfigKey,
+    DnsLabel,
+    DnsSubdomain,
+    LabelKey,
+    LabelValue,
+    Quantity,
+    RelativePath,
+    VolumeFieldPath,
+    checked,
+)
+from sentinel.spec.parts import ResourceFieldRef, SpecModel, one_of
+from sentinel.spec.rules import Violation, shown
+
+VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim", "downwardAPI",
+                  "projected", "ephemeral", "hostPath")
+PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken")
+DOWNWARD_SOURCES = ("fieldRef", "resourceFieldRef")
+TOKEN_MIN_SECONDS = 600  # pkg/apis/core/validation: at least 10 minutes
+TOKEN_MAX_SECONDS = 2**32
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+
+
+def _paths_unique(raw: Any, key: str = "path") -> list[Found]:
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(raw if isinstance(raw, list | tuple) else []):
+        path = get(item, key)
+        if isinstance(path, str) and path in seen:
+            out.append(Found((i, key), Violation(f"path {shown(path)} is used twice",
+                                                 "give each file its own path")))
+        if isinstance(path, str):
+            seen.add(path)
+    return out
+
+
+class KeyToPath(SpecModel):
+    """One key of a ConfigMap or Secret as a file."""
+
+    key: ConfigKey = Field(description="Key in the data.")
+    path: RelativePath = Field(description="Relative file path in the volume.")
+
+
+class EmptyDir(SpecModel):
+    """A scratch folder that lives as long as the Pod (write `emptyDir:` with no value)."""
+
+    medium: Literal["", "Memory"] | None = Field(
+        default=None, description='"" (disk) or Memory (tmpfs).'
+    )
+    sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
+
+
+class _Items(SpecModel):
+    items: list[KeyToPath] | None = Field(
+        default=None, min_length=1, description="Only these keys, as these files."
+    )
+
+    @field_validator("items", mode="wrap")
+    @classmethod
+    def _unique(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, _paths_unique)
+
+
+class ConfigMapVolume(_Items):
+    """Files from a ConfigMap."""
+
+    name: DnsSubdomain = Field(description="ConfigMap name.")
+    optional: bool | None = Field(
+        default=None, description="Start even if the ConfigMap is missing."
+    )
+
+
+class SecretVolume(_Items):
+    """Files from a Secret."""
+
+    secretName: DnsSubdomain = Field(description="Secret name.")
+    optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
+
+
+class PvcVolume(SpecModel):
+    """A PersistentVolumeClaim in the Pod's namespace."""
+
+    claimName: DnsSubdomain = Field(description="PersistentVolumeClaim name.")
+    readOnly: bool | None = Field(default=None, description="Attach the volume read-only.")
+
+
+# --- downward API, projected -------------------------------------------------------------------
+
+
+class VolumeFieldRef(SpecModel):
+    """A metadata field of the Pod as a file."""
+
+    fieldPath: VolumeFieldPath = Field(
+        description="metadata.name, metadata.namespace, metadata.uid, metadata.labels, "
+        "metadata.annotations, metadata.labels['KEY'] or metadata.annotations['KEY']."
+    )
+    apiVersion: Literal["v1"] | None = Field(default=None, description="Schema version: v1.")
+
+
+def _downward_file(raw: Any) -> list[Found]:
+    out = exactly_one(raw, DOWNWARD_SOURCES, "a downwardAPI file")
+    ref = get(raw, "resourceFieldRef")
+    if ref is not None and get(ref, "containerName") is None:
+        out.append(Found(("resourceFieldRef",), Violation(
+            "a downwardAPI volume file needs resourceFieldRef.containerName",
+            "add containerName: <a container of this Pod>")))
+    return out
+
+
+class DownwardFile(SpecModel):
+    """One file of a downwardAPI volume: a Pod field or a container's resource."""
+
+    model_config = ConfigDict(json_schema_extra=one_of(*DOWNWARD_SOURCES))
+
+    path: RelativePath = Field(description="Relative file path in the volume.")
+    fieldRef: VolumeFieldRef | None = Field(default=None, description="A metadata field.")
+    resourceFieldRef: ResourceFieldRef | None = Field(
+        default=None, description="A container's request or limit (containerName required)."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _downward_file)
+
+
+class DownwardApiVolume(SpecModel):
+    """Pod metadata and container resources as files."""
+
+    items: list[DownwardFile] = Field(min_length=1, description="The files.")
+
+    @field_validator("items", mode="wrap")
+    @classmethod
+    def _unique(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, _paths_unique)
+
+
+class ConfigMapProjection(_Items):
+    """A ConfigMap's keys in a projected volume."""
+
+    name: DnsSubdomain = Field(description="ConfigMap name.")
+    optional: bool | None = Field(default=None, description="Start even if it is missing.")
+
+
+class SecretProjection(_Items):
+    """A Secret's keys in a projected volume (``name``, as Kubernetes spells it here)."""
+
+    name: DnsSubdomain = Field(description="Secret name.")
+    optional: bool | None = Field(default=None, description="Start even if it is missing.")
+
+
+class ServiceAccountToken(SpecModel):
+    """A service account token for one audience, renewed by the kubelet before it expires."""
+
+    path: RelativePath = Field(description="Relative file path of the token.")
+    audience: str | None = Field(
+        default=None, min_length=1, description="Intended audience (default: the API server)."
+    )
+    expirationSeconds: int | None = Field(
+        default=None,
+        ge=TOKEN_MIN_SECONDS,
+        le=TOKEN_MAX_SECONDS,
+        description="Requested lifetime in seconds (≥ 600; default 3600).",
+    )
+
+
+class ProjectedSource(SpecModel):
+    """One source of a projected volume: exactly one of its keys."""
+
+    model_config = ConfigDict(json_schema_extra=one_of(*PROJECTED_SOURCES))
+
+    configMap: ConfigMapProjection | None = Field(default=None, description="ConfigMap keys.")
+    secret: SecretProjection | None = Field(default=None, description="Secret keys.")
+    downwardAPI: DownwardApiVolume | None = Field(default=None, description="Pod fields.")
+    serviceAccountToken: ServiceAccountToken | None = Field(
+        default=None, description="A token for an audience."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(
+            value, handler, partial(exactly_one, names=PROJECTED_SOURCES, what="a projected source")
+        )
+
+
+def _projected_paths(raw: Any) -> list[Found]:
+    """File paths are unique across every source of the projected volume."""
+    seen: set[str] = set()
+    out = []
+    for i, source in enumerate(get(raw, "sources") or ()):
+        files: list[tuple[tuple[str | int, ...], Any]] = []
+        token = get(source, "serviceAccountToken")
+        if token is not None:
+            files.append((("serviceAccountToken", "path"), get(token, "path")))
+        for kind in ("configMap", "secret", "downwardAPI"):
+            for k, item in enumerate(get(get(source, kind), "items") or ()):
+                files.append(((kind, "items", k, "path"), get(item, "path")))
+        for loc, path in files:
+            if not isinstance(path, str):
+                continue
+            if path in seen:
+                out.append(Found(("sources", i, *loc), Violation(
+                    f"path {shown(path)} is used by another source of this volume",
+                    "give each file of the volume its own path")))
+            seen.add(path)
+    return out
+
+
+class ProjectedVolume(SpecModel):
+    """Several sources (ConfigMaps, Secrets, downward API, tokens) in one folder."""
+
+    sources: list[ProjectedSource] = Field(min_length=1, description="The sources.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _unique(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _projected_paths)
+
+
+# --- ephemeral, hostPath -----------------------------------------------------------------------
+
+
+class StorageRequest(SpecModel):
+    """The size the claim asks for."""
+
+    storage: Quantity = Field(description="Bytes, e.g. 10Gi.")
+
+
+class ClaimResources(SpecModel):
+    """Resources of the claim: its storage request."""
+
+    requests: StorageRequest = Field(description="storage: the size.")
+
+
+def _claim(raw: Any) -> list[Found]:
+    modes = get(raw, "accessModes")
+    if isinstance(modes, list | tuple) and "ReadWriteOncePod" in modes and len(modes) > 1:
+        return [Found(("accessModes",), Violation(
+            "ReadWriteOncePod cannot be combined with other access modes",
+            "list ReadWriteOncePod alone"))]
+    return []
+
+
+class ClaimSpec(SpecModel):
+    """The PersistentVolumeClaim created for the Pod."""
+
+    accessModes: list[Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+                              "ReadWriteOncePod"]] = Field(
+        min_length=1, description="ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod."
+    )
+    storageClassName: DnsSubdomain | None = Field(default=None, description="StorageClass.")
+    volumeMode: Literal["Filesystem", "Block"] | None = Field(
+        default=None, description="Filesystem (default) or Block."
+    )
+    resources: ClaimResources = Field(description="requests.storage: the size.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _modes(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _claim)
+
+
+class ClaimMetadata(SpecModel):
+    """Labels and annotations of the created claim."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    labels: dict[LabelKey, LabelValue] | None = Field(default=None, description="Claim labels.")
+    annotations: dict[AnnotationKey, str] | None = Field(
+        default=None, description="Claim annotations."
+    )
+
+
+class ClaimTemplate(SpecModel):
+    """The claim to create: metadata (optional) and spec."""
+
+    metadata: ClaimMetadata | None = Field(default=None, description="Labels, annotations.")
+    spec: ClaimSpec = Field(description="accessModes, resources, storageClassName, volumeMode.")
+
+
+class EphemeralVolume(SpecModel):
+    """A generic ephemeral volume: a claim created with the Pod and deleted with it."""
+
+    volumeClaimTemplate: ClaimTemplate = Field(description="The claim to create.")
+
+
+class HostPathVolume(SpecModel):
+    """A file or folder of the node (forbidden by both Pod Security profiles)."""
+
+    path: AbsolutePath = Field(description="Absolute path on the node.")
+    type: Literal["", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket",
+                  "CharDevice", "BlockDevice"] | None = Field(
+        default=None, description="What must be there: Directory, File, Socket, … (default: any)."
+    )
+
+
+class Volume(SpecModel):
+    """A volume (exactly one source) and where the main container mounts it."""
+
+    model_config = ConfigDict(json_schema_extra=one_of(*VOLUME_SOURCES))
+
+    name: DnsLabel = Field(description="Volume name (DNS-1123 label), unique.")
+    emptyDir: EmptyDir | None = Field(
+        default=None, description="Scratch space; write `emptyDir:` empty."
+    )
+    configMap: ConfigMapVolume | None = Field(default=None, description="Files from a ConfigMap.")
+    secret: SecretVolume | None = Field(default=None, description="Files from a Secret.")
+    persistentVolumeClaim: PvcVolume | None = Field(default=None, description="A claimed volume.")
+    downwardAPI: DownwardApiVolume | None = Field(
+        default=None, description="Pod metadata and container resources as files."
+    )
+    projected: ProjectedVolume | None = Field(
+        default=None, description="ConfigMaps, Secrets, downward API and tokens in one folder."
+    )
+    ephemeral: EphemeralVolume | None = Field(
+        default=None, description="A claim created and deleted with the Pod."
+    )
+    hostPath: HostPathVolume | None = Field(
+        default=None, description="A node path; refused by both Pod Security profiles."
+    )
+    mountPath: AbsolutePath | None = Field(
+        default=None,
+        description="Absolute path in the main container, unique; leave it out when only other "
+        "containers mount the volume (with volumeMounts).",
+    )
+    readOnly: bool | None = Field(default=None, description="Mount read-only.")
+    subPath: RelativePath | None = Field(
+        default=None, description="Mount only this relative sub-path."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_source(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, partial(exactly_one, names=VOLUME_SOURCES, what="a volume"))

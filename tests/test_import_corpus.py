@@ -1,0 +1,232 @@
+"""The real-world corpus: every Pod example of the Kubernetes documentation under tests/corpus/.
+
+Each file either imports without loss — and then rendering the imported spec gives back the input
+Pod except for kube-sentinel's hardening, checked here leaf by leaf with a comparison of its own
+(not the importer's) — or fails naming only the fields listed in ``EXPECTED`` with the reason it
+is not imported (the README's import section lists them). Run this file as a script to print each
+file's outcome and the fraction that imports without loss.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sentinel.errors import SpecError
+from sentinel.importer import decode, import_text
+from sentinel.importer.clean import clean
+from sentinel.importer.compare import hardening_reason
+from sentinel.importer.documents import find_pods
+from sentinel.render import render
+from sentinel.spec import load_spec_text
+
+ROOT = Path(__file__).resolve().parent / "corpus"
+FILES = sorted(ROOT.rglob("*.yaml"))
+POD_EXAMPLES = [f for f in FILES if f.relative_to(ROOT).parts[1] == "pods"]
+
+UNSUPPORTED = "unsupported"  # deliberately: see the README, "sentinel import"
+NOT_YET = "no spec key yet"  # a Kubernetes field the spec does not have (yet)
+INVALID = "invalid as published"  # Kubernetes itself would refuse the file
+
+_SECCOMP = ("spec.securityContext.seccompProfile.type",
+            "spec.securityContext.seccompProfile.localhostProfile")
+_VOLUME = ("spec.volumes", "spec.containers[*].volumeMounts")
+
+# corpus file → (why, the field paths it may lose, [*] for any index); the rest import losslessly
+EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "pods/pod-nginx-specific-node.yaml": (UNSUPPORTED, ("spec.nodeName",)),
+    "pods/security/seccomp/ga/audit-pod.yaml": (UNSUPPORTED, _SECCOMP),
+    "pods/security/seccomp/ga/fine-pod.yaml": (UNSUPPORTED, _SECCOMP),
+    "pods/security/seccomp/ga/violation-pod.yaml": (UNSUPPORTED, _SECCOMP),
+    "pods/security/security-context-4.yaml": (UNSUPPORTED, (
+        "spec.containers[*].securityContext.capabilities.add",)),
+    "pods/security/seccomp/fields.yaml": (UNSUPPORTED, (  # Unconfined; ephemeral containers
+        "spec.securityContext.seccompProfile.type", "spec.ephemeralContainers",
+        "spec.containers[*].securityContext.seccompProfile",
+        "spec.initContainers[*].securityContext.seccompProfile")),
+    "pods/share-process-namespace.yaml": (UNSUPPORTED, (
+        "spec.shareProcessNamespace", "spec.containers[*].stdin", "spec.containers[*].tty")),
+    "controllers/daemonset.yaml": (UNSUPPORTED, _VOLUME),  # hostPath
+    "application/web/web.yaml": (UNSUPPORTED, ("spec.containers[*].volumeMounts",)),
+    "pods/image-volumes.yaml": (NOT_YET, _VOLUME),
+    "pods/image-volumes-subpath.yaml": (NOT_YET, _VOLUME),
+    "pods/emptydir-volume-mode.yaml": (NOT_YET, ("spec.volumes[*].emptyDir.mode",)),
+    "pods/pod-with-numeric-toleration.yaml": (NOT_YET, ("spec.tolerations[*].operator",)),
+    "pods/resource/pod-level-cpu-request-limit.yaml": (NOT_YET, ("spec.resources",)),
+    "pods/resource/pod-level-memory-request-limit.yaml": (NOT_YET, ("spec.resources",)),
+    "pods/resource/pod-level-pid-limit.yaml": (NOT_YET, ("spec.resources",)),
+    "pods/resource/pod-level-resources.yaml": (NOT_YET, ("spec.resources",)),
+    "pods/resource/pod-level-resource-managers-container-scope-mixed.yaml": (NOT_YET, (
+        "spec.resources",)),
+    "pods/resource/pod-level-resource-managers-empty-shared-pool.yaml": (NOT_YET, (
+        "spec.resources",)),
+    "pods/resource/pod-level-resource-managers-pod-scope-mixed.yaml": (NOT_YET, (
+        "spec.resources",)),
+    "pods/user-namespaces-stateless.yaml": (NOT_YET, ("spec.hostUsers",)),
+    "pods/resource/pod-level-resize.yaml": (NOT_YET, (
+        "spec.resources", "spec.containers[*].resizePolicy")),
+    "pods/resource/pod-resize.yaml": (NOT_YET, ("spec.containers[*].resizePolicy",)),
+    "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
+        "spec.initContainers[*].restartPolicyRules",)),
+    "pods/security/apparmor/default-pod.yaml": (NOT_YET, ("spec.securityContext.appArmorProfile",)),
+    "pods/security/apparmor/hello-apparmor.yaml": (NOT_YET, (
+        "spec.securityContext.appArmorProfile",)),
+    "pods/security/hello-apparmor-2.yaml": (NOT_YET, ("spec.securityContext.appArmorProfile",)),
+    "pods/security/security-context-5.yaml": (NOT_YET, (
+        "spec.securityContext.supplementalGroups",)),
+    "pods/security/security-context-6.yaml": (NOT_YET, (
+        "spec.securityContext.supplementalGroups",
+        "spec.securityContext.supplementalGroupsPolicy")),
+    "pods/security/security-context-7.yaml": (NOT_YET, (
+        "spec.containers[*].securityContext.cgroupOptions",)),
+    "pods/storage/projected-clustertrustbundle.yaml": (NOT_YET, _VOLUME),
+    "pods/storage/projected-podcertificate.yaml": (NOT_YET, _VOLUME),
+    "pods/storage/projected-secrets-nondefault-permission-mode.yaml": (NOT_YET, (
+        "spec.volumes[*].projected.sources[*].secret.items[*].mode",)),
+    # the main container mounts one volume twice; a spec volume carries one mount of it
+    "pods/storage/pv-duplicate.yaml": (NOT_YET, ("spec.containers[*].volumeMounts[*]",)),
+    # requiredDuringScheduling… is a NodeSelector, not a list: the API server refuses this file
+    "pods/pod-with-node-affinity.yaml": (INVALID, (
+        "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",)),
+    # a placeholder where the image goes
+    "pods/private-reg-pod.yaml": (INVALID, ("image",)),
+    # a tab in the indentation; "\'" is no YAML escape (libyaml and PyYAML refuse both)
+    "pods/inject/pod-multiple-secret-env-variable.yaml": (INVALID, ("YAML",)),
+    "pods/inject/envars-file-container.yaml": (INVALID, ("YAML",)),
+}
+
+# Measured: 80 of the 112 Pod examples valid as published import without loss (71.4 %); issue
+# 9's target is 90 %. The gap is mostly the NOT_YET fields above (pod-level resources alone are
+# 8 files). This floor guards against regressions; raise it as the spec gains keys.
+LOSSLESS_FLOOR = 0.71
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT / "kubernetes-website"))
+
+
+def _pattern(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[*]", path)
+
+
+def outcome(path: Path) -> tuple[str, list[str]]:
+    """("lossless" | "lossy" | "refused", lost patterns or the refusal message)."""
+    try:
+        result = import_text(decode(path.read_bytes(), _rel(path)), _rel(path))
+    except SpecError as err:
+        return "refused", [p.format() for p in err.problems]
+    lost = sorted({_pattern(d.path) for pod in result.pods for d in pod.lost})
+    return ("lossy", lost) if lost else ("lossless", [])
+
+
+# ---------------------------------------------------------------- an independent round trip
+
+_KEYS = ("name", "mountPath", "containerPort")
+
+
+def _seg(key: str) -> str:
+    return f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else f'["{key}"]'
+
+
+def leaves(node: Any, path: str = "") -> dict[str, Any]:
+    """Every leaf of a manifest by path; lists of named items keyed by name (order-free)."""
+    out: dict[str, Any] = {}
+    if isinstance(node, dict) and node:
+        for key, value in node.items():
+            out.update(leaves(value, (path + _seg(str(key))).lstrip(".")))
+    elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+        key = next((k for k in _KEYS if all(k in v for v in node)
+                    and len({str(v[k]) for v in node}) == len(node)), None)
+        for i, value in enumerate(node):
+            tag = f"[{key}={value[key]}]" if key and not path.endswith("containers") else f"[{i}]"
+            out.update(leaves(value, path + tag))
+    elif isinstance(node, list):
+        out[path] = tuple(node)
+    elif ".resources." in path and isinstance(node, int | float) and not isinstance(node, bool):
+        out[path] = str(node)  # `cpu: 1` is the quantity "1"
+    else:
+        out[path] = {} if isinstance(node, dict) else node
+    return out
+
+
+def _generic(path: str) -> str:
+    return re.sub(r"\[[^\]]*=[^\]]*\]|\[\d+\]", "[*]", path)
+
+
+def check_round_trip(path: Path) -> None:
+    text = decode(path.read_bytes(), _rel(path))
+    result = import_text(text, _rel(path))
+    for found, pod in zip(find_pods(text, _rel(path)).pods, result.pods, strict=True):
+        header = pod.text.split("\nname:")[0]
+        cleaned, dropped = clean(found.pod)
+        for item in dropped:
+            assert item in header, f"dropped {item!r} is not named in the comment"
+        rendered = render(load_spec_text(pod.text, _rel(path)).model)
+        want, got = leaves(cleaned), leaves(rendered)
+        for leaf, value in want.items():
+            if leaf in got and got[leaf] != value and "ALL" in (got[leaf] or ()) and \
+                    leaf.endswith("capabilities.drop"):
+                continue  # every capability dropped: hardening
+            assert got.get(leaf, "<missing>") == value, f"{_rel(path)}: {leaf}"
+        for leaf in set(got) - set(want):
+            assert hardening_reason(_generic(leaf)) is not None, f"{_rel(path)} adds {leaf}"
+        assert ("kube-sentinel adds when rendering:" in header) == bool(set(got) - set(want))
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_corpus_is_there() -> None:
+    assert len(POD_EXAMPLES) >= 100 and len(FILES) > len(POD_EXAMPLES)
+    sources = (ROOT / "SOURCES.md").read_text()
+    for path in FILES:  # every file says where it came from, and under which license
+        assert f"`kubernetes-website/{_rel(path)}`" in sources, path
+    assert sources.count("| CC BY 4.0 |") == len(FILES)
+    assert set(EXPECTED) <= {_rel(p) for p in FILES}
+
+
+@pytest.mark.parametrize("path", FILES, ids=[_rel(p) for p in FILES])
+def test_corpus_file(path: Path) -> None:
+    kind, found = outcome(path)
+    why, allowed = EXPECTED.get(_rel(path), ("", ()))
+    if kind == "lossless":
+        # a key the spec gained may make an expected-lossy file lossless; that is fine
+        check_round_trip(path)
+    elif kind == "lossy":
+        assert allowed, f"{_rel(path)} loses {found}"
+        assert set(found) <= set(allowed), f"{_rel(path)} loses {found}, expected only {allowed}"
+    else:
+        assert why == INVALID, f"{_rel(path)} refused: {found}"
+        assert any(a in found[0] for a in allowed), found
+
+
+def test_fraction_of_pod_examples_that_import_without_loss() -> None:
+    valid = [p for p in POD_EXAMPLES if EXPECTED.get(_rel(p), ("",))[0] != INVALID]
+    lossless = [p for p in valid if outcome(p)[0] == "lossless"]
+    assert len(lossless) / len(valid) >= LOSSLESS_FLOOR, (len(lossless), len(valid))
+
+
+def main() -> int:
+    """Print every file's outcome and the fractions (``python tests/test_import_corpus.py``)."""
+    counts: dict[str, int] = {}
+    for path in FILES:
+        kind, found = outcome(path)
+        counts[kind] = counts.get(kind, 0) + 1
+        why = EXPECTED.get(_rel(path), ("",))[0]
+        print(f"{kind:9} {_rel(path)}" + (f"  [{why}] {'; '.join(found)}" if found else ""))
+    pods = [outcome(p)[0] for p in POD_EXAMPLES]
+    valid = [k for p, k in zip(POD_EXAMPLES, pods, strict=True)
+             if EXPECTED.get(_rel(p), ("",))[0] != INVALID]
+    print(f"\nall files: {counts}")
+    print(f"Pod examples (content/en/examples/pods): {pods.count('lossless')}/{len(pods)} "
+          f"lossless = {pods.count('lossless') / len(pods):.1%}; of those valid as published: "
+          f"{valid.count('lossless')}/{len(valid)} = {valid.count('lossless') / len(valid):.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
