@@ -73,8 +73,9 @@ def _params(properties: dict[str, Any], required: list[str], defs: dict[str, Any
 
 def _provenance(ctx: ToolContext) -> str:
     stamp = ctx.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cid, mid = (re.sub(r"[^A-Za-z0-9_.:-]", "_", x) for x in (ctx.conversation_id, ctx.message_id))
-    return f"# written by kube-sentinel chat: conversation {cid}, message {mid}, {stamp}\n"
+    origin, cid, mid = (re.sub(r"[^A-Za-z0-9_.:-]", "_", x)
+                        for x in (ctx.origin, ctx.conversation_id, ctx.message_id))
+    return f"# written by kube-sentinel {origin}: conversation {cid}, message {mid}, {stamp}\n"
 
 
 @dataclass(frozen=True)

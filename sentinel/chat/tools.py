@@ -61,6 +61,7 @@ class ToolContext:
 
     conversation_id: str
     message_id: str
+    origin: str = "chat"  # who asked: "chat" (the REPL's model) or "mcp" (an MCP client)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancelled: threading.Event = field(default_factory=threading.Event)
 
@@ -151,9 +152,13 @@ class ToolRegistry:
         return None
 
     def run(
-        self, name: str, arguments: str, *, conversation_id: str, message_id: str
+        self, name: str, arguments: str, *, conversation_id: str, message_id: str,
+        origin: str = "chat",
     ) -> ToolOutcome:
-        """Check and run one tool call; always returns an envelope for expected failures."""
+        """Check and run one tool call; always returns an envelope for expected failures.
+
+        ``origin`` says who asked (``chat`` or ``mcp``); write tools record it as provenance.
+        """
         tool = self._all.get(name)
         if tool is None:
             offered = ", ".join(t.name for t in self.offered()) or "none"
@@ -178,7 +183,7 @@ class ToolRegistry:
                 "fix them and call again",
                 detail=errors,
             )
-        ctx = ToolContext(conversation_id=conversation_id, message_id=message_id)
+        ctx = ToolContext(conversation_id=conversation_id, message_id=message_id, origin=origin)
         if self._now is not None:
             ctx.now = self._now
         return self._execute(tool, args, target, ctx)
