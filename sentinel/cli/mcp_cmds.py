@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
 def run_mcp(args: argparse.Namespace) -> int:
     """Load settings and the registry, then serve until the client hangs up."""
     from sentinel.chat.mcp_server import McpTools, serve_stdio
-    from sentinel.chat.spec_tools import build_registry
+    from sentinel.chat.registry import build_registry
     from sentinel.config import load_settings
 
     project: Path | None = args.project

@@ -19,14 +19,16 @@ from typing import Any, TextIO
 
 import anyio
 import pytest
+import yaml
 from mcp import ClientSession, types
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from sentinel.chat.spec_tools import build_registry
+from sentinel.chat.registry import build_registry
 from sentinel.config import load_settings
 from sentinel.render import dump_manifest, render
 from sentinel.spec import load_spec
 from tests.conftest import BIN
+from tests.fakes.kube_api import FakeKubeAPI
 
 WEB = """\
 name: web
@@ -44,6 +46,7 @@ API: dict[str, Any] = {
     "ports": [{"name": "http", "containerPort": 8080}],
 }
 READ_TOOLS = ["list_specs", "read_spec", "validate_spec", "render_manifest"]
+CLUSTER_TOOLS = ["cluster_status", "pod_events", "pod_logs"]
 CLIENT = types.Implementation(name="pytest-client", version="1.0")
 
 
@@ -107,15 +110,15 @@ def test_initialize_and_list_tools_serve_the_registry_schemas_unchanged(
     assert init.capabilities.tools is not None
     assert "never YAML text" in (init.instructions or "")
     tools = {t.name: t for t in got["tools"]}
-    assert list(tools) == READ_TOOLS  # no write_spec without --allow-write
+    assert list(tools) == READ_TOOLS + CLUSTER_TOOLS  # no write_spec without --allow-write
     for name, tool in tools.items():
         own = registry.tool(name)
         assert own is not None
         assert tool.input_schema == own.parameters
         assert tool.description == own.description
         assert tool.annotations is not None and tool.annotations.read_only_hint is True
-    assert "serving 4 tool(s) over stdio: list_specs, read_spec, validate_spec, " \
-           "render_manifest" in log
+    assert "serving 7 tool(s) over stdio: list_specs, read_spec, validate_spec, " \
+           "render_manifest, cluster_status, pod_events, pod_logs" in log
 
 
 def test_each_read_tool_answers_like_the_registry(project: Path, tmp_path: Path) -> None:
@@ -177,7 +180,8 @@ def test_schema_violation_is_a_tool_error_naming_the_field(project: Path, tmp_pa
     unknown = results["unknown"]
     assert unknown.is_error is True
     assert text_of(unknown) == ("unknown tool 'drop_tables'; available: list_specs, read_spec, "
-                                "validate_spec, render_manifest")
+                                "validate_spec, render_manifest, cluster_status, pod_events, "
+                                "pod_logs")
 
 
 def test_write_spec_is_refused_without_allow_write(project: Path, tmp_path: Path) -> None:
@@ -210,7 +214,7 @@ def test_write_spec_with_allow_write_writes_what_the_loader_accepts(
 
     log = run_session(project, ["--allow-write"], body, tmp_path / "stderr")
     tools = {t.name: t for t in got["tools"]}
-    assert list(tools) == [*READ_TOOLS, "write_spec"]
+    assert list(tools) == [*READ_TOOLS, "write_spec", *CLUSTER_TOOLS]
     own = registry.tool("write_spec")
     assert own is not None and tools["write_spec"].input_schema == own.parameters
     assert tools["write_spec"].annotations is not None
@@ -264,7 +268,7 @@ def test_stdout_carries_only_protocol_and_logs_go_to_stderr(project: Path) -> No
     assert [r.get("id") for r in replies] == [1, 2]
     assert all(r["jsonrpc"] == "2.0" for r in replies)
     assert replies[1]["result"]["isError"] is True
-    assert stderr.splitlines()[0].startswith("sentinel mcp: serving 4 tool(s)")
+    assert stderr.splitlines()[0].startswith("sentinel mcp: serving 7 tool(s)")
     assert "sentinel mcp: validate_spec broken: invalid: name:" in stderr
 
 
@@ -299,3 +303,44 @@ def test_project_option_serves_another_folder(project: Path, tmp_path: Path) -> 
     run_session(elsewhere, ["--project", str(project)], body, tmp_path / "stderr")
     listing = json.loads(text_of(got["list"]))
     assert [row["spec"] for row in listing["specs"]] == ["broken", "web"]
+
+
+def test_cluster_read_tools_answer_from_the_live_cluster(project: Path, tmp_path: Path,
+                                                         kube: FakeKubeAPI) -> None:
+    """cluster_status, pod_events and pod_logs over MCP, against the loopback API with the real
+    kubectl; an unreachable cluster is a tool error, not a broken session."""
+    kube.add_namespace("shop")
+    pod = yaml.safe_load(dump_manifest(render(load_spec(project / "specs" / "web.yaml").model,
+                                              source="specs/web.yaml")))
+    kube.put_pod(pod)
+    kube.set_pod_status("shop", "web", phase="Running", ready=False, restarts=3,
+                        reason="CrashLoopBackOff", message="back-off restarting")
+    kube.add_event("shop", "web", reason="BackOff", type="Warning", count=5,
+                   message="Back-off restarting failed container")
+    kube.set_log("shop", "web", "".join(f"line {n}\n" for n in range(1, 51)))
+    got: dict[str, types.CallToolResult] = {}
+
+    async def body(session: ClientSession, init: types.InitializeResult) -> None:
+        got["status"] = await session.call_tool("cluster_status", {})
+        got["events"] = await session.call_tool("pod_events", {"spec": "web"})
+        got["logs"] = await session.call_tool("pod_logs", {"spec": "web", "lines": 10})
+
+    run_session(project, [], body, tmp_path / "stderr")
+    for result in got.values():
+        assert result.is_error is False, text_of(result)
+    assert "CrashLoopBackOff" in text_of(got["status"])
+    assert "Back-off restarting failed container" in text_of(got["events"])
+    logs = json.loads(text_of(got["logs"]))
+    assert logs["log"].splitlines() == [f"line {n}" for n in range(41, 51)]
+
+    kube.close()
+    down: dict[str, types.CallToolResult] = {}
+
+    async def unreachable(session: ClientSession, init: types.InitializeResult) -> None:
+        down["status"] = await session.call_tool("cluster_status", {})
+        down["list"] = await session.call_tool("list_specs", {})
+
+    run_session(project, [], unreachable, tmp_path / "stderr2")
+    assert down["status"].is_error is True
+    assert "cannot reach the cluster" in text_of(down["status"])
+    assert down["list"].is_error is False

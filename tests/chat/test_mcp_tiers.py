@@ -60,9 +60,9 @@ def test_refusals_say_why_and_what_to_do() -> None:
 def test_only_allowed_tiers_are_listed() -> None:
     ran: list[str] = []
     assert [t.name for t in McpTools(registry_with(ran), allow_write=False).list_tools()] == [
-        "t_read"]
+        "t_read", "t_cluster-read"]
     assert [t.name for t in McpTools(registry_with(ran), allow_write=True).list_tools()] == [
-        "t_read", "t_write"]
+        "t_read", "t_write", "t_cluster-read"]
 
 
 @pytest.mark.parametrize("name", ["t_exec", "t_network", "t_write"])
@@ -79,7 +79,7 @@ def test_a_hidden_tool_called_by_name_is_refused_and_never_runs(name: str) -> No
 def test_read_only_setting_still_wins_over_allow_write() -> None:
     ran: list[str] = []
     tools = McpTools(registry_with(ran, read_only=True), allow_write=True)
-    assert [t.name for t in tools.list_tools()] == ["t_read"]
+    assert [t.name for t in tools.list_tools()] == ["t_read", "t_cluster-read"]
     result = tools.call("t_write", {}, client="c", request_id="1")
     assert result.is_error is True and ran == []
     assert "not enabled" in result.structured_content["error"]  # type: ignore[index]
