@@ -4,7 +4,9 @@
 the plan, asks once with a prompt that lists every create, update, recreate and (with
 ``--prune``) delete, and then makes exactly those changes (``converge_exec``). Without
 ``--prune`` orphans are listed and left alone, with the command that removes them. A refused
-prompt changes nothing.
+prompt changes nothing. With several contexts (a fleet) each is planned, its plan printed under
+``context 'name':``; the one prompt has a block per context with changes; a context that cannot
+be planned is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def _plans(items: list[Item], force_conflicts: bool, what: str
             print(f"context '{name}':")
         if isinstance(plan, SentinelError):
             failed = run_failed(plan, what, items).message
-            print(f"cannot plan: {str(plan).splitlines()[0]}")
+            if fleet:  # the others' plans follow; say here why this one has none
+                print(f"cannot plan: {str(plan).splitlines()[0]}")
             failures.append(f"[{name}] {failed}" if fleet else failed)
             continue
         print("\n".join(plan.lines()))
