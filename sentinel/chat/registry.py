@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sentinel.chat.cluster_tools import cluster_read_tools
+from sentinel.chat.plan_tools import plan_tools
 from sentinel.chat.spec_tools import spec_tools
 from sentinel.chat.tools import ToolRegistry
 from sentinel.config import Settings
@@ -19,7 +20,7 @@ from sentinel.config import Settings
 def build_registry(settings: Settings, *, now: Callable[[], datetime] | None = None) -> ToolRegistry:
     """Every chat tool, filtered by ``tools`` and ``read_only`` and capped by ``settings``."""
     return ToolRegistry(
-        [*spec_tools(settings), *cluster_read_tools(settings)],
+        [*spec_tools(settings), *cluster_read_tools(settings), *plan_tools(settings)],
         enabled=settings.tools,
         read_only=settings.read_only,
         output_limit=settings.tool_output_limit,

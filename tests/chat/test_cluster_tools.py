@@ -172,16 +172,17 @@ def test_invalid_spec_names_no_pod(project: Path, cluster: FakeKubeAPI) -> None:
 
 def test_tiers_read_only_and_allowlist(project: Path) -> None:
     names = [d["function"]["name"] for d in registry(project).definitions()]
-    assert names[-3:] == ["cluster_status", "pod_events", "pod_logs"]
+    assert names[-5:] == ["cluster_status", "pod_events", "pod_logs", "plan", "diff_spec"]
     ro = [d["function"]["name"] for d in registry(project, SENTINEL_READ_ONLY="1").definitions()]
     assert ro == ["list_specs", "read_spec", "validate_spec", "render_manifest",
-                  "cluster_status", "pod_events", "pod_logs"]
+                  "cluster_status", "pod_events", "pod_logs", "plan", "diff_spec"]
     only = registry(project, SENTINEL_TOOLS="pod_logs")
     assert [d["function"]["name"] for d in only.definitions()] == ["pod_logs"]
     refused = call(only, "cluster_status", {})
     assert not refused.ok and "not enabled" in (refused.error or "")
     reg = registry(project)
-    assert {reg.tool(n).tier for n in ("cluster_status", "pod_events", "pod_logs")  # type: ignore[union-attr]
+    assert {reg.tool(n).tier for n in ("cluster_status", "pod_events", "pod_logs", "plan",  # type: ignore[union-attr]
+                                           "diff_spec")
             } == {"cluster-read"}
 
 

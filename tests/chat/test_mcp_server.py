@@ -46,7 +46,7 @@ API: dict[str, Any] = {
     "ports": [{"name": "http", "containerPort": 8080}],
 }
 READ_TOOLS = ["list_specs", "read_spec", "validate_spec", "render_manifest"]
-CLUSTER_TOOLS = ["cluster_status", "pod_events", "pod_logs"]
+CLUSTER_TOOLS = ["cluster_status", "pod_events", "pod_logs", "plan", "diff_spec"]
 CLIENT = types.Implementation(name="pytest-client", version="1.0")
 
 
@@ -117,8 +117,8 @@ def test_initialize_and_list_tools_serve_the_registry_schemas_unchanged(
         assert tool.input_schema == own.parameters
         assert tool.description == own.description
         assert tool.annotations is not None and tool.annotations.read_only_hint is True
-    assert "serving 7 tool(s) over stdio: list_specs, read_spec, validate_spec, " \
-           "render_manifest, cluster_status, pod_events, pod_logs" in log
+    assert "serving 9 tool(s) over stdio: list_specs, read_spec, validate_spec, " \
+           "render_manifest, cluster_status, pod_events, pod_logs, plan, diff_spec" in log
 
 
 def test_each_read_tool_answers_like_the_registry(project: Path, tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_schema_violation_is_a_tool_error_naming_the_field(project: Path, tmp_pa
     assert unknown.is_error is True
     assert text_of(unknown) == ("unknown tool 'drop_tables'; available: list_specs, read_spec, "
                                 "validate_spec, render_manifest, cluster_status, pod_events, "
-                                "pod_logs")
+                                "pod_logs, plan, diff_spec")
 
 
 def test_write_spec_is_refused_without_allow_write(project: Path, tmp_path: Path) -> None:
@@ -268,7 +268,7 @@ def test_stdout_carries_only_protocol_and_logs_go_to_stderr(project: Path) -> No
     assert [r.get("id") for r in replies] == [1, 2]
     assert all(r["jsonrpc"] == "2.0" for r in replies)
     assert replies[1]["result"]["isError"] is True
-    assert stderr.splitlines()[0].startswith("sentinel mcp: serving 7 tool(s)")
+    assert stderr.splitlines()[0].startswith("sentinel mcp: serving 9 tool(s)")
     assert "sentinel mcp: validate_spec broken: invalid: name:" in stderr
 
 
