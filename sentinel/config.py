@@ -35,7 +35,7 @@ class Setting:
 
     name: str
     env: str
-    kind: str  # "path" | "str" | "label" | "int" | "float" | "bool" | "choice" | "list"
+    kind: str  # "path" | "str" | "label" | "int" | "float" | "bool" | "choice" | "list" | "prices"
     help: str
     choices: tuple[str, ...] = ()
     allow_zero: bool = False  # numbers: 0 is meaningful (e.g. "no retries")
@@ -70,7 +70,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tool_output_limit", "SENTINEL_TOOL_OUTPUT_LIMIT", "int",
             "bytes of one chat tool result sent to the model (longer is cut, marked truncated)"),
     Setting("tool_timeout", "SENTINEL_TOOL_TIMEOUT", "float", "seconds one chat tool call may take"),
+    Setting("max_turn_tokens", "SENTINEL_MAX_TURN_TOKENS", "int",
+            "tokens (input + output, as the endpoint reports them, else estimated) one chat turn "
+            "may use before it stops; 0: no bound", allow_zero=True),
+    Setting("max_conversation_tokens", "SENTINEL_MAX_CONVERSATION_TOKENS", "int",
+            "tokens one chat conversation may use in all; past it every turn stops at once "
+            "(start a new one with /new); 0: no bound", allow_zero=True),
+    Setting("prices", "SENTINEL_PRICES", "prices",
+            "model prices for 'sentinel calls': a table model = {input = USD, output = USD} per "
+            "million tokens (env: model=IN/OUT,model2=IN/OUT)"),
 )
+
+Prices = dict[str, tuple[float, float]]  # model -> (input, output) per million tokens
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,9 @@ class Settings:
     read_only: bool
     tool_output_limit: int
     tool_timeout: float
+    max_turn_tokens: int
+    max_conversation_tokens: int
+    prices: Prices
 
 
 def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
@@ -127,6 +141,9 @@ def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
         "read_only": False,
         "tool_output_limit": 16 * 1024,
         "tool_timeout": 10.0,
+        "max_turn_tokens": 100_000,
+        "max_conversation_tokens": 0,
+        "prices": {},
     }
 
 
@@ -187,7 +204,48 @@ def _convert(s: Setting, raw: object, source: str, root: Path) -> Any:
         if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
             return tuple(raw)
         raise fail("a list of names")
+    if s.kind == "prices":
+        return _prices(raw, fail)
     raise AssertionError(s.kind)
+
+
+PRICES_FORMAT = ("a table of model = {input = N, output = N} (USD per million tokens), or "
+                 "'model=IN/OUT,...'")
+
+
+def _prices(raw: object, fail: Callable[[str], ConfigError]) -> Prices:
+    """``{model: (input, output)}`` from a TOML table or ``model=IN/OUT,...`` text."""
+    pairs: list[tuple[str, object, object]] = []
+    if isinstance(raw, str):
+        for term in filter(None, (t.strip() for t in raw.split(","))):
+            model, eq, rest = term.rpartition("=")
+            inp, slash, out = rest.partition("/")
+            if not (eq and slash and model.strip()):
+                raise fail(PRICES_FORMAT)
+            pairs.append((model.strip(), inp, out))
+    elif isinstance(raw, dict):
+        for model, entry in raw.items():
+            if not isinstance(entry, dict) or set(entry) != {"input", "output"}:
+                raise fail(PRICES_FORMAT)
+            pairs.append((str(model), entry["input"], entry["output"]))
+    else:
+        raise fail(PRICES_FORMAT)
+    prices: Prices = {}
+    for name, low, high in pairs:
+        try:
+            numbers = (_number(low), _number(high))
+        except (TypeError, ValueError):
+            raise fail(PRICES_FORMAT) from None
+        if any(not math.isfinite(v) or v < 0 for v in numbers):
+            raise fail(PRICES_FORMAT + " with numbers >= 0")
+        prices[name] = numbers
+    return prices
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(value)
+    return float(value)
 
 
 def find_root(start: Path) -> Path:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ class CallRecord:
     start: str  # ISO-8601 UTC
     latency_ms: float  # the whole call: retries, backoff and the full stream
     ttft_ms: float | None  # from the call's start, retries included; None when no token came
-    input_tokens: int | None  # from the usage chunk; None when the endpoint sent none
+    input_tokens: int | None  # from the usage chunk, else estimated; None for a failed call
     output_tokens: int | None
     retries: int
     error: str | None  # category: provider, stream_interrupted, tool, ... or None
@@ -41,6 +41,7 @@ class CallRecord:
     finish_reason: str | None = None
     turn: str = ""
     request: dict[str, int] = field(default_factory=dict)  # size split, see module docstring
+    tokens_estimated: bool = False  # the endpoint sent no usage: the counts are chars / 4
 
     def to_json(self) -> str:
         """One compact JSON line (without the newline)."""
@@ -112,16 +113,38 @@ class ConversationTotals:
     first: str = ""
     last: str = ""
     models: list[str] = field(default_factory=list)
+    estimated_calls: int = 0  # calls whose tokens are estimates (the endpoint sent no usage)
+    cost: float | None = None  # USD, from the prices of the models that have one
+    unpriced: list[str] = field(default_factory=list)  # models used without a price
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for ``sentinel calls --json``."""
         data = asdict(self)
         data["latency_ms"] = round(self.latency_ms, 1)
+        if self.cost is not None:
+            data["cost"] = round(self.cost, 6)
         return data
 
+    @property
+    def tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
 
-def totals_by_conversation(records: Iterable[dict[str, Any]]) -> list[ConversationTotals]:
-    """Totals per conversation, ordered by each conversation's first call."""
+
+def call_cost(rec: Mapping[str, Any], prices: Mapping[str, tuple[float, float]]) -> float | None:
+    """USD of one logged call at ``prices`` (per million tokens); None if its model has none."""
+    price = prices.get(str(rec.get("model")))
+    if price is None:
+        return None
+    return (_int(rec.get("input_tokens")) * price[0]
+            + _int(rec.get("output_tokens")) * price[1]) / 1_000_000
+
+
+def totals_by_conversation(records: Iterable[dict[str, Any]],
+                           prices: Mapping[str, tuple[float, float]] | None = None
+                           ) -> list[ConversationTotals]:
+    """Totals per conversation, ordered by each conversation's first call; with ``prices``
+    (model -> input/output USD per million tokens) also the cost."""
     by_id: dict[str, ConversationTotals] = {}
     for rec in records:
         cid = rec["conversation"]
@@ -138,6 +161,13 @@ def totals_by_conversation(records: Iterable[dict[str, Any]]) -> list[Conversati
         model = rec.get("model")
         if isinstance(model, str) and model not in tot.models:
             tot.models.append(model)
+        tot.estimated_calls += 1 if rec.get("tokens_estimated") is True else 0
+        if prices:
+            cost = call_cost(rec, prices)
+            if cost is not None:
+                tot.cost = (tot.cost or 0.0) + cost
+            elif str(model) not in tot.unpriced:
+                tot.unpriced.append(str(model))
     return sorted(by_id.values(), key=lambda t: (t.first, t.conversation))
 
 

@@ -17,6 +17,12 @@ fresh ``RunGuard`` per turn; the chat service calls the guard at three points:
   ``settings.breaker_threshold`` times in one turn ("same" ignores where a spec problem sits,
   see ``error_fingerprint``), even when the arguments differ in ways that do not matter.
 
+- ``check_tokens`` — the token budgets: before a turn's first model call (the conversation's
+  tokens so far, ``settings.max_conversation_tokens``) and after every model call that asks for
+  tools (the turn's tokens, ``settings.max_turn_tokens``, and the conversation's). Tokens are
+  input plus output as the endpoint reports them in its usage chunk, estimated (chars ÷ 4) when
+  it reports none; a final answer is never cut off, the *next* step is what a budget refuses.
+
 Each bound raises ``ToolLoopStopped`` with a reason; the service then commits the turn so far
 plus ``[stopped: reason]``.
 """
@@ -48,7 +54,7 @@ class RunLimitReached(ToolLoopStopped):
 
     def __init__(self, reason: str, *, limit: str) -> None:
         super().__init__(reason)
-        self.limit = limit  # "steps" | "time" | "breaker" | "no_progress"
+        self.limit = limit  # steps | time | breaker | no_progress | turn_tokens | conversation_tokens
 
 
 def normalize_arguments(arguments: str) -> str:
@@ -69,7 +75,9 @@ class RunLimits:
     breaker_threshold: int = 3
     repeat_limit: int = DEFAULT_REPEAT_LIMIT
     clock: Clock = time.monotonic
-    write_tools: frozenset[str] = frozenset({"write_spec"})
+    write_tools: frozenset[str] = frozenset({"write_spec", "apply_specs"})
+    max_turn_tokens: int = 0  # 0: no bound
+    max_conversation_tokens: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = time.monotonic) -> RunLimits:
@@ -79,6 +87,8 @@ class RunLimits:
             turn_timeout=settings.turn_timeout,
             breaker_threshold=settings.breaker_threshold,
             clock=clock,
+            max_turn_tokens=settings.max_turn_tokens,
+            max_conversation_tokens=settings.max_conversation_tokens,
         )
 
     def new_turn(self) -> RunGuard:
@@ -142,6 +152,22 @@ class RunGuard:
                 limit="no_progress",
             )
         self.tool_calls += 1
+
+    def check_tokens(self, turn_tokens: int, conversation_tokens: int) -> None:
+        """Stop when the turn or the conversation has used up its token budget."""
+        turn, whole = self.limits.max_turn_tokens, self.limits.max_conversation_tokens
+        if whole and conversation_tokens >= whole:
+            raise RunLimitReached(
+                f"this conversation used {conversation_tokens} tokens, its budget is {whole} "
+                "(setting max_conversation_tokens); start a new one with /new",
+                limit="conversation_tokens",
+            )
+        if turn and turn_tokens >= turn:
+            raise RunLimitReached(
+                f"this turn used {turn_tokens} tokens, its budget is {turn} "
+                "(setting max_turn_tokens)",
+                limit="turn_tokens",
+            )
 
     def after_tool_result(self, name: str, arguments: str, outcome: ToolOutcome) -> None:
         """Trip the breaker on the same error repeated; a successful write resets repeats."""

@@ -71,6 +71,11 @@ class TurnGuard(Protocol):
         """Called after each tool call (circuit breaker on repeated identical errors)."""
         ...
 
+    def check_tokens(self, turn_tokens: int, conversation_tokens: int) -> None:
+        """Called before a turn's first model call and after each one that asks for tools, with
+        the tokens used so far (the turn's, the conversation's including this turn)."""
+        ...
+
 
 @dataclass(frozen=True)
 class TextDelta:

@@ -19,6 +19,11 @@ history stays valid for the endpoint. The guard's wall-time bound also covers a 
 flight: what is left of it is the request's timeout, and it is checked as chunks arrive; a call
 that runs out of time keeps the text already shown and stops the turn the same way.
 
+Tokens: each assistant message of a turn records the ``usage`` of the model call that produced
+it (input and output tokens as the endpoint reported them, or estimated from characters with
+``estimated: true`` when it reported none); the sum over a conversation's stored messages is
+what its token budget (``TurnGuard.check_tokens``) is measured against.
+
 A model-call log that cannot be written does not fail the turn either (the answer was shown): the
 turn is committed and a ``warning`` notice carries the log's error.
 """
@@ -34,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sentinel.chat.calllog import CallLog, CallRecord
-from sentinel.chat.context import Selection, select_context
+from sentinel.chat.context import Selection, estimate_tokens, message_tokens, select_context
 from sentinel.chat.history import ChatHistoryStore
 from sentinel.chat.messages import redact_secrets
 from sentinel.chat.prompt import build_system_prompt
@@ -76,6 +81,19 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def conversation_tokens(messages: list[Message]) -> int:
+    """Tokens a conversation has used: the sum of its assistant messages' recorded usage."""
+    total = 0
+    for message in messages:
+        usage = message.get("usage")
+        if isinstance(usage, dict):
+            for key in ("input_tokens", "output_tokens"):
+                value = usage.get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    total += value
+    return total
+
+
 def title_from(text: str, width: int = 60) -> str:
     """A conversation title from its first message: the first line, keys redacted, shortened
     (in that order: a key cut short would no longer look like one, and a piece would be kept)."""
@@ -91,6 +109,7 @@ class _Call:
         self.calls: dict[int, dict[str, str]] = {}
         self.finish: str | None = None
         self.usage: Usage | None = None
+        self.estimated_input = 0  # the request's estimated tokens, for an endpoint without usage
 
     def add(self, chunk: StreamChunk) -> None:
         """Fold one chunk in: text appended, tool-call fragments joined by their index."""
@@ -103,6 +122,14 @@ class _Call:
             slot["arguments"] += delta.arguments
         self.finish = chunk.finish_reason or self.finish
         self.usage = chunk.usage or self.usage
+
+    def used(self) -> tuple[Usage, bool]:
+        """The call's tokens: the endpoint's usage, else an estimate (and whether estimated)."""
+        if self.usage is not None:
+            return self.usage, False
+        out = sum(len(t) for t in self.text) + sum(
+            len(c["name"]) + len(c["arguments"]) for c in self.calls.values())
+        return Usage(self.estimated_input, estimate_tokens(out)), True
 
     def tool_calls(self) -> list[dict[str, Any]]:
         """The assembled tool calls in index order, as an assistant message carries them."""
@@ -203,7 +230,11 @@ class ChatService:
         history = self.get_history()
         pending: list[Message] = [self._message("user", turn, content=user_text)]
         guard = self.guard_factory() if self.guard_factory is not None else None
+        prior = conversation_tokens(history)
+        turn_tokens = 0
         try:
+            if guard is not None:
+                guard.check_tokens(0, prior)
             while True:
                 budget = guard.before_model_call() if guard is not None else None
                 call = yield from self._model_call(cid, turn, history, pending, budget)
@@ -211,9 +242,15 @@ class ChatService:
                 tool_calls = call.tool_calls()
                 if tool_calls:
                     reply["tool_calls"] = tool_calls
+                used, estimated = call.used()
+                reply["usage"] = {"input_tokens": used.input_tokens,
+                                  "output_tokens": used.output_tokens, "estimated": estimated}
+                turn_tokens += used.input_tokens + used.output_tokens
                 pending.append(reply)
                 if not tool_calls:
                     break
+                if guard is not None:
+                    guard.check_tokens(turn_tokens, prior + turn_tokens)
                 yield from self._run_tools(cid, turn, reply, pending, guard)
         except ToolLoopStopped as stop:
             if isinstance(stop, _OutOfTime) and stop.text:  # shown, so stored (deltas == history)
@@ -242,6 +279,8 @@ class ChatService:
         selection = select_context(history + pending, self.context_budget,
                                    system_prompt=system, pinned=len(pending))
         request = [{"role": "system", "content": system}, *selection.messages]
+        estimated_input = estimate_tokens(len(system)) + sum(
+            message_tokens(m) for m in selection.messages)
         started, t0 = self._now(), self._clock()
         deadline = None if budget is None else t0 + budget
         retries = 0
@@ -252,6 +291,7 @@ class ChatService:
         try:
             while True:
                 call = _Call()
+                call.estimated_input = estimated_input
                 left = None if deadline is None else deadline - self._clock()
                 try:
                     chunks = self.provider.stream_chat(request, tools=self._definitions or None,
@@ -348,12 +388,15 @@ class ChatService:
         if self.call_log is None:
             return
         split = selection.split
+        # A call that finished without usage is logged with the estimate the budgets used.
+        used, estimated = call.used() if call.usage or error is None else (None, False)
         record = CallRecord(
             conversation=cid, model=self.provider.model, start=started,
             latency_ms=round((self._clock() - t0) * 1000, 3),
             ttft_ms=None if ttft is None else round(ttft * 1000, 3),
-            input_tokens=call.usage.input_tokens if call.usage else None,
-            output_tokens=call.usage.output_tokens if call.usage else None,
+            input_tokens=used.input_tokens if used else None,
+            output_tokens=used.output_tokens if used else None,
+            tokens_estimated=estimated,
             retries=retries, error=error, status=status, finish_reason=call.finish, turn=turn,
             request={
                 "messages": len(selection.messages) + 1, "dropped": selection.dropped,

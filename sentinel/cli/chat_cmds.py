@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sentinel.errors import EXIT_OK, UsageError
@@ -53,12 +54,16 @@ def register(subparsers: Any) -> None:
                        help="start a new conversation instead of resuming the last one")
     which.add_argument("--conversation", metavar="ID", help="continue this conversation")
     chat.add_argument("--model", metavar="M", help="model name (default: the 'model' setting)")
+    chat.add_argument("--read-only", action="store_true",
+                      help="disable every tool that writes a file or changes the cluster "
+                           "(the same as the read_only setting)")
     chat.set_defaults(func=run_chat)
 
     calls = subparsers.add_parser(
         "calls", help="totals of logged model calls per conversation",
         description="Sum the model-call log (setting call_log) per conversation: calls, errors, "
-                    "retries, input/output tokens, latency.",
+                    "retries, input/output tokens, latency, and, when the 'prices' setting "
+                    "names the models' prices, the cost.",
     )
     calls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     calls.set_defaults(func=run_calls)
@@ -74,6 +79,8 @@ def run_chat(args: argparse.Namespace) -> int:
     from sentinel.config import load_settings
 
     settings = load_settings()
+    if args.read_only:
+        settings = replace(settings, read_only=True)
     config = provider_config(os.environ.get("OPENAI_API_KEY"), os.environ.get("OPENAI_BASE_URL"),
                              args.model or settings.model)
     if args.memory and args.conversation:
@@ -146,9 +153,9 @@ def run_calls(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     records, skipped = read_calls(settings.call_log)
-    totals = totals_by_conversation(records)
+    totals = totals_by_conversation(records, settings.prices)
     if args.json:
-        payload = {"call_log": str(settings.call_log),
+        payload = {"call_log": str(settings.call_log), "priced": bool(settings.prices),
                    "conversations": [t.to_dict() for t in totals],
                    "skipped_lines": skipped}
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
@@ -156,12 +163,24 @@ def run_calls(args: argparse.Namespace) -> int:
     if not totals:
         sys.stdout.write(f"no model calls logged yet ({settings.call_log})\n")
         return EXIT_OK
+    priced = bool(settings.prices)
     header = f"{'conversation':<36}  {'calls':>5}  {'errors':>6}  {'retries':>7}  " \
-             f"{'in tokens':>9}  {'out tokens':>10}  {'latency':>9}"
-    lines = [header]
+             f"{'in tokens':>9}  {'out tokens':>10}  {'tokens':>8}  {'latency':>9}"
+    lines = [header + (f"  {'cost':>10}" if priced else "")]
     for t in totals:
-        lines.append(f"{t.conversation:<36}  {t.calls:>5}  {t.errors:>6}  {t.retries:>7}  "
-                     f"{t.input_tokens:>9}  {t.output_tokens:>10}  {t.latency_ms / 1000:>8.2f}s")
+        mark = "~" if t.estimated_calls else ""
+        line = (f"{t.conversation:<36}  {t.calls:>5}  {t.errors:>6}  {t.retries:>7}  "
+                f"{t.input_tokens:>9}  {t.output_tokens:>10}  {mark + str(t.tokens):>8}  "
+                f"{t.latency_ms / 1000:>8.2f}s")
+        if priced:
+            cost = "-" if t.cost is None else f"${t.cost:.4f}"
+            line += f"  {cost + ('+?' if t.unpriced else ''):>10}"
+        lines.append(line)
+    if any(t.estimated_calls for t in totals):
+        lines.append("(~: includes calls whose endpoint sent no usage; their tokens are estimated)")
+    if priced and any(t.unpriced for t in totals):
+        models = sorted({m for t in totals for m in t.unpriced})
+        lines.append(f"(+?: no price for {', '.join(models)}; add it to the 'prices' setting)")
     if skipped:
         lines.append(f"({skipped} unreadable line(s) skipped)")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -34,7 +34,7 @@ def test_append_writes_one_json_line_per_call_private_to_the_user(tmp_path: Path
         "conv_b", "provider", 503, 3)
     assert set(second) == {"conversation", "model", "start", "latency_ms", "ttft_ms",
                            "input_tokens", "output_tokens", "retries", "error", "status",
-                           "finish_reason", "turn", "request"}
+                           "finish_reason", "turn", "request", "tokens_estimated"}
     assert stat.S_IMODE(os.stat(log.path).st_mode) == 0o600
 
 
@@ -94,10 +94,47 @@ def test_sentinel_calls_prints_totals_and_json(tmp_path: Path) -> None:
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["conversation", "calls", "errors", "retries", "in", "tokens",
-                                "out", "tokens", "latency"]
-    assert lines[1].split() == ["conv_1111", "2", "1", "3", "130", "35", "1.75s"]
-    assert lines[2].split() == ["conv_2222", "1", "0", "0", "10", "5", "0.10s"]
+                                "out", "tokens", "tokens", "latency"]
+    assert lines[1].split() == ["conv_1111", "2", "1", "3", "130", "35", "165", "1.75s"]
+    assert lines[2].split() == ["conv_2222", "1", "0", "0", "10", "5", "15", "0.10s"]
     data = json.loads(_calls("--json").stdout)
     assert data["call_log"] == os.environ["SENTINEL_CALL_LOG"] and data["skipped_lines"] == 0
     first = data["conversations"][0]
     assert (first["conversation"], first["calls"], first["input_tokens"]) == ("conv_1111", 2, 130)
+
+
+def test_sentinel_calls_cost_from_the_prices_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = CallLog(Path(os.environ["SENTINEL_CALL_LOG"]))
+    log.append(record("conv_1111", input_tokens=2_000_000, output_tokens=500_000))
+    log.append(record("conv_1111", model="other-model", input_tokens=10, output_tokens=10))
+    log.append(CallRecord(**{**record("conv_2222").__dict__, "tokens_estimated": True}))
+    monkeypatch.setenv("SENTINEL_PRICES", f"{record('x').model}=0.15/0.60")
+    table = _calls()
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[-1] == "cost"
+    # 2 M input at $0.15 + 0.5 M output at $0.60 = $0.60, plus an unpriced model
+    assert lines[1].split()[-1] == "$0.6000+?"
+    assert lines[2].split()[-1] == "$0.0000" and "~15" in lines[2].split()
+    assert any("no price for other-model" in line for line in lines)
+    assert any("estimated" in line for line in lines)
+    data = json.loads(_calls("--json").stdout)
+    first, second = data["conversations"]
+    assert first["cost"] == 0.6 and first["unpriced"] == ["other-model"]
+    assert second["estimated_calls"] == 1 and data["priced"] is True
+
+
+def test_prices_setting_refuses_bad_values(tmp_path: Path) -> None:
+    from sentinel.config import load_settings
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "sentinel.toml").write_text(
+        '[sentinel.prices]\n"gpt-4o-mini" = { input = 0.15, output = 0.6 }\n')
+    assert load_settings(root, {}).prices == {"gpt-4o-mini": (0.15, 0.6)}
+    for bad in ("gpt=1", "gpt=a/b", "gpt=-1/2", "=1/2"):
+        with pytest.raises(ConfigError, match="setting 'prices'"):
+            load_settings(root, {"SENTINEL_PRICES": bad})
+    (root / "sentinel.toml").write_text('[sentinel.prices]\n"m" = { input = 1 }\n')
+    with pytest.raises(ConfigError, match="input = N, output = N"):
+        load_settings(root, {})

@@ -312,6 +312,49 @@ def test_wall_time_bounds_a_trickling_answer(fake: FakeOpenAI, chat: Callable[..
     assert history[1]["content"] == shown  # what was shown is what is stored
 
 
+def test_turn_token_budget_stops_before_the_next_step(fake: FakeOpenAI,
+                                                       chat: Callable[..., Chat]) -> None:
+    usage = {"prompt_tokens": 300, "completion_tokens": 20}
+    fake.script([], default={"tool_calls": [{"name": "list_specs", "arguments": {}}],
+                             "usage": usage})
+    c = chat(SENTINEL_MAX_TURN_TOKENS="700")
+    # 320 tokens, a tool round, 640, a tool round, 960 >= 700: stop before the third tool round
+    assert stopped(c, c.turn("loop")) == ("this turn used 960 tokens, its budget is 700 "
+                                          "(setting max_turn_tokens)")
+    assert len(fake.requests) == 3
+    replies = [m for m in c.service.get_history() if m["role"] == "assistant" and "usage" in m]
+    assert [m["usage"] for m in replies] == [
+        {"input_tokens": 300, "output_tokens": 20, "estimated": False}] * 3
+    assert "usage" not in fake.requests[-1]["body"]["messages"][1]  # ours, never sent
+
+
+def test_conversation_token_budget_stops_the_next_turn_at_once(
+        fake: FakeOpenAI, chat: Callable[..., Chat]) -> None:
+    fake.script([{"text": "first answer", "usage": {"prompt_tokens": 900, "completion_tokens": 150}},
+                 {"text": "never asked"}])
+    c = chat(SENTINEL_MAX_CONVERSATION_TOKENS="1000", SENTINEL_MAX_TURN_TOKENS="0")
+    c.turn("one")  # a final answer is never cut off, even past the budget
+    assert c.service.get_history()[-1]["content"] == "first answer"
+    reason = stopped(c, c.turn("two"))
+    assert reason.startswith("this conversation used 1050 tokens, its budget is 1000")
+    assert len(fake.requests) == 1 and fake.queued == 1
+
+
+def test_tokens_are_estimated_when_the_endpoint_sends_no_usage(
+        fake: FakeOpenAI, chat: Callable[..., Chat]) -> None:
+    fake.script([], default={"tool_calls": [{"name": "read_spec", "arguments": {"name": "web"}}],
+                             "no_usage": True})
+    c = chat(SENTINEL_MAX_TURN_TOKENS="2000")
+    reason = stopped(c, c.turn("read it"))
+    assert reason.startswith("this turn used ") and reason.endswith("(setting max_turn_tokens)")
+    replies = [m for m in c.service.get_history() if m["role"] == "assistant" and "usage" in m]
+    assert replies and all(m["usage"]["estimated"] is True for m in replies)
+    # the estimate is the request's characters / 4: it grows with the history sent
+    inputs = [m["usage"]["input_tokens"] for m in replies]
+    assert inputs == sorted(inputs) and inputs[0] > 100
+    assert sum(m["usage"]["input_tokens"] + m["usage"]["output_tokens"] for m in replies) >= 2000
+
+
 # ------------------------------------------------------------------ history
 
 

@@ -16,7 +16,7 @@ from sentinel.chat.limits import (
 )
 from sentinel.chat.protocols import ToolOutcome
 from sentinel.config import load_settings
-from sentinel.errors import ToolError
+from sentinel.errors import ConfigError, ToolError
 
 
 class FakeClock:
@@ -147,3 +147,29 @@ def test_from_settings(tmp_path: Path) -> None:
            "SENTINEL_TURN_TIMEOUT": "9.5", "SENTINEL_BREAKER_THRESHOLD": "2"}
     limits = RunLimits.from_settings(load_settings(tmp_path, env))
     assert (limits.max_tool_steps, limits.turn_timeout, limits.breaker_threshold) == (4, 9.5, 2)
+
+
+def test_token_budgets_of_the_turn_and_the_conversation() -> None:
+    guard = RunLimits(max_turn_tokens=100, max_conversation_tokens=1000).new_turn()
+    guard.check_tokens(99, 999)  # under both budgets
+    with pytest.raises(RunLimitReached) as turn:
+        guard.check_tokens(100, 500)
+    assert turn.value.limit == "turn_tokens"
+    assert turn.value.reason == ("this turn used 100 tokens, its budget is 100 "
+                                 "(setting max_turn_tokens)")
+    with pytest.raises(RunLimitReached) as whole:
+        guard.check_tokens(10, 1000)
+    assert whole.value.limit == "conversation_tokens"
+    assert "max_conversation_tokens" in whole.value.reason and "/new" in whole.value.reason
+    RunLimits(max_turn_tokens=0, max_conversation_tokens=0).new_turn().check_tokens(10**9, 10**9)
+
+
+def test_token_budgets_from_settings(tmp_path: Path) -> None:
+    limits = RunLimits.from_settings(load_settings(tmp_path, {"HOME": str(tmp_path)}))
+    assert (limits.max_turn_tokens, limits.max_conversation_tokens) == (100_000, 0)
+    env = {"HOME": str(tmp_path), "SENTINEL_MAX_TURN_TOKENS": "500",
+           "SENTINEL_MAX_CONVERSATION_TOKENS": "0"}
+    limits = RunLimits.from_settings(load_settings(tmp_path, env))
+    assert (limits.max_turn_tokens, limits.max_conversation_tokens) == (500, 0)
+    with pytest.raises(ConfigError, match="max_turn_tokens"):
+        load_settings(tmp_path, {**env, "SENTINEL_MAX_TURN_TOKENS": "-1"})

@@ -484,3 +484,15 @@ def test_terminal_ctrl_c_cancels_the_stream_then_exits_at_the_prompt(fake: FakeO
     after = _chat(fake, "/history\n", cwd=tmp_path)
     assert "(resumed, 0 messages)" in after.stdout.splitlines()[0]
     assert "(no messages yet)" in after.stdout  # nothing of the cancelled turn was kept
+
+
+def test_read_only_flag_offers_no_write_tool(fake: FakeOpenAI, tmp_path: Path) -> None:
+    (tmp_path / "sentinel.toml").write_text("")
+    fake.script([{"text": "ok"}, {"text": "ok"}])
+    for args in ((), ("--read-only",)):
+        result = _chat(fake, "hi\n", "--memory", *args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    offered = [{t["function"]["name"] for t in r["body"].get("tools", [])} for r in fake.requests]
+    assert "write_spec" in offered[0] and "write_spec" not in offered[1]
+    assert "list_specs" in offered[1]
+    assert "Read-only mode is on" in fake.requests[1]["body"]["messages"][0]["content"]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sentinel.chat.calllog import CallLog, read_calls
+from sentinel.chat.context import MESSAGE_OVERHEAD_TOKENS
 from sentinel.chat.history import ChatHistoryStore, MemoryHistoryStore, TinyDBHistoryStore
 from sentinel.chat.limits import RunLimits
 from sentinel.chat.prompt import build_system_prompt
@@ -454,6 +455,9 @@ def test_stop_before_a_call_answers_it_as_not_run(h: Harness) -> None:
         def after_tool_result(self, name: str, arguments: str, outcome: ToolOutcome) -> None:
             return None
 
+        def check_tokens(self, turn_tokens: int, conversation_tokens: int) -> None:
+            return None
+
     h.fake.script([{"tool_calls": [{"id": "c1", "name": "list_specs", "arguments": {}},
                                    {"id": "c2", "name": "read_spec", "arguments": {}}]}])
     svc = h.service(h.store("memory"), tools=RecordingTools(), guard_factory=StopSecondCall)
@@ -493,6 +497,20 @@ def test_call_log_records_each_model_call(h: Harness) -> None:
     assert second["request"]["history_chars"] == len("count my specs") + len("list_specs") + 2
     assert second["request"]["tool_tokens"] == -(-len(tool_message["content"]) // 4)
     assert second["request"]["messages"] == 4
+
+
+def test_call_log_estimates_tokens_when_the_endpoint_sends_no_usage(h: Harness) -> None:
+    h.fake.script([{"text": "x" * 400, "no_usage": True}])
+    svc = h.service(h.store("memory"), tools=RecordingTools())
+    list(svc.stream("a question"))
+    [record] = read_calls(h.call_log.path)[0]
+    assert record["tokens_estimated"] is True and record["output_tokens"] == 100
+    # the request's estimate: system prompt, then "a question" (3) plus a message's framing
+    assert record["input_tokens"] == (-(-len(svc.system_prompt) // 4) + 3
+                                      + MESSAGE_OVERHEAD_TOKENS)
+    reply = svc.get_history()[-1]
+    assert reply["usage"] == {"input_tokens": record["input_tokens"], "output_tokens": 100,
+                              "estimated": True}
 
 
 def test_unwritable_call_log_keeps_the_turn_and_warns_once(h: Harness) -> None:

@@ -95,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                                 "message": args.message, "type": args.type, "count": args.count,
                                 "age_seconds": args.age})
     elif args.cmd == "log":
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        if args.file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.file, encoding="utf-8") as fh:
+                text = fh.read()
         call("POST", "logs", {"namespace": args.namespace, "pod": args.pod, "text": text,
                               "container": args.container, "previous": args.previous})
     elif args.cmd == "clear-requests":

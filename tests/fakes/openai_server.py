@@ -16,6 +16,7 @@ entry (a JSON object, also the format of ``samples/chat/*.json``) may hold:
     delay          seconds to sleep before each chunk (slow tokens); ``first_delay``: before the
                    first one
     usage          {"prompt_tokens", "completion_tokens"}; default estimated from the characters
+    no_usage       true: send no usage chunk (as some local servers do)
     error          {"status", "message", "type"?, "code"?}: answer that HTTP error instead
     times          N: this entry answers N requests before it is used up (e.g. 2 errors, then
                    the next entry succeeds)
@@ -287,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
                 chunk = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
                 self._chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
             options = request.get("stream_options") or {}
-            if options.get("include_usage"):
+            if options.get("include_usage") and not response.get("no_usage"):
                 usage = self._usage(response, prompt_chars, out_chars)
                 chunk = {**base, "choices": [], "usage": usage}
                 self._chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
