@@ -69,6 +69,11 @@ def counting_kubectl(folder: Path) -> tuple[Path, Path]:
     return script, log
 
 
+def kubectl_starts(log: Path) -> int:
+    """How many kubectl processes a ``counting_kubectl`` wrapper has started so far."""
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
 def add_context(project: Project, name: str, api: FakeKubeAPI) -> None:
     """Add ``api`` as context ``name`` to the project's kubeconfig (the current one stays)."""
     path = project.root / "kubeconfig"

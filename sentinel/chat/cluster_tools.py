@@ -55,8 +55,7 @@ class ClusterReader:
     @property
     def folder(self) -> SpecFolder:
         """The specs folder, as the spec tools see it."""
-        s = self.settings
-        return SpecFolder(s.specs_dir, s.output_dir, s.root)
+        return SpecFolder.of(self.settings)
 
     def kubectl(self) -> Kubectl:
         """kubectl for the first target context; a run never outlives the tool call."""

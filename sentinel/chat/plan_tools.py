@@ -36,15 +36,9 @@ class PlanReader:
 
     settings: Settings
 
-    @property
-    def folder(self) -> SpecFolder:
-        s = self.settings
-        return SpecFolder(s.specs_dir, s.output_dir, s.root)
-
     def file_names(self, names: list[str]) -> list[str]:
         """Spec names as the model gives them (``web``) → file names relative to the folder."""
-        folder = self.folder
-        return [folder.lookup(n).relative_to(self.settings.specs_dir).as_posix() for n in names]
+        return SpecFolder.of(self.settings).file_names(names)
 
     def plan(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """What ``doit apply`` would do, Pod by Pod, per context."""

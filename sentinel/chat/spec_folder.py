@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentinel.chat.tools import ToolFailed
+from sentinel.config import Settings
 from sentinel.errors import PathEscapeError, Problem, SpecError
 from sentinel.fsutil import resolve_inside
 from sentinel.spec import (
@@ -47,6 +48,11 @@ class SpecFolder:
     specs_dir: Path
     output_dir: Path
     root: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> SpecFolder:
+        """The specs folder of a project's settings."""
+        return cls(settings.specs_dir, settings.output_dir, settings.root)
 
     def display(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root where possible."""
@@ -108,6 +114,11 @@ class SpecFolder:
             raise ToolFailed(f"no spec named {name!r} in {self.display(self.specs_dir)}",
                              hint=f"existing specs: {known}; call list_specs")
         return specs[key]
+
+    def file_names(self, names: list[str]) -> list[str]:
+        """Spec names as the model gives them (``web``) -> file names relative to the folder,
+        as the pipeline names specs (``web.yaml``); an unknown name is ``ToolFailed``."""
+        return [self.lookup(n).relative_to(self.specs_dir).as_posix() for n in names]
 
     def others(self, skip: Path | None) -> list[LoadedSpec]:
         """Every valid spec in the folder except ``skip`` (the file about to be replaced)."""

@@ -30,8 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from sentinel.kube import batch
-from sentinel.kube.kubectl import Kubectl, find_kubectl
+from sentinel.kube.kubectl import Kubectl
 from sentinel.kube.outcomes import Target
+from tests.cluster_project import counting_kubectl, kubectl_starts
 from tests.fakes.kube_api import FakeKubeAPI
 
 POD = """apiVersion: v1
@@ -48,27 +49,15 @@ spec:
 """
 
 
-def counting_wrapper(folder: Path) -> tuple[Path, Path]:
-    """A kubectl that logs each start, so the benchmark can count processes."""
-    log, script = folder / "starts.log", folder / "kubectl"
-    script.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{find_kubectl(None)}" "$@"\n')
-    script.chmod(0o755)
-    return script, log
-
-
-def starts(log: Path) -> int:
-    return len(log.read_text().splitlines()) if log.exists() else 0
-
-
 def measure(label: str, run: object, log: Path, repeats: int) -> tuple[float, int]:
     """Median wall seconds and kubectl starts per repeat of ``run()``."""
     times, counts = [], []
     for _ in range(repeats):
-        before = starts(log)
+        before = kubectl_starts(log)
         began = time.perf_counter()
         results = run()  # type: ignore[operator]
         times.append(time.perf_counter() - began)
-        counts.append(starts(log) - before)
+        counts.append(kubectl_starts(log) - before)
         failed = [r for r in results if not r.ok]
         if failed:
             raise SystemExit(f"{label}: {len(failed)} dry runs failed, e.g. {failed[0].error}")
@@ -120,7 +109,7 @@ def main() -> None:
                 path = folder / f"pod-{n:04d}.yaml"
                 path.write_text(POD.format(name=f"pod-{n:04d}", ns=ns))
                 targets.append(Target(path, ns, f"pod-{n:04d}", f"specs/pod-{n:04d}.yaml"))
-            script, log = counting_wrapper(work)
+            script, log = counting_kubectl(work)
             kubectl = Kubectl(script, timeout=600)
             batch.dry_run(kubectl, targets[:1])  # warm the discovery cache for both sides
 

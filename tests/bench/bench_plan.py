@@ -32,23 +32,12 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from sentinel.kube import ssa
-from sentinel.kube.kubectl import Kubectl, find_kubectl
+from sentinel.kube.kubectl import Kubectl
 from sentinel.kube.outcomes import Target
+from tests.cluster_project import counting_kubectl, kubectl_starts
 from tests.fakes.kube_api import FakeKubeAPI
 
 BIN = Path(sys.executable).parent
-
-
-def counting_wrapper(folder: Path) -> tuple[Path, Path]:
-    """A kubectl that logs each start, so the benchmark can count processes."""
-    log, script = folder / "starts.log", folder / "kubectl-counting"
-    script.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{find_kubectl(None)}" "$@"\n')
-    script.chmod(0o755)
-    return script, log
-
-
-def starts(log: Path) -> int:
-    return len(log.read_text().splitlines()) if log.exists() else 0
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
@@ -62,10 +51,10 @@ def timed(label: str, action: object, log: Path, repeats: int) -> tuple[float, i
     """Median wall seconds and kubectl starts of one run of ``action()``."""
     times, counts = [], []
     for _ in range(repeats):
-        before, began = starts(log), time.perf_counter()
+        before, began = kubectl_starts(log), time.perf_counter()
         action()  # type: ignore[operator]
         times.append(time.perf_counter() - began)
-        counts.append(starts(log) - before)
+        counts.append(kubectl_starts(log) - before)
     return statistics.median(times), counts[0]
 
 
@@ -83,7 +72,7 @@ def main() -> None:
         with FakeKubeAPI() as kube:
             for ns in namespaces:
                 kube.add_namespace(ns)
-            script, log = counting_wrapper(work)
+            script, log = counting_kubectl(work)
             project = work / "project"
             (project / "specs").mkdir(parents=True)
             (project / "dodo.py").write_text(
