@@ -128,5 +128,5 @@ loss of a tool:
 
   $ echo hi | SENTINEL_TOOLS=list_specs,write_specs sentinel chat --new
   error: setting 'tools' names unknown tool(s): write_specs
-    hint: list some of cluster_status, diff_spec, list_specs, plan, pod_events, pod_logs, read_spec, render_manifest, validate_spec, write_spec in sentinel.toml or SENTINEL_TOOLS (comma-separated; empty enables all)
+    hint: list some of apply_specs, cluster_status, diff_spec, list_specs, plan, pod_events, pod_logs, read_spec, render_manifest, validate_spec, write_spec in sentinel.toml or SENTINEL_TOOLS (comma-separated; empty enables all)
   [2]

@@ -45,7 +45,7 @@ Every model call is logged (conversation, model, latency, tokens from the usage 
 errors); `sentinel calls` sums the log per conversation:
 
   $ sentinel calls
-  conversation                          calls  errors  retries  in tokens  out tokens    latency
-  conv_[0-9a-f]+                     2       0        0       2472          75      \d+\.\d\ds (re)
+  conversation                          calls  errors  retries  in tokens  out tokens    tokens    latency
+  conv_[0-9a-f]+                     2       0        0       2472          75      2547      \d+\.\d\ds (re)
   $ sentinel calls --json | python -c 'import json, sys; c = json.load(sys.stdin)["conversations"][0]; print(c["calls"], c["input_tokens"], c["output_tokens"], c["errors"], c["models"])'
   2 2472 75 0 ['gpt-4o-mini']

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
 
 _BASE = """\
 You are kube-sentinel's assistant. You help people describe Kubernetes Pods as small spec files
@@ -22,8 +22,14 @@ Rules:
 - Be concise. Prefer concrete spec snippets and exact field names over general advice.
 - A spec has `name` and `image` (required) and optional Kubernetes fields such as `namespace`,
   `labels`, `env`, `ports`, `resources`, `probes`, `volumes`, `security` (restricted by default).
-- Never claim to have applied anything to a cluster: you cannot. People run `doit apply`
+{cluster}"""
+
+_NO_APPLY = """- Never claim to have applied anything to a cluster: you cannot. People run `doit apply`
   themselves after reviewing the manifests."""
+
+_APPLY = """- Only `apply_specs` changes the cluster, and only after the user answers y to the plan it
+  shows at their terminal. Say what it will change before calling it; never claim a change it
+  did not report as done; if the user refuses, accept it and do not call it again unasked."""
 
 _WITH_TOOLS = """
 - Tools available: {names}. Write or change spec files only through the tools, never by
@@ -46,7 +52,8 @@ def build_system_prompt(tool_names: Iterable[str] = (), extra: str = "") -> str:
         tail = _WITH_TOOLS.format(names=", ".join(f"`{n}`" for n in names))
     else:
         tail = _WITHOUT_TOOLS
-    prompt = _BASE + tail + "\n"
+    rule = _APPLY if "apply_specs" in names else _NO_APPLY
+    prompt = _BASE.format(cluster=rule) + tail + "\n"
     if extra.strip():
         prompt += "\n" + extra.strip() + "\n"
     return prompt

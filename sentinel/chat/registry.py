@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sentinel.chat.apply_tool import apply_tools
 from sentinel.chat.cluster_tools import cluster_read_tools
 from sentinel.chat.plan_tools import plan_tools
 from sentinel.chat.spec_tools import spec_tools
@@ -20,7 +21,8 @@ from sentinel.config import Settings
 def build_registry(settings: Settings, *, now: Callable[[], datetime] | None = None) -> ToolRegistry:
     """Every chat tool, filtered by ``tools`` and ``read_only`` and capped by ``settings``."""
     return ToolRegistry(
-        [*spec_tools(settings), *cluster_read_tools(settings), *plan_tools(settings)],
+        [*spec_tools(settings), *cluster_read_tools(settings), *plan_tools(settings),
+         *apply_tools(settings)],
         enabled=settings.tools,
         read_only=settings.read_only,
         output_limit=settings.tool_output_limit,

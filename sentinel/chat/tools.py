@@ -215,19 +215,29 @@ class ToolRegistry:
             except BaseException as exc:  # noqa: BLE001
                 box["exc"] = exc
 
-        worker = threading.Thread(target=work, name=f"tool-{tool.name}", daemon=True)
         limit = self.timeout if tool.timeout is None else tool.timeout
-        try:
-            worker.start()
-            worker.join(None if limit == NO_TIMEOUT else limit)
-        except BaseException:  # Ctrl-C: the turn is rolled back, so the call must not write later
-            ctx.cancelled.set()
-            raise
-        if worker.is_alive():
-            ctx.cancelled.set()  # a write tool checks this before writing
-            return self._failure(
-                tool.name, target, f"{tool.name} did not finish within {limit:g} s"
-            )
+        if limit == NO_TIMEOUT:
+            # A call that waits on the user (apply_specs) runs in the calling thread: it has no
+            # deadline to enforce, and Ctrl-C while it changes the cluster must reach the
+            # handler (which reports and audits what it interrupted), not abandon a thread that
+            # keeps running kubectl.
+            work()
+            if isinstance(box.get("exc"), KeyboardInterrupt):
+                ctx.cancelled.set()
+                raise box["exc"]
+        else:
+            worker = threading.Thread(target=work, name=f"tool-{tool.name}", daemon=True)
+            try:
+                worker.start()
+                worker.join(limit)
+            except BaseException:  # Ctrl-C: the turn is rolled back, so no write may follow
+                ctx.cancelled.set()
+                raise
+            if worker.is_alive():
+                ctx.cancelled.set()  # a write tool checks this before writing
+                return self._failure(
+                    tool.name, target, f"{tool.name} did not finish within {limit:g} s"
+                )
         exc = box.get("exc")
         if exc is None:
             content = box["content"]

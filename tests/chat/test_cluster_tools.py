@@ -172,7 +172,8 @@ def test_invalid_spec_names_no_pod(project: Path, cluster: FakeKubeAPI) -> None:
 
 def test_tiers_read_only_and_allowlist(project: Path) -> None:
     names = [d["function"]["name"] for d in registry(project).definitions()]
-    assert names[-5:] == ["cluster_status", "pod_events", "pod_logs", "plan", "diff_spec"]
+    assert names[-6:] == ["cluster_status", "pod_events", "pod_logs", "plan", "diff_spec",
+                          "apply_specs"]
     ro = [d["function"]["name"] for d in registry(project, SENTINEL_READ_ONLY="1").definitions()]
     assert ro == ["list_specs", "read_spec", "validate_spec", "render_manifest",
                   "cluster_status", "pod_events", "pod_logs", "plan", "diff_spec"]

@@ -14,6 +14,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 LAUNCHER = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
@@ -24,6 +25,17 @@ def run_on_tty(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
                answer: bytes | None, timeout: float = 120) -> tuple[int, str]:
     """Run ``argv`` with a fresh pty as controlling terminal and stdio; type ``answer`` when
     ``[y/N]`` appears (None: never). Returns the exit code and the output (``\\r\\n`` -> ``\\n``).
+    """
+    return run_dialog(argv, cwd, env, [] if answer is None else [(b"[y/N]", answer)], timeout)
+
+
+def run_dialog(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
+               dialog: Sequence[tuple[bytes, bytes]], timeout: float = 120) -> tuple[int, str]:
+    """Run ``argv`` on a fresh pty as its controlling terminal and stdio, as a person does, and
+    hold a conversation: for each ``(expect, send)`` in turn, wait until ``expect`` appears in
+    the output after the previous match, then type ``send``. Returns the exit code and the
+    output (``\\r\\n`` -> ``\\n``).
+    The program must end on its own (e.g. a last step that types ``/exit``).
 
     The pty is made the controlling terminal by a tiny launcher in a new session rather than by
     ``preexec_fn``, which is unsafe while a test's server threads run."""
@@ -31,7 +43,7 @@ def run_on_tty(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
     proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, *argv], cwd=cwd, env=env,
                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
     os.close(slave)
-    out, answered, deadline = b"", False, time.monotonic() + timeout
+    out, step, seen, deadline = b"", 0, 0, time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.2)
@@ -43,9 +55,10 @@ def run_on_tty(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
                 if not chunk:
                     break
                 out += chunk
-                if answer is not None and not answered and b"[y/N]" in out:
-                    os.write(master, answer)
-                    answered = True
+                while step < len(dialog) and (at := out.find(dialog[step][0], seen)) >= 0:
+                    seen = at + len(dialog[step][0])
+                    os.write(master, dialog[step][1])
+                    step += 1
             elif proc.poll() is not None:
                 break
         code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
