@@ -135,8 +135,8 @@ def test_y_applies_exactly_the_plan_and_audits_the_provenance(
     assert out.ok, out.error
     result = json.loads(out.content)
     assert result["result"] == "applied"
-    assert result["applies"] == [{"context": "fake", "done": ["shop/redis (specs/redis.yaml): "
-                                                               "created"], "failures": []}]
+    done = ["shop/redis (specs/redis.yaml): created"]
+    assert result["applies"] == [{"context": "fake", "done": done, "failures": []}]
     shown = term.text
     assert "kube-sentinel chat asks to apply:" in shown
     assert f"Apply to context 'fake' ({kube.url}), namespace(s): shop" in shown
@@ -220,9 +220,9 @@ def test_nothing_to_do_asks_nothing(project: Path, kube: FakeKubeAPI,
     before = len(changes(kube))
     term = answering(terminal, None)
     out = apply(project, term, {})
-    assert out.ok and json.loads(out.content)["plan"] == [
-        "plan for context 'fake': 0 to create, 0 to update, 0 to recreate, 0 to delete, "
-        "2 unchanged, 0 skipped, 0 error(s)"]
+    summary = ("plan for context 'fake': 0 to create, 0 to update, 0 to recreate, 0 to delete, "
+               "2 unchanged, 0 skipped, 0 error(s)")
+    assert out.ok and json.loads(out.content)["plan"] == [summary]
     assert term.text == "" and len(changes(kube)) == before
 
 
