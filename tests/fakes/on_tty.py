@@ -1,6 +1,7 @@
 """Run a command on a fresh pseudo-terminal and answer its y/N question (for cram transcripts).
 
     python on_tty.py ANSWER COMMAND [ARG ...]
+    python on_tty.py --chat MESSAGE ANSWER sentinel chat [ARG ...]
 
 The command gets the pty as its controlling terminal and stdio, as when a person runs it; when
 ``[y/N]`` appears, ``ANSWER`` and a newline are typed. Its output is printed with the
@@ -68,8 +69,18 @@ def run_dialog(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
 
 
 def main(argv: list[str]) -> int:
-    """Run ``argv[1:]`` on a pty, answer ``argv[0]``; print its output, return its exit code."""
-    code, out = run_on_tty(argv[1:], None, None, argv[0].encode() + b"\n")
+    """Run a command on a pty and answer it; print its output, return its exit code.
+
+    ``ANSWER COMMAND...`` types ``ANSWER`` at the y/N question. ``--chat MESSAGE ANSWER
+    COMMAND...`` is for ``sentinel chat``: types ``MESSAGE`` at the first ``you>`` prompt,
+    ``ANSWER`` at the y/N question, and ``/exit`` at the next prompt."""
+    if argv[:1] == ["--chat"]:
+        message, answer, command = argv[1], argv[2], argv[3:]
+        code, out = run_dialog(command, None, None, [
+            (b"you> ", message.encode() + b"\n"), (b"[y/N]", answer.encode() + b"\n"),
+            (b"you> ", b"/exit\n")])
+    else:
+        code, out = run_on_tty(argv[1:], None, None, argv[0].encode() + b"\n")
     sys.stdout.write(out)
     return code
 
