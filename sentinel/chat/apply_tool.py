@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -115,6 +116,7 @@ class SpecApplier:
         if ctx.cancelled.is_set():
             raise ToolFailed("the call was cancelled before the user was asked; nothing was "
                              "changed")
+        began = time.monotonic()
         try:
             ask("apply", "\n".join(["kube-sentinel chat asks to apply:", *shown, "", asked]),
                 yes=False, interactive=True, command="doit apply", tty_path=self.tty_path)
@@ -122,6 +124,8 @@ class SpecApplier:
             said = err.message.splitlines()[0].removesuffix("; nothing was changed")
             raise ToolFailed(f"the user refused the apply ({said}); nothing was changed",
                              detail={"would_apply": prompt}, hint=NOT_AGAIN) from err
+        finally:
+            ctx.waited += time.monotonic() - began
 
 
 def _problems(plan: ClusterPlan) -> list[str]:

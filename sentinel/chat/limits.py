@@ -170,7 +170,11 @@ class RunGuard:
             )
 
     def after_tool_result(self, name: str, arguments: str, outcome: ToolOutcome) -> None:
-        """Trip the breaker on the same error repeated; a successful write resets repeats."""
+        """Trip the breaker on the same error repeated; a successful write resets repeats.
+
+        Time the call spent waiting on the person (reading the plan before answering y/N) is
+        not the turn's: the wall-time bound is for the model and the tools."""
+        self.started += outcome.waited
         if outcome.ok:
             if name in self.limits.write_tools:
                 self._seen.clear()  # the specs folder changed: re-reading it is progress

@@ -34,6 +34,7 @@ class ToolOutcome:
     error: str | None = None
     truncated: bool = False
     summary: str = ""
+    waited: float = 0.0  # seconds spent waiting on the person (a y/N): not the turn's time
 
     def to_message_content(self) -> str:
         """The JSON envelope sent back to the model: ``{ok, content, error, truncated}``."""

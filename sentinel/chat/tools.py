@@ -28,6 +28,7 @@ does not write afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -70,6 +71,7 @@ class ToolContext:
     origin: str = "chat"  # who asked: "chat" (the REPL's model) or "mcp" (an MCP client)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancelled: threading.Event = field(default_factory=threading.Event)
+    waited: float = 0.0  # seconds the handler spent waiting on the person (apply_specs' y/N)
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ class ToolRegistry:
         ctx = ToolContext(conversation_id=conversation_id, message_id=message_id, origin=origin)
         if self._now is not None:
             ctx.now = self._now
-        return self._execute(tool, args, target, ctx)
+        outcome = self._execute(tool, args, target, ctx)
+        return dataclasses.replace(outcome, waited=ctx.waited) if ctx.waited else outcome
 
     def _execute(
         self, tool: Tool, args: dict[str, Any], target: str, ctx: ToolContext

@@ -133,6 +133,7 @@ def test_y_applies_exactly_the_plan_and_audits_the_provenance(
     term = answering(terminal, b"y\n")
     out = apply(project, term, {"specs": ["redis"]})
     assert out.ok, out.error
+    assert out.waited > 0  # the time at the question is not counted against turn_timeout
     result = json.loads(out.content)
     assert result["result"] == "applied"
     done = ["shop/redis (specs/redis.yaml): created"]
@@ -159,7 +160,7 @@ def test_anything_but_y_refuses_and_changes_nothing(
         said: str) -> None:
     kube.add_namespace("shop")
     out = apply(project, answering(terminal, answer), {})
-    assert not out.ok
+    assert not out.ok and out.waited > 0
     assert out.error is not None and out.error.startswith(f"the user refused the apply ({said})")
     assert "nothing was changed" in out.error and "do not call apply_specs again" in out.error
     assert json.loads(out.content)["would_apply"][1:] == ["  create 2 Pods:",

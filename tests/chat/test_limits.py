@@ -68,6 +68,20 @@ def test_wall_time_bound_uses_the_injected_clock() -> None:
         guard.before_model_call()
 
 
+def test_time_waiting_on_the_person_is_not_the_turns() -> None:
+    clock = FakeClock()
+    guard = RunLimits(turn_timeout=30, clock=clock).new_turn()
+    guard.before_tool_call("apply_specs", "{}")
+    clock.now += 300  # the person read the plan for five minutes, then answered
+    guard.after_tool_result("apply_specs", "{}", ToolOutcome(True, "{}", waited=298))
+    assert guard.elapsed() == pytest.approx(2)
+    assert guard.before_model_call() == pytest.approx(28)  # the final answer still has time
+    clock.now += 29
+    with pytest.raises(RunLimitReached) as stop:
+        guard.before_model_call()
+    assert stop.value.limit == "time"
+
+
 def test_each_turn_gets_a_fresh_guard() -> None:
     clock = FakeClock()
     limits = RunLimits(max_tool_steps=1, turn_timeout=10, clock=clock)
