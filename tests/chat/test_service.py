@@ -135,6 +135,18 @@ def test_system_prompt_is_deterministic_and_not_stored(h: Harness) -> None:
     assert build_system_prompt(["b", "a"]) == build_system_prompt(["a", "b", "a"])
 
 
+def test_system_prompt_names_the_tools_and_the_confirmation() -> None:
+    with_apply = build_system_prompt(["cluster_status", "apply_specs", "write_spec"])
+    assert "Tools available: `apply_specs`, `cluster_status`, `write_spec`." in with_apply
+    assert ("Only `apply_specs` changes the cluster, and only after the user answers y to the "
+            "plan it\n  shows at their terminal.") in with_apply
+    assert "Never claim to have applied" not in with_apply
+    reading = build_system_prompt(["cluster_status", "write_spec"])
+    assert "Never claim to have applied anything to a cluster: you cannot." in reading
+    assert "apply_specs" not in reading
+    assert with_apply == build_system_prompt(["write_spec", "apply_specs", "cluster_status"])
+
+
 def test_reset_clears_and_reinitializes(h: Harness, store_kind: str) -> None:
     h.fake.script([{"text": "old"}, {"text": "new"}])
     svc = h.service(h.store(store_kind))
