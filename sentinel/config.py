@@ -77,8 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
             "tokens one chat conversation may use in all; past it every turn stops at once "
             "(start a new one with /new); 0: no bound", allow_zero=True),
     Setting("prices", "SENTINEL_PRICES", "prices",
-            "model prices for 'sentinel calls': a table model = {input = USD, output = USD} per "
-            "million tokens (env: model=IN/OUT,model2=IN/OUT)"),
+            "model prices for 'sentinel calls': a table mapping each model to its input and "
+            "output price in USD per million tokens (env: model=IN/OUT,model2=IN/OUT)"),
 )
 
 Prices = dict[str, tuple[float, float]]  # model -> (input, output) per million tokens
