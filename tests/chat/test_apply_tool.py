@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from sentinel.chat.apply_tool import apply_tools
 from sentinel.chat.protocols import ToolOutcome
@@ -266,3 +267,30 @@ def test_the_tier_is_cluster_write_and_read_only_hides_it(project: Path) -> None
     assert not refused.ok and "read-only mode" in (refused.error or "")
     only = load_settings(project, {"HOME": str(project.parent), "SENTINEL_TOOLS": "plan"})
     assert [t.name for t in build_registry(only).offered()] == ["plan"]
+
+
+def test_a_fleet_is_one_prompt_naming_each_context(project: Path, kube: FakeKubeAPI,
+                                                   terminal: list[Terminal]) -> None:
+    with FakeKubeAPI() as staging:
+        path = Path(os.environ["KUBECONFIG"])
+        config = yaml.safe_load(path.read_text())
+        config["clusters"].append({"name": "staging", "cluster": {"server": staging.url}})
+        config["contexts"].append({"name": "staging",
+                                   "context": {"cluster": "staging", "user": "fake"}})
+        path.write_text(yaml.safe_dump(config))
+        (project / "sentinel.toml").write_text(
+            f'project = "{PROJECT}"\ncontexts = ["fake", "staging"]\n')
+        for api in (kube, staging):
+            api.add_namespace("shop")
+        term = answering(terminal, b"y\n")
+        out = apply(project, term, {"specs": ["redis"]})
+        assert out.ok, out.error
+        shown = term.text
+        assert "context 'fake':" in shown and "context 'staging':" in shown
+        assert f"Apply to context 'fake' ({kube.url})" in shown
+        assert f"Apply to context 'staging' ({staging.url})" in shown
+        assert shown.count("Proceed? [y/N]") == 1  # one question for the whole fleet
+        assert [a["context"] for a in json.loads(out.content)["applies"]] == ["fake", "staging"]
+        assert kube.get_pod("shop", "redis") is not None
+        assert staging.get_pod("shop", "redis") is not None
+        assert sorted(r.context for r in records(project)) == ["fake", "staging"]
