@@ -188,3 +188,33 @@ def test_piped_stdin_refuses_the_apply(project: Path, shop: FakeKubeAPI,
     [refused] = results(fake, 2)
     assert refused["ok"] is False and "nothing was changed" in refused["error"]
     assert shop.get_pod("shop", "redis") is None and records(project) == []
+
+
+def test_ctrl_c_while_the_apply_runs_is_audited_and_the_model_told(
+        project: Path, kube: FakeKubeAPI, fake: FakeOpenAI) -> None:
+    kube.add_namespace("shop")
+    (project / "specs" / "queue.yaml").unlink()
+    (project / "specs" / "web.yaml").unlink()
+    (project / "specs" / "redis.yaml").write_text(QUEUE.replace("queue", "redis"))
+    fake.script([{"tool_calls": [{"name": "apply_specs", "arguments": {"specs": ["redis"]}}]},
+                 {"text": "The apply was interrupted; run plan to see where things stand."}])
+    kube.set_delay(60, real_writes_only=True)  # kubectl hangs in the real change
+    try:
+        code, screen = run_dialog(
+            ["sentinel", "chat", "--new"], project, chat_env(fake),
+            [(b"you> ", b"deploy redis\n"), (b"[y/N]", b"y\n"),
+             (lambda: any(r.query.get("dryRun") != "All" for r in kube.writes()), b"\x03"),
+             (b"you> ", b"/exit\n")])
+    finally:
+        kube.set_delay(0)
+    assert code == 0, screen
+    assert "Traceback" not in screen
+    assert "tool apply_specs redis: error: some changes failed" in screen
+    assert "assistant> The apply was interrupted" in screen
+    [told] = results(fake, 1)
+    assert told["ok"] is False
+    failures = json.loads(told["content"])["applies"][0]["failures"]
+    assert failures[0].startswith("apply interrupted (Ctrl-C) while kubectl ran")
+    [record] = records(project)
+    assert (record.name, record.result) == ("redis", "interrupted")
+    assert record.provenance.startswith("conversation=conv_")

@@ -15,7 +15,7 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 LAUNCHER = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
@@ -31,10 +31,12 @@ def run_on_tty(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
 
 
 def run_dialog(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
-               dialog: Sequence[tuple[bytes, bytes]], timeout: float = 120) -> tuple[int, str]:
+               dialog: Sequence[tuple[bytes | Callable[[], bool], bytes]], timeout: float = 120
+               ) -> tuple[int, str]:
     """Run ``argv`` on a fresh pty as its controlling terminal and stdio, as a person does, and
     hold a conversation: for each ``(expect, send)`` in turn, wait until ``expect`` appears in
-    the output after the previous match, then type ``send``. Returns the exit code and the
+    the output after the previous match (or, for a callable, until it returns True: e.g. the
+    fake API has seen a write), then type ``send``. Returns the exit code and the
     output (``\\r\\n`` -> ``\\n``).
     The program must end on its own (e.g. a last step that types ``/exit``).
 
@@ -56,12 +58,20 @@ def run_dialog(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
                 if not chunk:
                     break
                 out += chunk
-                while step < len(dialog) and (at := out.find(dialog[step][0], seen)) >= 0:
-                    seen = at + len(dialog[step][0])
-                    os.write(master, dialog[step][1])
-                    step += 1
             elif proc.poll() is not None:
                 break
+            while step < len(dialog):
+                expect, send = dialog[step]
+                if callable(expect):
+                    if not expect():
+                        break
+                else:
+                    at = out.find(expect, seen)
+                    if at < 0:
+                        break
+                    seen = at + len(expect)
+                os.write(master, send)
+                step += 1
         code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     finally:
         os.close(master)
