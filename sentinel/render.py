@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         Lifecycle,
     )
     from sentinel.spec.model import EnvFrom, PodSpec, Port, Probe, Resources, Volume
-    from sentinel.spec.parts import HttpGet
+    from sentinel.spec.parts import HttpGet, PodResources
 
 __all__ = ["MANAGED_BY_LABEL", "MANAGER", "NAME_LABEL", "PROJECT_LABEL", "build_manifest", "dump_manifest",
            "guard", "manifest_path", "render", "write_manifest"]
@@ -74,6 +74,9 @@ def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
         pod["initContainers"] = init
     if spec.volumes:
         pod["volumes"] = [_volume(volume) for volume in spec.volumes]
+    pod_resources = _resources(spec.podResources)
+    if pod_resources:
+        pod["resources"] = pod_resources
     if spec.restartPolicy is not None:
         pod["restartPolicy"] = spec.restartPolicy
     if spec.terminationGracePeriodSeconds is not None:
@@ -263,7 +266,7 @@ def _port(port: Port) -> dict[str, Any]:
     return out
 
 
-def _resources(resources: Resources | None) -> dict[str, Any]:
+def _resources(resources: Resources | PodResources | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for part in ("requests", "limits"):
         amounts = getattr(resources, part, None)

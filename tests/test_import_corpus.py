@@ -56,19 +56,10 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/image-volumes-subpath.yaml": (NOT_YET, _VOLUME),
     "pods/emptydir-volume-mode.yaml": (NOT_YET, ("spec.volumes[*].emptyDir.mode",)),
     "pods/pod-with-numeric-toleration.yaml": (NOT_YET, ("spec.tolerations[*].operator",)),
-    "pods/resource/pod-level-cpu-request-limit.yaml": (NOT_YET, ("spec.resources",)),
-    "pods/resource/pod-level-memory-request-limit.yaml": (NOT_YET, ("spec.resources",)),
+    # pids is not among the pod-level resources Kubernetes supports (cpu, memory, hugepages)
     "pods/resource/pod-level-pid-limit.yaml": (NOT_YET, ("spec.resources",)),
-    "pods/resource/pod-level-resources.yaml": (NOT_YET, ("spec.resources",)),
-    "pods/resource/pod-level-resource-managers-container-scope-mixed.yaml": (NOT_YET, (
-        "spec.resources",)),
-    "pods/resource/pod-level-resource-managers-empty-shared-pool.yaml": (NOT_YET, (
-        "spec.resources",)),
-    "pods/resource/pod-level-resource-managers-pod-scope-mixed.yaml": (NOT_YET, (
-        "spec.resources",)),
     "pods/user-namespaces-stateless.yaml": (NOT_YET, ("spec.hostUsers",)),
-    "pods/resource/pod-level-resize.yaml": (NOT_YET, (
-        "spec.resources", "spec.containers[*].resizePolicy")),
+    "pods/resource/pod-level-resize.yaml": (NOT_YET, ("spec.containers[*].resizePolicy",)),
     "pods/resource/pod-resize.yaml": (NOT_YET, ("spec.containers[*].resizePolicy",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
         "spec.initContainers[*].restartPolicyRules",)),

@@ -21,8 +21,8 @@ from sentinel.spec.model import PodSpec, Volume
 
 PROBES = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
 PROBE_ACTIONS = {"httpGet": "http", "tcpSocket": "tcp", "exec": "exec", "grpc": "grpc"}
-# Pod fields the converter maps itself; `resources` is the main container's key in a spec, not
-# the Pod-level resources of Kubernetes 1.32+.
+# Pod fields the converter maps itself; `resources` is the main container's key in a spec: the
+# Pod-level resources of Kubernetes 1.32+ are the spec's `podResources`.
 POD_HANDLED = frozenset({"containers", "initContainers", "volumes", "securityContext",
                          "resources"})
 POD_CONTEXT_KEYS = ("runAsUser", "runAsGroup", "fsGroup")
@@ -168,6 +168,8 @@ def to_spec_data(pod: dict[str, Any], profile: str) -> dict[str, Any]:
     for key, value in spec.items():
         if key in fields and key not in POD_HANDLED and key not in data:
             data[key] = fit(value, _annotation(key))
+    if "resources" in spec and "podResources" in fields:
+        data["podResources"] = fit(_quantities(spec["resources"]), _annotation("podResources"))
     context = spec.get("securityContext")
     if isinstance(context, dict):
         for key in POD_CONTEXT_KEYS:

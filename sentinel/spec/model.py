@@ -80,6 +80,11 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       capabilities:
         add:                           # restricted: NET_BIND_SERVICE only; baseline: its list
           - NET_BIND_SERVICE
+    podResources:                      # Pod-level resources (Kubernetes spec.resources):
+      requests:                        # cpu, memory, hugepages-<size> for the whole Pod; the
+        cpu: "1"                       # containers' requests add up to at most these, none
+      limits:                          # of their limits is above the Pod's limit
+        memory: 512Mi
     restartPolicy: Always              # Always | OnFailure | Never
     terminationGracePeriodSeconds: 30  # seconds from SIGTERM to SIGKILL
     activeDeadlineSeconds: 3600        # seconds the Pod may run (≥ 1)
@@ -218,6 +223,7 @@ from sentinel.spec.parts import (
     ExecAction,
     HttpGet,
     KeyRef,
+    PodResources,
     Port,
     Probe,
     Probes,
@@ -226,6 +232,7 @@ from sentinel.spec.parts import (
     SpecModel,
     TcpSocket,
 )
+from sentinel.spec.podbudget import pod_budget
 from sentinel.spec.podrules import hook_ports_exist, pod_rules
 from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
@@ -274,6 +281,7 @@ def _pod_check(raw: Any) -> list[Found]:
         + reserved_labels(raw)
         + pod_rules(raw)
         + dns_policy_none(raw)
+        + pod_budget(raw)
     )
 
 
@@ -350,6 +358,12 @@ class PodSpec(SpecModel):
         min_length=1,
         description="Native sidecars: start after the init containers, run beside the main ones "
         "(rendered as initContainers with restartPolicy: Always).",
+    )
+    podResources: PodResources | None = Field(
+        default=None,
+        description="Pod-level requests and limits (Kubernetes spec.resources): cpu, memory, "
+        "hugepages-<size>, shared by the containers; their requests add up to at most the "
+        "Pod's, none of their limits is above the Pod's.",
     )
     restartPolicy: Literal["Always", "OnFailure", "Never"] | None = Field(
         default=None, description="Always (default), OnFailure or Never."

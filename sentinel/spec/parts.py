@@ -285,6 +285,69 @@ class Resources(SpecModel):
         return checked(value, handler, _resources_check)
 
 
+def _pod_resource_names(raw: Any) -> list[Found]:
+    """Pod-level resources are cpu, memory and hugepages-<size> only (Kubernetes' supported
+    pod-level resources); other names are refused with that reason."""
+    if not isinstance(raw, Mapping):
+        return []
+    out = []
+    for key in raw:
+        if isinstance(key, str) and resource_kind(key) is not None and not (
+                key in ("cpu", "memory") or resource_kind(key) == "hugepages"):
+            out.append(Found((key,), Violation(
+                f"{shown(key)} is not a pod-level resource",
+                "pod-level resources are cpu, memory and hugepages-<size>; set "
+                f"{key} on a container's resources")))
+    return out + _resource_names(raw)
+
+
+class PodResourceList(SpecModel):
+    """Pod-level amounts: cpu, memory and hugepages-<size> (Kubernetes quantity syntax)."""
+
+    model_config = ConfigDict(
+        extra="allow",  # hugepages-<size> keys, checked by _pod_resource_names
+        json_schema_extra={
+            "minProperties": 1,
+            "additionalProperties": False,
+            "patternProperties": {
+                anchored(HUGEPAGES): {
+                    "description": "Huge pages of that size (request = limit), e.g. 1Gi.",
+                    "anyOf": [{"type": "string", "pattern": anchored(QUANTITY)},
+                              {"type": "number", "minimum": 0}],
+                },
+            },
+        },
+    )
+
+    cpu: Quantity | None = Field(default=None, description="CPU cores for the whole Pod: 1, 500m.")
+    memory: Quantity | None = Field(default=None, description="Bytes for the whole Pod: 256Mi.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _pod_resource_names)
+
+
+class PodResources(SpecModel):
+    """Pod-level requests and limits (Kubernetes ``spec.resources``, 1.32+): a budget the
+    containers share; each request ≤ its limit, the containers' requests add up to at most the
+    Pod's, and no container's limit is above the Pod's."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    requests: PodResourceList | None = Field(
+        default=None, description="Reserved for the whole Pod."
+    )
+    limits: PodResourceList | None = Field(
+        default=None, description="Cap for the whole Pod; each ≥ its request."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_limits(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _resources_check)
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 

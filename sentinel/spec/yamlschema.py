@@ -321,6 +321,7 @@ SPEC_SCHEMA = Map(
         Optional("containers"): Seq(_CONTAINER),
         Optional("initContainers"): Seq(_CONTAINER),
         Optional("sidecars"): Seq(_CONTAINER),
+        Optional("podResources"): _RESOURCES,
         Optional("restartPolicy"): Enum(["Always", "OnFailure", "Never"]),
         Optional("terminationGracePeriodSeconds"): Int(),
         Optional("activeDeadlineSeconds"): Int(),
