@@ -178,6 +178,8 @@ def _container_security(own: ContainerSecurity | None,
             value = getattr(own, key)
             if value is not None:
                 context[key] = value
+        if own.appArmorProfile is not None:
+            context["appArmorProfile"] = own.appArmorProfile.model_dump(exclude_none=True)
     return context
 
 
@@ -225,6 +227,8 @@ def _pod_security_context(spec: PodSpec) -> dict[str, Any]:
         value = getattr(spec, key)
         if value is not None:
             context[key] = value
+    if spec.appArmorProfile is not None:
+        context["appArmorProfile"] = spec.appArmorProfile.model_dump(exclude_none=True)
     context["seccompProfile"] = {"type": "RuntimeDefault"}
     return context
 

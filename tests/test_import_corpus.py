@@ -63,10 +63,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/resource/pod-resize.yaml": (NOT_YET, ("spec.containers[*].resizePolicy",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
         "spec.initContainers[*].restartPolicyRules",)),
-    "pods/security/apparmor/default-pod.yaml": (NOT_YET, ("spec.securityContext.appArmorProfile",)),
-    "pods/security/apparmor/hello-apparmor.yaml": (NOT_YET, (
-        "spec.securityContext.appArmorProfile",)),
-    "pods/security/hello-apparmor-2.yaml": (NOT_YET, ("spec.securityContext.appArmorProfile",)),
     "pods/security/security-context-5.yaml": (NOT_YET, (
         "spec.securityContext.supplementalGroups",)),
     "pods/security/security-context-6.yaml": (NOT_YET, (

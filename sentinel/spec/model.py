@@ -169,6 +169,8 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     runAsGroup: 101
     fsGroup: 101
     readOnlyRootFilesystem: true
+    appArmorProfile:                   # RuntimeDefault | Localhost (+ localhostProfile); also
+      type: RuntimeDefault             # per container in securityContext; Unconfined refused
     output_path: shop/web.yaml         # below the output folder; default <namespace>/<name>.yaml
     apply: true                        # whether `doit apply` includes this Pod
 """
@@ -190,6 +192,7 @@ from pydantic import (
 
 from sentinel.spec import rules
 from sentinel.spec.containers import (
+    AppArmorProfile,
     Container,
     ContainerSecurity,
     EnvFromSource,
@@ -418,6 +421,10 @@ class PodSpec(SpecModel):
     )
     fsGroup: int | None = Field(default=None, ge=0, le=INT32_MAX, description="GID owning volumes.")
     readOnlyRootFilesystem: bool | None = Field(default=None, description="Mount / read-only.")
+    appArmorProfile: AppArmorProfile | None = Field(
+        default=None, description="The Pod's AppArmor profile: RuntimeDefault or Localhost "
+        "(with localhostProfile); a container's securityContext may override it."
+    )
     output_path: RelativePath | None = Field(
         default=None,
         description="Manifest path relative to the output folder; default <namespace>/<name>.yaml.",

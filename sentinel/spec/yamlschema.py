@@ -86,6 +86,12 @@ _PROBES = Map(
 _HOOK = Map({Optional("exec"): _EXEC, Optional("httpGet"): _HTTP_GET,
              Optional("sleep"): Map({"seconds": Int()})})
 _LIFECYCLE = Map({Optional("postStart"): _HOOK, Optional("preStop"): _HOOK})
+_APPARMOR = Map(
+    {
+        "type": Enum(["RuntimeDefault", "Localhost", "Unconfined"]),
+        Optional("localhostProfile"): Str(),
+    }
+)
 _SECURITY_CONTEXT = Map(
     {
         Optional("runAsUser"): Int(),
@@ -93,6 +99,7 @@ _SECURITY_CONTEXT = Map(
         Optional("runAsNonRoot"): Bool(),
         Optional("readOnlyRootFilesystem"): Bool(),
         Optional("capabilities"): Map({"add": Seq(Str())}),
+        Optional("appArmorProfile"): _APPARMOR,
     }
 )
 _PORTS = Seq(
@@ -341,6 +348,7 @@ SPEC_SCHEMA = Map(
         Optional("runAsGroup"): Int(),
         Optional("fsGroup"): Int(),
         Optional("readOnlyRootFilesystem"): Bool(),
+        Optional("appArmorProfile"): _APPARMOR,
         Optional("output_path"): Str(),
         Optional("apply"): Bool(),
     }
