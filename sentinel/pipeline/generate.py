@@ -191,7 +191,7 @@ def generate_one(
         data = dump_manifest(render(loaded.model, source=loaded.source, project=project))
     except RenderError as err:
         return TaskFailed(f"{spec}: {err}")
-    _warn(loaded.warnings)
+    _warn(loaded.warnings + loaded.advice)
     path = Path(target)
     try:
         unchanged = path.read_bytes() == data

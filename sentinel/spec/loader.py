@@ -8,7 +8,8 @@ Layers, each reporting everything it can before the file is rejected:
    keys, flow style, unknown keys with "did you mean", wrong kinds of values — every one, with
    line and column;
 3. Kubernetes rules via ``PodSpec`` (``model.py``), run on whatever part passed layer 2, each error
-   mapped back to the line and column of its value, with the field path and a fix hint.
+   mapped back to the line and column of its value, with the field path and a fix hint;
+4. production advice (``advice.py``) on a valid spec: warnings with codes, minus its ``ignore``.
 
 Problems reported by layer 2 suppress the echoes layer 3 would produce for the same field.
 """
@@ -24,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sentinel.errors import Problem, SpecError
+from sentinel.spec.advice import advise
 from sentinel.spec.fields import RULE_ERROR, VIOLATIONS_ERROR
 from sentinel.spec.model import PodSpec
 from sentinel.spec.rules import check_env_name, is_c_identifier, shown
@@ -44,6 +46,7 @@ class LoadedSpec:
     model: PodSpec
     warnings: list[Problem] = field(default_factory=list)
     positions: Mapping[Loc, Pos] = field(default_factory=dict, repr=False, compare=False)
+    advice: list[Problem] = field(default_factory=list)  # production advice (warnings, coded)
 
     def position(self, *loc: str | int) -> Pos | None:
         """Line and column (1-based) of a field's value, e.g. ``position("ports", 0, "name")``."""
@@ -191,7 +194,9 @@ def load_spec_text(text: str, source: str, *, path: Path | None = None) -> Loade
     warnings = _warnings(shape, source)
     if problems or model is None:
         raise SpecError(problems + warnings)
-    return LoadedSpec(path, source, text, model, warnings, shape.positions)
+    warnings = [w for w in warnings if w.code not in model.ignore]
+    advice = advise(model, source, shape.positions, shape.key_positions)
+    return LoadedSpec(path, source, text, model, warnings, shape.positions, advice)
 
 
 def validate_data(data: Mapping[str, Any], source: str) -> PodSpec:
@@ -218,6 +223,7 @@ def _warnings(shape: Shape, source: str) -> list[Problem]:
                     f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
                     "use only letters, digits and '_', not starting with a digit",
                     "warning",
+                    "W100",
                 )
             )
     return out

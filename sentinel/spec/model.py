@@ -173,6 +173,8 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       type: RuntimeDefault             # per container in securityContext; Unconfined refused
     output_path: shop/web.yaml         # below the output folder; default <namespace>/<name>.yaml
     apply: true                        # whether `doit apply` includes this Pod
+    ignore:                            # production advice codes to silence (README table)
+      - W105
 """
 
 from __future__ import annotations
@@ -191,6 +193,7 @@ from pydantic import (
 )
 
 from sentinel.spec import rules
+from sentinel.spec.advice import AdviceCode
 from sentinel.spec.containers import (
     AppArmorProfile,
     Container,
@@ -430,6 +433,10 @@ class PodSpec(SpecModel):
         description="Manifest path relative to the output folder; default <namespace>/<name>.yaml.",
     )
     apply: bool = Field(default=True, description="Whether `doit apply` applies this Pod.")
+    ignore: list[AdviceCode] = Field(
+        default_factory=list,
+        description="Production advice codes to silence for this spec, e.g. [W104] (README).",
+    )
 
     @field_validator("annotations")
     @classmethod

@@ -351,5 +351,6 @@ SPEC_SCHEMA = Map(
         Optional("appArmorProfile"): _APPARMOR,
         Optional("output_path"): Str(),
         Optional("apply"): Bool(),
+        Optional("ignore"): Seq(Str()),
     }
 )
