@@ -148,6 +148,8 @@ def _container_of(part: PodSpec | Container, name: str, mounts: list[dict[str, A
     resources = _resources(part.resources)
     if resources:
         container["resources"] = resources
+    if part.resizePolicy:
+        container["resizePolicy"] = [p.model_dump() for p in part.resizePolicy]
     if part.probes is not None:
         for kind in ("startup", "readiness", "liveness"):
             probe = getattr(part.probes, kind)

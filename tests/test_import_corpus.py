@@ -59,8 +59,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     # pids is not among the pod-level resources Kubernetes supports (cpu, memory, hugepages)
     "pods/resource/pod-level-pid-limit.yaml": (NOT_YET, ("spec.resources",)),
     "pods/user-namespaces-stateless.yaml": (NOT_YET, ("spec.hostUsers",)),
-    "pods/resource/pod-level-resize.yaml": (NOT_YET, ("spec.containers[*].resizePolicy",)),
-    "pods/resource/pod-resize.yaml": (NOT_YET, ("spec.containers[*].resizePolicy",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
         "spec.initContainers[*].restartPolicyRules",)),
     "pods/security/security-context-5.yaml": (NOT_YET, (

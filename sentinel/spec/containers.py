@@ -46,9 +46,11 @@ from sentinel.spec.parts import (
     HttpGet,
     Port,
     Probes,
+    ResizePolicy,
     Resources,
     SpecModel,
     one_of,
+    unique_resize,
 )
 from sentinel.spec.podrules import container_rules, mount_paths_unique, not_on_init_container
 from sentinel.spec.rules import INT32_MAX, Violation
@@ -260,6 +262,11 @@ class Container(SpecModel):
     )
     ports: list[Port] = Field(default_factory=list, description="Ports it listens on.")
     resources: Resources | None = Field(default=None, description="Requests and limits.")
+    resizePolicy: list[ResizePolicy] | None = Field(
+        default=None, min_length=1,
+        description="Per resource (cpu, memory): whether an in-place resize restarts the "
+        "container; one entry per resource.",
+    )
     probes: Probes | None = Field(
         default=None, description="Health checks (not on plain init containers)."
     )
@@ -277,6 +284,11 @@ class Container(SpecModel):
     @classmethod
     def _unique_ports(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Port]:
         return checked(value, handler, unique_ports)
+
+    @field_validator("resizePolicy", mode="wrap")
+    @classmethod
+    def _unique_resize(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, unique_resize)
 
     @field_validator("volumeMounts", mode="wrap")
     @classmethod

@@ -54,6 +54,9 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       limits:
         cpu: "1"
         memory: 128Mi
+    resizePolicy:                      # in-place resize per resource (cpu, memory):
+      - resourceName: memory           # NotRequired | RestartContainer; one entry each
+        restartPolicy: RestartContainer
     probes:                            # liveness | readiness | startup
       readiness:
         http:                          # exactly one of http / tcp / exec / grpc
@@ -233,10 +236,12 @@ from sentinel.spec.parts import (
     Port,
     Probe,
     Probes,
+    ResizePolicy,
     ResourceList,
     Resources,
     SpecModel,
     TcpSocket,
+    unique_resize,
 )
 from sentinel.spec.podbudget import pod_budget
 from sentinel.spec.podrules import hook_ports_exist, pod_rules
@@ -337,6 +342,11 @@ class PodSpec(SpecModel):
     ports: list[Port] = Field(default_factory=list, description="Ports the container listens on.")
     resources: Resources | None = Field(
         default=None, description="CPU/memory/ephemeral-storage requests and limits."
+    )
+    resizePolicy: list[ResizePolicy] | None = Field(
+        default=None, min_length=1,
+        description="Per resource (cpu, memory): whether an in-place resize restarts the "
+        "container; one entry per resource.",
     )
     probes: Probes | None = Field(
         default=None, description="Liveness, readiness and startup checks."
@@ -455,6 +465,11 @@ class PodSpec(SpecModel):
     @classmethod
     def _unique_ports(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Port]:
         return checked(value, handler, unique_ports)
+
+    @field_validator("resizePolicy", mode="wrap")
+    @classmethod
+    def _unique_resize(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, unique_resize)
 
     @field_validator("volumes", mode="wrap")
     @classmethod

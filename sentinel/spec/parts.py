@@ -27,7 +27,9 @@ from sentinel.spec.crossfield import (
     PROBE_KINDS,
     RESOURCES,
     Found,
+    _duplicates,
     exactly_one,
+    get,
     not_empty,
     request_within_limit,
     success_threshold,
@@ -346,6 +348,25 @@ class PodResources(SpecModel):
     @classmethod
     def _within_limits(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         return checked(value, handler, _resources_check)
+
+
+class ResizePolicy(SpecModel):
+    """What an in-place resize of one resource does to the container (Kubernetes 1.33+)."""
+
+    resourceName: Literal["cpu", "memory"] = Field(description="cpu or memory.")
+    restartPolicy: Literal["NotRequired", "RestartContainer"] = Field(
+        description="NotRequired (resize the running container) or RestartContainer."
+    )
+
+
+def unique_resize(raw: Any) -> list[Found]:
+    """One resizePolicy entry per resource."""
+    items = list(raw) if isinstance(raw, list | tuple) else []
+    names = [get(item, "resourceName") for item in items]
+    names = [n if isinstance(n, str) else None for n in names]
+    return [Found((i, "resourceName"), Violation(
+        f"resourceName {shown(names[i])} is listed twice", "keep one entry per resource"))
+        for i in _duplicates(names)]
 
 
 # --- probes ------------------------------------------------------------------------------------

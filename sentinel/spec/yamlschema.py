@@ -112,6 +112,14 @@ _PORTS = Seq(
     )
 )
 _RESOURCES = Map({Optional("requests"): _RESOURCE_LIST, Optional("limits"): _RESOURCE_LIST})
+_RESIZE = Seq(
+    Map(
+        {
+            "resourceName": Enum(["cpu", "memory"]),
+            "restartPolicy": Enum(["NotRequired", "RestartContainer"]),
+        }
+    )
+)
 _PULL_POLICY = Enum(["Always", "IfNotPresent", "Never"])
 # One entry of containers / initContainers / sidecars: the main container's keys, plus its name
 # and its mounts (the main container's mounts are part of each volume).
@@ -127,6 +135,7 @@ _CONTAINER = Map(
         Optional("envFrom"): _ENV_FROM_LIST,
         Optional("ports"): _PORTS,
         Optional("resources"): _RESOURCES,
+        Optional("resizePolicy"): _RESIZE,
         Optional("probes"): _PROBES,
         Optional("lifecycle"): _LIFECYCLE,
         Optional("securityContext"): _SECURITY_CONTEXT,
@@ -321,6 +330,7 @@ SPEC_SCHEMA = Map(
         Optional("envFrom"): _ENV_FROM_LIST,
         Optional("ports"): _PORTS,
         Optional("resources"): _RESOURCES,
+        Optional("resizePolicy"): _RESIZE,
         Optional("probes"): _PROBES,
         Optional("lifecycle"): _LIFECYCLE,
         Optional("securityContext"): _SECURITY_CONTEXT,
