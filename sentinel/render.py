@@ -225,10 +225,12 @@ def _pod_security_context(spec: PodSpec) -> dict[str, Any]:
     context: dict[str, Any] = {}
     if spec.security == policy.RESTRICTED:
         context["runAsNonRoot"] = True
-    for key in ("runAsUser", "runAsGroup", "fsGroup"):
+    for key in ("runAsUser", "runAsGroup", "fsGroup", "supplementalGroupsPolicy"):
         value = getattr(spec, key)
         if value is not None:
             context[key] = value
+    if spec.supplementalGroups is not None:
+        context["supplementalGroups"] = list(spec.supplementalGroups)
     if spec.appArmorProfile is not None:
         context["appArmorProfile"] = spec.appArmorProfile.model_dump(exclude_none=True)
     context["seccompProfile"] = {"type": "RuntimeDefault"}

@@ -61,11 +61,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/user-namespaces-stateless.yaml": (NOT_YET, ("spec.hostUsers",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
         "spec.initContainers[*].restartPolicyRules",)),
-    "pods/security/security-context-5.yaml": (NOT_YET, (
-        "spec.securityContext.supplementalGroups",)),
-    "pods/security/security-context-6.yaml": (NOT_YET, (
-        "spec.securityContext.supplementalGroups",
-        "spec.securityContext.supplementalGroupsPolicy")),
     "pods/security/security-context-7.yaml": (NOT_YET, (
         "spec.containers[*].securityContext.cgroupOptions",)),
     "pods/storage/projected-clustertrustbundle.yaml": (NOT_YET, _VOLUME),

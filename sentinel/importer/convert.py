@@ -25,7 +25,8 @@ PROBE_ACTIONS = {"httpGet": "http", "tcpSocket": "tcp", "exec": "exec", "grpc": 
 # Pod-level resources of Kubernetes 1.32+ are the spec's `podResources`.
 POD_HANDLED = frozenset({"containers", "initContainers", "volumes", "securityContext",
                          "resources"})
-POD_CONTEXT_KEYS = ("runAsUser", "runAsGroup", "fsGroup", "appArmorProfile")
+POD_CONTEXT_KEYS = ("runAsUser", "runAsGroup", "fsGroup", "supplementalGroups",
+                    "supplementalGroupsPolicy", "appArmorProfile")
 CONTAINER_CONTEXT_KEYS = ("readOnlyRootFilesystem",)
 
 

@@ -171,6 +171,9 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     runAsUser: 101                     # 0 (root) only under baseline
     runAsGroup: 101
     fsGroup: 101
+    supplementalGroups:                # further GIDs (0-2147483647)
+      - 4000
+    supplementalGroupsPolicy: Strict   # Merge (default) | Strict: ignore the image's /etc/group
     readOnlyRootFilesystem: true
     appArmorProfile:                   # RuntimeDefault | Localhost (+ localhostProfile); also
       type: RuntimeDefault             # per container in securityContext; Unconfined refused
@@ -184,7 +187,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import partial
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     ConfigDict,
@@ -433,6 +436,14 @@ class PodSpec(SpecModel):
         default=None, ge=0, le=INT32_MAX, description="GID of the process."
     )
     fsGroup: int | None = Field(default=None, ge=0, le=INT32_MAX, description="GID owning volumes.")
+    supplementalGroups: list[Annotated[int, Field(ge=0, le=INT32_MAX)]] | None = Field(
+        default=None, min_length=1,
+        description="Further GIDs of every container's first process (0-2147483647).",
+    )
+    supplementalGroupsPolicy: Literal["Merge", "Strict"] | None = Field(
+        default=None, description="Merge (default: add the image's /etc/group memberships) or "
+        "Strict (only runAsGroup, fsGroup and supplementalGroups).",
+    )
     readOnlyRootFilesystem: bool | None = Field(default=None, description="Mount / read-only.")
     appArmorProfile: AppArmorProfile | None = Field(
         default=None, description="The Pod's AppArmor profile: RuntimeDefault or Localhost "

@@ -357,6 +357,8 @@ SPEC_SCHEMA = Map(
         Optional("runAsUser"): Int(),
         Optional("runAsGroup"): Int(),
         Optional("fsGroup"): Int(),
+        Optional("supplementalGroups"): Seq(Int()),
+        Optional("supplementalGroupsPolicy"): Enum(["Merge", "Strict"]),
         Optional("readOnlyRootFilesystem"): Bool(),
         Optional("appArmorProfile"): _APPARMOR,
         Optional("output_path"): Str(),
