@@ -90,6 +90,8 @@ def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
         value = getattr(spec, key)
         if value is not None:
             pod[key] = _plain(value)
+    if spec.hostUsers is not None:
+        pod["hostUsers"] = spec.hostUsers
     if spec.serviceAccountName is not None:
         pod["serviceAccountName"] = spec.serviceAccountName
     else:

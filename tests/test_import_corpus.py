@@ -58,7 +58,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/pod-with-numeric-toleration.yaml": (NOT_YET, ("spec.tolerations[*].operator",)),
     # pids is not among the pod-level resources Kubernetes supports (cpu, memory, hugepages)
     "pods/resource/pod-level-pid-limit.yaml": (NOT_YET, ("spec.resources",)),
-    "pods/user-namespaces-stateless.yaml": (NOT_YET, ("spec.hostUsers",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
         "spec.initContainers[*].restartPolicyRules",)),
     "pods/security/security-context-7.yaml": (NOT_YET, (

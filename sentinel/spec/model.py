@@ -135,6 +135,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       options:
         - name: ndots
           value: "2"
+    hostUsers: false                   # a user namespace of its own (Kubernetes 1.33+)
     serviceAccountName: web            # DNS-1123 subdomain
     nodeSelector:
       kubernetes.io/os: linux
@@ -419,6 +420,10 @@ class PodSpec(SpecModel):
     )
     dnsConfig: DnsConfig | None = Field(
         default=None, description="nameservers, searches, options for the resolver."
+    )
+    hostUsers: bool | None = Field(
+        default=None, description="false: run the Pod in its own user namespace (root in the "
+        "container is not root on the node); true or unset: the host's.",
     )
     serviceAccountName: DnsSubdomain | None = Field(
         default=None, description="Service account (DNS-1123 subdomain)."

@@ -351,6 +351,7 @@ SPEC_SCHEMA = Map(
         Optional("hostAliases"): Seq(Map({"ip": Str(), "hostnames": Seq(Str())})),
         Optional("dnsPolicy"): Enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
         Optional("dnsConfig"): _DNS_CONFIG,
+        Optional("hostUsers"): Bool(),
         Optional("serviceAccountName"): Str(),
         Optional("nodeSelector"): MapPattern(Str(), Str()),
         Optional("security"): Enum(["restricted", "baseline"]),
