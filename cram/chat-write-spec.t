@@ -115,18 +115,18 @@ The model may not overwrite a spec without overwrite: true, nor write outside th
   tool (call_5_0): {"ok": false, "content": "", "error": "specs/web.yaml already exists; nothing was written (hint: pass overwrite: true to replace it, or choose another name)", "truncated": false}
   tool (call_5_1): {"ok": false, "content": "[{\"field\": \"filename\", \"message\": \"'../web.yaml' is not valid here: a file name in the specs folder: lowercase letters, digits and '-', ending in .yaml, e.g. web.yaml\"}]", "error": "arguments do not match the schema of write_spec (1 error(s)); fix them and call again", "truncated": false}
 
-In read-only mode the write tool is not even offered:
+In read-only mode the write tool is not even offered (the cluster tools that only read stay):
 
   $ python "$CTL" reset
   $ python "$CTL" script "$TESTDIR/../samples/chat/write-spec-refused.json"
   $ echo "Make web use nginx 1.28" | SENTINEL_READ_ONLY=1 sentinel chat --new > /dev/null
   $ python "$CTL" requests | python -c 'import json,sys; print([t["function"]["name"] for t in json.load(sys.stdin)[0]["body"]["tools"]])'
-  ['list_specs', 'read_spec', 'validate_spec', 'render_manifest']
+  ['list_specs', 'read_spec', 'validate_spec', 'render_manifest', 'cluster_status', 'pod_events', 'pod_logs', 'plan', 'diff_spec']
 
 The allowlist names tools that exist; a typo is a configuration error (exit 2), not a silent
 loss of a tool:
 
   $ echo hi | SENTINEL_TOOLS=list_specs,write_specs sentinel chat --new
   error: setting 'tools' names unknown tool(s): write_specs
-    hint: list some of list_specs, read_spec, render_manifest, validate_spec, write_spec in sentinel.toml or SENTINEL_TOOLS (comma-separated; empty enables all)
+    hint: list some of cluster_status, diff_spec, list_specs, plan, pod_events, pod_logs, read_spec, render_manifest, validate_spec, write_spec in sentinel.toml or SENTINEL_TOOLS (comma-separated; empty enables all)
   [2]

@@ -15,6 +15,7 @@ The first run renders every spec (one sub-task each); prune has nothing to remov
   .  generate:web.yaml
   .  generate:worker.yaml
   $ find manifests -type f | sort
+  manifests/kustomization.yaml
   manifests/shop/nightly-report.yaml
   manifests/shop/order-worker.yaml
   manifests/shop/session-cache.yaml
@@ -64,8 +65,11 @@ still run, and no manifest is written for it.
   -- generate:cache.yaml
   -- generate:nightly-report.yaml
   -- generate:web.yaml
-  UnmetDependency - taskid:generate
+  UnmetDependency - taskid:_kustomization
   generate:broken.yaml
+  
+  UnmetDependency - taskid:generate
+  generate:broken.yaml _kustomization
   
   ########################################
   generate:broken.yaml <stdout>:
@@ -83,6 +87,7 @@ doit list shows what each task does; doit clean removes every generated manifest
   prune      remove manifests this tool wrote for specs that were deleted or renamed
   validate   check every spec (schema, Kubernetes rules, collisions); lists every problem
   $ doit clean
+  _kustomization - removing file 'manifests/kustomization.yaml'
   generate:web.yaml - removing file 'manifests/shop/web.yaml'
   generate:nightly-report.yaml - removing file 'manifests/shop/nightly-report.yaml'
   generate:cache.yaml - removing file 'manifests/shop/session-cache.yaml'

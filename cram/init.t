@@ -26,6 +26,7 @@ The starter project works as it is.
   .  generate:web.yaml
   .  generate:worker.yaml
   $ find manifests -type f | sort
+  manifests/kustomization.yaml
   manifests/shop/order-worker.yaml
   manifests/shop/web.yaml
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cluster_project import project  # noqa: F401 (the fixture, for every test module)
 from tests.fakes.kube_api import FakeKubeAPI
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -17,28 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.cluster_project import Project, add_context, run_on_tty
 from tests.fakes.kube_api import FakeKubeAPI
-from tests.test_cluster_tasks import Project, run_on_tty
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with FakeKubeAPI() as kube:
-        yield Project(tmp_path / "proj", kube)
 
 
 @pytest.fixture
 def staging(project: Project) -> Iterator[FakeKubeAPI]:
     """A second cluster, context ``staging`` in the project's kubeconfig (current stays ``fake``)."""
     with FakeKubeAPI() as other:
-        path = project.root / "kubeconfig"
-        config = yaml.safe_load(path.read_text())
-        config["clusters"].append({"name": "staging", "cluster": {"server": other.url}})
-        config["contexts"].append({"name": "staging",
-                                   "context": {"cluster": "staging", "user": "fake"}})
-        path.write_text(yaml.safe_dump(config))
+        add_context(project, "staging", other)
         yield other
 
 

@@ -57,7 +57,8 @@ def test_each_manifest_is_fsynced_and_each_folder_once_after_all_writes(
     files = [f for f in flushed if f.endswith(".tmp")]
     folders = [f for f in flushed if not f.endswith(".tmp")]
     out = project / "manifests"
-    assert sorted(Path(f).name.split(".")[1] for f in files) == ["cache", "web", "worker"]
+    assert sorted(Path(f).name.split(".")[1] for f in files) == [
+        "cache", "kustomization", "web", "worker"]
     expected = {str(project), str(out), str(out / "shop"), str(out / "jobs")}
     assert set(folders) == expected and len(folders) == len(expected), flushed
     last_file = max(flushed.index(f) for f in files)

@@ -1,6 +1,6 @@
-"""``sentinel --help`` and ``sentinel validate`` must not import the chat stack.
+"""``sentinel --help`` and ``sentinel validate`` must not import the chat or MCP stack.
 
-``import openai`` alone costs about 0.4 s; a command that only reads spec files must not pay it.
+``import openai`` alone costs about 0.4 s, the ``mcp`` SDK about 1 s; a command that only reads spec files must not pay it.
 Each case runs in a fresh interpreter: import and run ``sentinel.cli.main``, then print the set
 of imported modules.
 """
@@ -42,8 +42,9 @@ def modules_after(argv: list[str], cwd: Path) -> tuple[int, set[str]]:
         ["--help"],
         ["validate", str(REPO / "samples" / "valid")],
         ["validate", "--json", str(REPO / "specs")],
+        ["mcp", "--help"],
     ],
-    ids=["help", "validate", "validate-json"],
+    ids=["help", "validate", "validate-json", "mcp-help"],
 )
 def test_spec_commands_never_import_openai(argv: list[str], tmp_path: Path) -> None:
     code, modules = modules_after(argv, tmp_path)
@@ -51,5 +52,7 @@ def test_spec_commands_never_import_openai(argv: list[str], tmp_path: Path) -> N
     assert "sentinel.cli" in modules  # the probe really ran the CLI
     if argv[0] == "validate":
         assert "sentinel.spec" in modules  # ...and really validated
-    heavy = sorted(m for m in modules if m.split(".")[0] in ("openai", "httpx", "tinydb"))
+    heavy = sorted(m for m in modules
+                   if m.split(".")[0] in ("openai", "httpx", "tinydb", "mcp", "mcp_types",
+                                          "anyio", "starlette"))
     assert heavy == []

@@ -2,7 +2,8 @@
 
 Layers import only downward: cli → chat → pipeline → kube, render, policy → spec → errors,
 config, fsutil. One reader per format: only the chat provider imports ``openai``, only the history
-module imports ``tinydb``, only ``sentinel.kube`` runs processes.
+module imports ``tinydb``, only ``sentinel.kube`` runs processes, only the MCP server
+module imports ``mcp``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ OWNERS = {
     "openai": ("sentinel.chat.provider",),
     "tinydb": ("sentinel.chat.history", "sentinel.chat.storage"),
     "subprocess": ("sentinel.kube",),
+    "mcp": ("sentinel.chat.mcp_server",),
 }
 
 

@@ -46,9 +46,10 @@ def skipped(proc: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def manifests(project: Path) -> dict[str, bytes]:
-    """Every file under manifests/, by relative path."""
+    """Every file under manifests/ but the kustomization (tests/test_kustomize.py), by path."""
     out = project / "manifests"
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and p != out / "kustomization.yaml"}
 
 
 @pytest.fixture

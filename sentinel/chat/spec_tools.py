@@ -73,8 +73,9 @@ def _params(properties: dict[str, Any], required: list[str], defs: dict[str, Any
 
 def _provenance(ctx: ToolContext) -> str:
     stamp = ctx.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cid, mid = (re.sub(r"[^A-Za-z0-9_.:-]", "_", x) for x in (ctx.conversation_id, ctx.message_id))
-    return f"# written by kube-sentinel chat: conversation {cid}, message {mid}, {stamp}\n"
+    origin, cid, mid = (re.sub(r"[^A-Za-z0-9_.:-]", "_", x)
+                        for x in (ctx.origin, ctx.conversation_id, ctx.message_id))
+    return f"# written by kube-sentinel {origin}: conversation {cid}, message {mid}, {stamp}\n"
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ def spec_tools(settings: Settings) -> list[Tool]:
 
 
 def build_registry(settings: Settings, *, now: Callable[[], datetime] | None = None) -> ToolRegistry:
-    """The registry the chat service uses: the five tools, filtered and capped by ``settings``."""
+    """A registry of the five spec tools only, filtered and capped by ``settings`` (the chat
+    service uses ``sentinel.chat.registry.build_registry``, which adds the cluster tools)."""
     return ToolRegistry(
         spec_tools(settings),
         enabled=settings.tools,
@@ -289,11 +291,22 @@ def tool_prompt_section(registry: ToolRegistry, specs_dir: Path, *, root: Path |
         "The tools may: list, read, validate and render specs"
         + (", and create spec files (replacing one only with overwrite: true)."
            if "write_spec" in names else "."),
-        ("The tools may not: touch a Kubernetes cluster (the user runs doit dryrun/apply), "
-         "write anywhere outside the specs folder, or take YAML text — always send spec data "
-         "matching the schema. An invalid call writes nothing and returns the problems: fix "
-         "them and call again."),
     ]
+    tiers = {t.tier for t in offered}
+    if "cluster-read" in tiers:
+        lines.append("The cluster tools read the live cluster (Pods, events, logs) of the specs' "
+                     "Pods; they never read Secret objects and never change anything.")
+    if "cluster-write" in tiers:
+        lines.append("apply_specs changes the cluster only after the user answers y at the "
+                     "terminal to the plan it shows; if the user refuses, nothing changes: say "
+                     "so and do not call it again for the same change unless asked.")
+    cluster = ("change a Kubernetes cluster (the user runs doit dryrun/apply)"
+               if "cluster-write" not in tiers else "change the cluster without the user's y")
+    if not tiers & {"cluster-read", "cluster-write"}:
+        cluster = "touch a Kubernetes cluster (the user runs doit dryrun/apply)"
+    lines.append(f"The tools may not: {cluster}, write anywhere outside the specs folder, or "
+                 "take YAML text — always send spec data matching the schema. An invalid call "
+                 "writes nothing and returns the problems: fix them and call again.")
     if registry.read_only:
         lines.append("Read-only mode is on: no tool writes; show the user the spec instead.")
     # Only write_spec carries the full schema; without it the summary below is all there is.

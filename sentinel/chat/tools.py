@@ -2,8 +2,10 @@
 
 The model never gets to run anything directly. Each call goes through ``ToolRegistry.run``:
 
-1. the tool must exist, be in the allowlist (``settings.tools``) and not be a write tool while
-   ``settings.read_only`` is on;
+1. the tool must exist, be in the allowlist (``settings.tools``) and, while
+   ``settings.read_only`` is on, be of a reading tier (``read``: the specs folder,
+   ``cluster-read``: the live cluster); ``write`` (spec files) and ``cluster-write`` (the
+   cluster, behind the user's y/N) are then neither offered nor run;
 2. the arguments must be a JSON object that satisfies the tool's JSON Schema (Draft 2020-12),
    checked with ``jsonschema`` *before* the handler sees them;
 3. the handler runs in a worker thread with a deadline;
@@ -12,8 +14,9 @@ The model never gets to run anything directly. Each call goes through ``ToolRegi
    (for a failure it carries the structured detail, e.g. spec problems) — plus a one-line
    summary for the REPL. The service's own results ("not run" after a stop) are ToolOutcomes
    too, so the model reads one shape whatever happened. Expected failures (bad arguments,
-   invalid specs, paths that escape, timeouts) never raise out of ``run``; only a bug in a
-   handler does.
+   invalid specs, paths that escape, timeouts, an unreachable cluster) never raise out of
+   ``run``; only a bug in a handler does. A handler that shortens its own output (a log cut
+   from the top) returns ``Content(text, truncated=True)`` instead of a plain string.
 
 Why abandoning a timed-out worker thread is acceptable: Python cannot kill a thread, and every
 tool here is local and bounded (it reads or writes a few small files inside the specs folder, the
@@ -38,8 +41,11 @@ from jsonschema.exceptions import ValidationError
 from sentinel.chat.protocols import ToolOutcome
 from sentinel.errors import ConfigError, SentinelError, SpecError, ToolError
 
-RiskTier = Literal["read", "write", "exec", "network"]
-RISK_TIERS: tuple[RiskTier, ...] = ("read", "write", "exec", "network")
+RiskTier = Literal["read", "write", "cluster-read", "cluster-write", "exec", "network"]
+RISK_TIERS: tuple[RiskTier, ...] = ("read", "write", "cluster-read", "cluster-write", "exec",
+                                    "network")
+READ_TIERS: frozenset[str] = frozenset({"read", "cluster-read"})  # what read_only leaves on
+NO_TIMEOUT = float("inf")  # a Tool.timeout for a call that waits on the user (apply_specs)
 
 DEFAULT_OUTPUT_LIMIT = 16 * 1024  # bytes of UTF-8 content per result
 DEFAULT_TIMEOUT = 10.0  # seconds per tool call
@@ -61,11 +67,20 @@ class ToolContext:
 
     conversation_id: str
     message_id: str
+    origin: str = "chat"  # who asked: "chat" (the REPL's model) or "mcp" (an MCP client)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
-Handler = Callable[[dict[str, Any], ToolContext], str]
+@dataclass(frozen=True)
+class Content:
+    """A handler's result that it already fitted to the limit itself (``truncated`` if cut)."""
+
+    text: str
+    truncated: bool = False
+
+
+Handler = Callable[[dict[str, Any], ToolContext], str | Content]
 TargetOf = Callable[[Mapping[str, Any]], str]
 
 
@@ -79,6 +94,7 @@ class Tool:
     tier: RiskTier
     handler: Handler
     target: TargetOf = lambda args: ""  # what the call is about, for the REPL line
+    timeout: float | None = None  # None: the registry's; NO_TIMEOUT: waits on the user
 
     def definition(self) -> dict[str, Any]:
         """The OpenAI ``tools=`` entry for this tool."""
@@ -146,14 +162,18 @@ class ToolRegistry:
     def _refusal(self, tool: Tool) -> str | None:
         if tool.name not in self._enabled:
             return f"tool {tool.name!r} is not enabled (setting 'tools')"
-        if self.read_only and tool.tier != "read":
+        if self.read_only and tool.tier not in READ_TIERS:
             return f"tool {tool.name!r} is disabled: chat is in read-only mode (setting 'read_only')"
         return None
 
     def run(
-        self, name: str, arguments: str, *, conversation_id: str, message_id: str
+        self, name: str, arguments: str, *, conversation_id: str, message_id: str,
+        origin: str = "chat",
     ) -> ToolOutcome:
-        """Check and run one tool call; always returns an envelope for expected failures."""
+        """Check and run one tool call; always returns an envelope for expected failures.
+
+        ``origin`` says who asked (``chat`` or ``mcp``); write tools record it as provenance.
+        """
         tool = self._all.get(name)
         if tool is None:
             offered = ", ".join(t.name for t in self.offered()) or "none"
@@ -178,7 +198,7 @@ class ToolRegistry:
                 "fix them and call again",
                 detail=errors,
             )
-        ctx = ToolContext(conversation_id=conversation_id, message_id=message_id)
+        ctx = ToolContext(conversation_id=conversation_id, message_id=message_id, origin=origin)
         if self._now is not None:
             ctx.now = self._now
         return self._execute(tool, args, target, ctx)
@@ -196,20 +216,24 @@ class ToolRegistry:
                 box["exc"] = exc
 
         worker = threading.Thread(target=work, name=f"tool-{tool.name}", daemon=True)
+        limit = self.timeout if tool.timeout is None else tool.timeout
         try:
             worker.start()
-            worker.join(self.timeout)
+            worker.join(None if limit == NO_TIMEOUT else limit)
         except BaseException:  # Ctrl-C: the turn is rolled back, so the call must not write later
             ctx.cancelled.set()
             raise
         if worker.is_alive():
             ctx.cancelled.set()  # a write tool checks this before writing
             return self._failure(
-                tool.name, target, f"{tool.name} did not finish within {self.timeout:g} s"
+                tool.name, target, f"{tool.name} did not finish within {limit:g} s"
             )
         exc = box.get("exc")
         if exc is None:
-            return self._success(tool.name, target, str(box["content"]))
+            content = box["content"]
+            if isinstance(content, Content):
+                return self._success(tool.name, target, content.text, cut=content.truncated)
+            return self._success(tool.name, target, str(content))
         if isinstance(exc, ToolFailed):
             return self._failure(tool.name, target, exc.message, detail=exc.detail, hint=exc.hint)
         if isinstance(exc, SpecError):
@@ -222,9 +246,9 @@ class ToolRegistry:
             return self._failure(tool.name, target, exc.message, hint=exc.hint)
         raise exc  # a bug in a handler: not the model's fault, so it must not be hidden
 
-    def _success(self, name: str, target: str, content: str) -> ToolOutcome:
+    def _success(self, name: str, target: str, content: str, *, cut: bool = False) -> ToolOutcome:
         text, truncated = cap_text(content, self.output_limit)
-        return ToolOutcome(True, text, None, truncated, summarize(name, target, "ok"))
+        return ToolOutcome(True, text, None, truncated or cut, summarize(name, target, "ok"))
 
     def _failure(
         self, name: str, target: str, error: str, *, detail: Any = None, hint: str | None = None

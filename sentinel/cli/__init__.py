@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "sentinel.cli.import_cmd",  # import
     "sentinel.cli.cluster_cmds",  # audit
     "sentinel.cli.chat_cmds",  # chat, calls
+    "sentinel.cli.mcp_cmds",  # mcp
 )
 
 

@@ -107,7 +107,8 @@ def run_chat(args: argparse.Namespace) -> int:
 def _tooling(settings: Settings) -> tuple[ToolRunner, Callable[[], TurnGuard], Callable[[], str]]:
     """The tool registry, the per-turn run limits and the tools' prompt section."""
     from sentinel.chat.limits import RunLimits
-    from sentinel.chat.spec_tools import build_registry, tool_prompt_section
+    from sentinel.chat.registry import build_registry
+    from sentinel.chat.spec_tools import tool_prompt_section
 
     registry = build_registry(settings)
     limits = RunLimits.from_settings(settings)

@@ -5,8 +5,11 @@ The cluster changes themselves are doit tasks (``doit apply/delete``). ``sentine
 ``doit plan`` without doit: the same ``build_plan``, on the specs as they are now (rendered in
 memory, so it needs no ``doit generate`` first); ``--json`` prints one document for scripts.
 Exit codes: 0 every Pod planned, 1 some Pod could not be planned (invalid spec, failed dry run)
-or the cluster could not be asked, 2 a usage or settings problem. ``sentinel audit`` skips lines
-a crash left torn, with a warning on stderr.
+or the cluster could not be asked (``--json`` then prints ``{"ok": false, "error": ...}``),
+2 a usage or settings problem. With several contexts (the ``contexts`` setting: a fleet) each
+context's plan is printed under ``context 'name':`` and ``--json`` prints ``{"ok": ..., "plans":
+[one document per context]}``. ``sentinel audit`` skips lines a crash left torn, with a warning
+on stderr.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from sentinel.errors import EXIT_FAILURE, EXIT_OK
+from sentinel.errors import EXIT_FAILURE, EXIT_OK, SentinelError
 
 COLUMNS = ("TIME", "USER", "OP", "CONTEXT", "POD", "RESULT", "SPEC", "SHA256")
 
@@ -60,19 +63,49 @@ def _count(text: str) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    """Print the plan (lines or JSON)."""
-    from sentinel.config import load_settings
-    from sentinel.pipeline.converge import build_plan
+    """Print the plan of every context (lines or JSON)."""
+    from sentinel.config import kube_contexts, load_settings
+    from sentinel.pipeline.converge import build_plans
 
     settings = load_settings()
-    plan = build_plan(settings, specs=args.specs or None, force_conflicts=args.force_conflicts)
+    fleet = len(kube_contexts(settings)) > 1
+    planned = build_plans(settings, specs=args.specs or None,
+                          force_conflicts=args.force_conflicts)
+    if not fleet:
+        [(_, plan)] = planned
+        if isinstance(plan, SentinelError):
+            if args.json:  # scripts still get one document; the message goes to stderr as well
+                print(json.dumps({"ok": False, "error": str(plan).splitlines()[0]}, indent=2))
+            raise plan
+        if args.json:
+            print(json.dumps(plan.to_json(), indent=2))
+        else:
+            _print_plan(plan)
+        return EXIT_OK if plan.ok else EXIT_FAILURE
+    docs: list[dict[str, Any]] = []
+    ok = True
+    for context, one in planned:
+        if isinstance(one, SentinelError):
+            ok = False
+            docs.append({"context": context, "ok": False, "error": str(one).splitlines()[0]})
+            sys.stderr.write(f"error: [{context}] {one}\n")
+            if not args.json:
+                print(f"context '{context}':\ncannot plan: {str(one).splitlines()[0]}")
+            continue
+        ok = ok and one.ok
+        docs.append(one.to_json())
+        if not args.json:
+            print(f"context '{context}':")
+            _print_plan(one)
     if args.json:
-        print(json.dumps(plan.to_json(), indent=2))
-    else:
-        print("\n".join(plan.lines()))
-        for entry in plan.of("error"):
-            sys.stderr.write(f"error: {entry.detail}\n")
-    return EXIT_OK if plan.ok else EXIT_FAILURE
+        print(json.dumps({"ok": ok, "plans": docs}, indent=2))
+    return EXIT_OK if ok else EXIT_FAILURE
+
+
+def _print_plan(plan: Any) -> None:
+    print("\n".join(plan.lines()))
+    for entry in plan.of("error"):
+        sys.stderr.write(f"error: {entry.detail}\n")
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -26,6 +26,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="spec files or folders (default: the specs_dir setting)")
     p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default=None,
+                   help="text (default: problems on stderr), json (= --json), github (GitHub "
+                   "Actions annotations on stdout) or sarif (a SARIF 2.1.0 log on stdout)")
     p.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser(
@@ -90,7 +93,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
         summary = f"no spec files (*.yaml, *.yml) in {', '.join(map(str, given))}"
     if warnings:
         summary += f" ({_plural(warnings, 'warning')})"
-    if not args.json:
+    fmt = args.format or ("json" if args.json else "text")
+    if args.json and fmt != "json":
+        raise UsageError(f"--json and --format {fmt} disagree", hint="give one of them")
+    if fmt in ("github", "sarif"):
+        from sentinel.cli import ci_formats
+
+        if fmt == "github":
+            for line in ci_formats.github(problems):
+                print(line)
+        else:
+            print(json.dumps(ci_formats.sarif(problems), indent=2))
+        _err(summary)
+        return EXIT_FAILURE if invalid else EXIT_OK
+    if fmt == "text":
         for found in problems.values():
             for problem in sorted(found):
                 _err(problem.format())

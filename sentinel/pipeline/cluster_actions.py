@@ -25,7 +25,7 @@ from sentinel.errors import SentinelError
 from sentinel.kube import batch
 from sentinel.kube.kubectl import ContextIdentity, Kubectl
 from sentinel.kube.outcomes import Outcome, Target
-from sentinel.pipeline import stamps
+from sentinel.pipeline import fleet, stamps
 from sentinel.pipeline.plan import load_once
 from sentinel.pipeline.settings import pipeline_settings
 
@@ -51,15 +51,21 @@ class Item:
 
 
 def kubectl() -> Kubectl:
-    """kubectl as the settings configure it (raises ``KubectlNotFound``)."""
+    """kubectl for the context being worked on (raises ``KubectlNotFound``)."""
     s = pipeline_settings()
-    return Kubectl.from_settings(s.kubectl, s.context, s.kubectl_timeout)
+    return Kubectl.from_settings(s.kubectl, fleet.current(), s.kubectl_timeout)
 
 
-@lru_cache(maxsize=1)
 def identity() -> ContextIdentity:
-    """The target context of this run (once per process: it reads the kubeconfig via kubectl)."""
-    return kubectl().identity()
+    """The context being worked on (once per process and context: it reads the kubeconfig via
+    kubectl)."""
+    return _identity(fleet.current())
+
+
+@lru_cache(maxsize=16)
+def _identity(context: str | None) -> ContextIdentity:
+    s = pipeline_settings()
+    return Kubectl.from_settings(s.kubectl, context, s.kubectl_timeout).identity()
 
 
 def state_dir() -> Path:
@@ -72,15 +78,17 @@ def stamps_current(kind: str, items: Sequence[Item], mode: str = "") -> Callable
     bytes and the current context."""
 
     def check() -> bool:
-        try:
-            key = identity().key()
-        except SentinelError:
-            return False  # let the action run and report the problem properly
-        for item in items:
-            stamp = stamps.read(state_dir(), kind, item.manifest)
-            sha = stamps.sha256_of(Path(item.manifest))
-            if stamp is None or not stamp.matches(sha, key, mode):
-                return False
+        for context in fleet.contexts():
+            with fleet.on(context):
+                try:
+                    key = identity().key()
+                except SentinelError:
+                    return False  # let the action run and report the problem properly
+                for item in items:
+                    stamp = stamps.read(state_dir(), kind, item.manifest, fleet.tag())
+                    sha = stamps.sha256_of(Path(item.manifest))
+                    if stamp is None or not stamp.matches(sha, key, mode):
+                        return False
         return True
 
     return check
@@ -91,13 +99,21 @@ def stamp_current(kind: str, item: Item, mode: str = "") -> Callable[[Any, dict[
     reported (``values`` holds the run id its ``report`` action returned)."""
 
     def check(task: Any, values: dict[str, Any]) -> bool:
-        try:
-            key = identity().key()
-        except SentinelError:
+        runs = values.get("run", "").split(",")
+        contexts = fleet.contexts()
+        if len(runs) != len(contexts):
             return False
-        stamp = stamps.read(state_dir(), kind, item.manifest)
-        return (stamp is not None and values.get("run") == stamp.run
-                and stamp.matches(stamps.sha256_of(Path(item.manifest)), key, mode))
+        for context, run in zip(contexts, runs, strict=True):
+            with fleet.on(context):
+                try:
+                    key = identity().key()
+                except SentinelError:
+                    return False
+                stamp = stamps.read(state_dir(), kind, item.manifest, fleet.tag())
+                if not (stamp is not None and run == stamp.run and stamp.matches(
+                        stamps.sha256_of(Path(item.manifest)), key, mode)):
+                    return False
+        return True
 
     return check
 
@@ -114,7 +130,7 @@ def to_run(kind: str, items: Sequence[Item], changed: Sequence[str], key: str,
     touched = set(changed)
     todo = []
     for item in items:
-        stamp = stamps.read(state_dir(), kind, item.manifest)
+        stamp = stamps.read(state_dir(), kind, item.manifest, fleet.tag())
         sha = stamps.sha256_of(Path(item.manifest))
         if item.manifest in touched or item.spec in touched or stamp is None \
                 or not stamp.matches(sha, key, mode):
@@ -134,7 +150,7 @@ def record(kind: str, item: Item, sha: str, ident: ContextIdentity, outcome: Out
         result, message = outcome_result(outcome)
     stamps.write(state_dir(), kind, stamps.Stamp(
         item.manifest, item.spec, item.namespace, item.name, sha, ident.key(), ok, result,
-        message, mode, RUN_ID))
+        message, mode, RUN_ID), fleet.tag())
 
 
 def dryrun_batch(items: list[Item], mode: str, force: bool,
@@ -145,6 +161,18 @@ def dryrun_batch(items: list[Item], mode: str, force: bool,
                           "(doit dryrun --mode, or the dryrun_mode setting)")
     if not items:
         return None
+    failures = []
+    for context in fleet.contexts():
+        with fleet.on(context):
+            failed = _dryrun_context(items, mode, force, changed)
+            if failed is not None:
+                failures.append(f"{fleet.prefix()}{failed.message}")
+    return TaskFailed("\n".join(failures)) if failures else None
+
+
+def _dryrun_context(items: list[Item], mode: str, force: bool,
+                    changed: list[str]) -> TaskFailed | None:
+    """The dry run against the context being worked on."""
     try:
         kube, ident = kubectl(), identity()
         todo = to_run("dryrun", items, changed, ident.key(), mode, force)
@@ -202,14 +230,22 @@ def zip_outcomes(items: Sequence[Item], results: Sequence[Outcome]) -> list[tupl
 def report(kind: str, item: Item, mode: str = "") -> TaskFailed | dict[str, str]:
     """Action of a per-manifest sub-task: show this manifest's recorded result; doit saves the
     returned run id, so the sub-task is up to date until a batch records a new result."""
-    stamp = stamps.read(state_dir(), kind, item.manifest)
-    if stamp is None:
-        return TaskFailed(f"{item.spec}: Pod {item.pod}: no {kind} result was recorded")
-    if not stamp.ok:
-        return TaskFailed(stamp.message)
-    suffix = f" ({mode} dry run)" if kind == "dryrun" else ""
-    print(f"{item.pod} ({item.spec}): {stamp.result}{suffix}")
-    return {"run": stamp.run}
+    runs, failures = [], []
+    for context in fleet.contexts():
+        with fleet.on(context):
+            stamp = stamps.read(state_dir(), kind, item.manifest, fleet.tag())
+            if stamp is None:
+                failures.append(f"{fleet.prefix()}{item.spec}: Pod {item.pod}: no {kind} result "
+                                "was recorded")
+            elif not stamp.ok:
+                failures.append(f"{fleet.prefix()}{stamp.message}")
+            else:
+                suffix = f" ({mode} dry run)" if kind == "dryrun" else ""
+                print(f"{fleet.prefix()}{item.pod} ({item.spec}): {stamp.result}{suffix}")
+                runs.append(stamp.run)
+    if failures:
+        return TaskFailed("\n".join(failures))
+    return {"run": ",".join(runs)}
 
 
 def apply_flag(item: Item) -> bool:

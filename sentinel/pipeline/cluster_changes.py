@@ -16,7 +16,7 @@ from sentinel.errors import ConfirmationRefused, SentinelError, SpecError
 from sentinel.kube import audit, batch
 from sentinel.kube.kubectl import ContextIdentity, Kubectl
 from sentinel.kube.outcomes import Outcome
-from sentinel.pipeline import stamps
+from sentinel.pipeline import fleet, stamps
 from sentinel.pipeline.cluster_actions import (
     Item,
     apply_flag,
@@ -90,14 +90,19 @@ def _interrupted(operation: str, ident: ContextIdentity, items: Sequence[Item],
             record("apply", item, shas[item.manifest], ident, None,
                    message=f"{item.spec}: Pod {item.pod}: {note}")
         else:
-            stamps.remove(state_dir(), "apply", item.manifest)
+            stamps.remove(state_dir(), "apply", item.manifest, fleet.tag())
     return TaskFailed(f"{operation} {note}; check with `doit diff`:\n"
                       + "\n".join(f"  {i.spec}: Pod {i.pod}" for i in items)
                       + (f"\nthe audit log was not written: {failed}" if failed else ""))
 
 
 def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | None:
-    """Action of ``delete``: gate once, delete every applicable spec's Pod, audit, report."""
+    """Action of ``delete``: per context, gate once (the prompt names the context), delete every
+    applicable spec's Pod, audit, report."""
+    return fleet.each(lambda: _delete(items, yes, interactive))
+
+
+def _delete(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | None:
     try:
         kube, ident = kubectl(), identity()
     except SentinelError as err:
@@ -123,7 +128,7 @@ def delete_all(items: list[Item], yes: bool, interactive: bool) -> TaskFailed | 
     failures = []
     for item, outcome in pairs:
         if outcome.ok:
-            stamps.remove(state_dir(), "apply", item.manifest)  # it must be applied again
+            stamps.remove(state_dir(), "apply", item.manifest, fleet.tag())  # it must be applied again
             shown = "deleted" if outcome.action == "deleted" else "not found (nothing to delete)"
             print(f"{item.pod} ({item.spec}): {shown}")
         else:

@@ -20,6 +20,7 @@ from sentinel.kube.kubectl import Kubectl
 from sentinel.kube.live import live_pods
 from sentinel.kube.outcomes import Target, is_immutable
 from sentinel.kube.status import PodState, pod_states, summarize
+from sentinel.pipeline import fleet
 from sentinel.pipeline.cluster_actions import (
     Item,
     apply_flag,
@@ -35,7 +36,12 @@ HEADER = ("POD", "PHASE", "READY", "RESTARTS", "REASON")
 
 def diff_all(items: list[Item]) -> TaskFailed | None:
     """Action of ``diff``: show how the live Pods differ from the manifests that ``apply`` would
-    apply (an ``apply: false`` spec is skipped, as ``apply`` and ``delete`` skip it)."""
+    apply (an ``apply: false`` spec is skipped, as ``apply`` and ``delete`` skip it), per
+    context."""
+    return fleet.each(lambda: _diff(items))
+
+
+def _diff(items: list[Item]) -> TaskFailed | None:
     try:
         skipped = [i for i in items if not apply_flag(i)]
     except SpecError as err:
@@ -76,9 +82,13 @@ def table(states: Sequence[PodState]) -> str:
 
 
 def status_all(items: list[Item], wait: bool, timeout: float, interval: float) -> TaskFailed | None:
-    """Action of ``status``: one table of the live Pods; with ``wait``, poll until every Pod that
-    ``doit apply`` manages (``apply: true``) is Ready or has run to completion; a Pod that failed
-    for good (phase Failed) ends the wait early, as it never becomes Ready."""
+    """Action of ``status``: one table of the live Pods per context; with ``wait``, poll until
+    every Pod that ``doit apply`` manages (``apply: true``) is Ready or has run to completion; a
+    Pod that failed for good (phase Failed) ends the wait early, as it never becomes Ready."""
+    return fleet.each(lambda: _status(items, wait, timeout, interval))
+
+
+def _status(items: list[Item], wait: bool, timeout: float, interval: float) -> TaskFailed | None:
     if not items:
         print("no specs")
         return None

@@ -20,6 +20,7 @@ manifest's bytes and the live object, against the context named in the plan. ``e
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from sentinel.config import Settings
+from sentinel.config import Settings, kube_contexts
 from sentinel.errors import RenderError, SentinelError, SpecError
 from sentinel.kube import ssa
 from sentinel.kube.kubectl import ContextIdentity, Kubectl
@@ -320,6 +321,22 @@ def build_plan(settings: Settings, *, specs: Sequence[str] | None = None,
                         orphans=not scoped, extra_namespaces=extra)
     return ClusterPlan(ident, settings.project, tuple(entries), tuple(invalid), force_conflicts,
                        scoped)
+
+
+def build_plans(settings: Settings, *, specs: Sequence[str] | None = None,
+                force_conflicts: bool = False
+                ) -> list[tuple[str | None, ClusterPlan | SentinelError]]:
+    """One plan per context of the settings (several with ``contexts``: a fleet), in their
+    order; a context that cannot be planned at all gives its error instead of a plan."""
+    plans: list[tuple[str | None, ClusterPlan | SentinelError]] = []
+    for context in kube_contexts(settings):
+        one = dataclasses.replace(settings, context=context, contexts=())
+        try:
+            plans.append((context, build_plan(one, specs=specs,
+                                              force_conflicts=force_conflicts)))
+        except SentinelError as err:
+            plans.append((context, err))
+    return plans
 
 
 def plan_pods(kube: Kubectl, desired: Sequence[Desired], *, project: str | None,

@@ -156,7 +156,7 @@ def _words(outcome: Outcome, entry: Entry) -> str:
 
 def _why(entry: Entry) -> str:
     if entry.action == "delete":
-        return f"pruned ({entry.reason})"
+        return f"pruned, {entry.reason}"
     if entry.fields:
         return f"{', '.join(entry.fields)} changed"
     return ""

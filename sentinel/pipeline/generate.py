@@ -5,7 +5,8 @@
 redoes exactly what changed. Task creation only lists and scans files (``sentinel.pipeline.plan``);
 every real parse happens in an action, once per spec per run. ``prune`` (run first by
 ``generate``) removes manifests this tool wrote for specs that no longer exist
-(``sentinel.pipeline.ledger``). Actions report failure by returning ``TaskFailed`` with every
+(``sentinel.pipeline.ledger``); after the sub-tasks, ``_kustomization`` lists the manifests in
+``<output_dir>/kustomization.yaml`` (``sentinel.pipeline.kustomize``). Actions report failure by returning ``TaskFailed`` with every
 problem line, so doit shows a message, not a traceback; they print only warnings and summaries.
 
 Durable manifests at one folder fsync per folder per run, not one per manifest: each manifest's
@@ -39,7 +40,7 @@ from sentinel import __version__
 from sentinel.config import Settings
 from sentinel.errors import Problem, RenderError, SpecError
 from sentinel.fsutil import atomic_write, fsync_dir
-from sentinel.pipeline import ledger
+from sentinel.pipeline import kustomize, ledger
 from sentinel.pipeline.plan import display, load_once, plan, protected_paths
 from sentinel.pipeline.scan import list_specs
 from sentinel.pipeline.settings import pipeline_settings
@@ -281,6 +282,8 @@ def prune_stale(state_dir: str, output_dir: str, records: list[str], specs_dir: 
     report = ledger.prune(Path(state_dir), Path(output_dir), [Path(r) for r in records])
     for path in report.removed:
         print(f"removed {display(path)} (its spec is gone)")
+    if report.removed:  # never list a removed file, even if a sub-task fails this run
+        kustomize.drop(Path(output_dir), report.removed)
     for path, why in report.kept:
         sys.stderr.write(f"warning: kept {display(path)}: {why}; remove it by hand if unwanted\n")
     return None
@@ -312,10 +315,13 @@ def task_generate() -> Iterator[dict[str, Any]]:
     stale = [str(p) for p in ledger.stale_record_files(
         settings.state_dir, settings.output_dir, protected_paths(plans),
         [p.spec for p in plans if p.claimed is None])]
+    targets = [str(display(p.target)) for p in plans if p.target is not None]
+    yield kustomize.task(out, targets, [f"generate:{p.task}" for p in plans],
+                         str(display(settings.output_dir / kustomize.FILE)))
     yield {
         "name": None,
         "doc": "render every spec into its Pod manifest (one sub-task per spec)",
-        "task_dep": ["prune"],
+        "task_dep": ["prune", "_kustomization"],
         "uptodate": [synced_folders((p.target for p in plans if p.target is not None),
                                     settings.output_dir)],
     }

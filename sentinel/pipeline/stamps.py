@@ -53,30 +53,31 @@ def sha256_of(path: Path) -> str:
         return ""
 
 
-def stamp_path(state_dir: Path, kind: str, manifest: str) -> Path:
-    """Where the ``kind`` stamp of ``manifest`` lives."""
-    key = hashlib.sha256(os.fsencode(str(Path(manifest).absolute()))).hexdigest()[:32]
+def stamp_path(state_dir: Path, kind: str, manifest: str, tag: str = "") -> Path:
+    """Where the ``kind`` stamp of ``manifest`` lives (``tag``: the context, in a fleet)."""
+    name = os.fsencode(str(Path(manifest).absolute())) + (b"\0" + tag.encode() if tag else b"")
+    key = hashlib.sha256(name).hexdigest()[:32]
     return state_dir / STAMP_DIR / kind / f"{key}.json"
 
 
-def write(state_dir: Path, kind: str, stamp: Stamp) -> None:
+def write(state_dir: Path, kind: str, stamp: Stamp, tag: str = "") -> None:
     """Record a result (atomic)."""
     body = json.dumps(asdict(stamp), sort_keys=True)
-    atomic_write(stamp_path(state_dir, kind, stamp.manifest), body + "\n")
+    atomic_write(stamp_path(state_dir, kind, stamp.manifest, tag), body + "\n")
 
 
-def read(state_dir: Path, kind: str, manifest: str) -> Stamp | None:
+def read(state_dir: Path, kind: str, manifest: str, tag: str = "") -> Stamp | None:
     """The recorded result, or None if there is none or it is unreadable."""
     try:
-        data = json.loads(stamp_path(state_dir, kind, manifest).read_text(encoding="utf-8"))
+        data = json.loads(stamp_path(state_dir, kind, manifest, tag).read_text(encoding="utf-8"))
         return Stamp(**data)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def remove(state_dir: Path, kind: str, manifest: str) -> None:
+def remove(state_dir: Path, kind: str, manifest: str, tag: str = "") -> None:
     """Forget a result (after a delete, the Pod must be applied again)."""
     try:
-        stamp_path(state_dir, kind, manifest).unlink()
+        stamp_path(state_dir, kind, manifest, tag).unlink()
     except FileNotFoundError:
         pass

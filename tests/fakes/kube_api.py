@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from tests.fakes import kube_extras as kx
 from tests.fakes import kube_objects as ko
 from tests.fakes import kube_ssa as ssa
 
@@ -40,6 +41,7 @@ DISCOVERY = {
              "verbs": POD_VERBS, "shortNames": ["po"], "categories": ["all"]},
             {"name": "pods/status", "singularName": "", "namespaced": True, "kind": "Pod",
              "verbs": ["get", "patch", "update"]},
+            kx.LOG_RESOURCE, kx.EVENTS_RESOURCE,
             {"name": "namespaces", "singularName": "namespace", "namespaced": False,
              "kind": "Namespace", "verbs": ["create", "delete", "get", "list", "patch", "update"],
              "shortNames": ["ns"]},
@@ -111,6 +113,7 @@ class FakeKubeAPI:
         self._stopping = threading.Event()
         self._rv = itertools.count(1000)
         self._state = _State()
+        self.extras = kx.Extras()  # events and logs (kube_extras.py)
         for ns in namespaces:
             self.add_namespace(ns)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
@@ -221,6 +224,18 @@ class FakeKubeAPI:
                                           reason=reason, message=message)
             pod["metadata"]["resourceVersion"] = str(next(self._rv))
 
+    def add_event(self, namespace: str, pod: str, *, reason: str, message: str,
+                  **more: Any) -> None:
+        """Record an event about a Pod (``type``, ``count``, ``age_seconds``: kube_extras)."""
+        with self._lock:
+            self.extras.add_event(namespace, pod, reason=reason, message=message, **more)
+
+    def set_log(self, namespace: str, pod: str, text: str, *, container: str | None = None,
+                previous: bool = False) -> None:
+        """Set a container's log (``previous``: its last terminated run)."""
+        with self._lock:
+            self.extras.set_log(namespace, pod, text, container=container, previous=previous)
+
     def inject(self, code: int, *, namespace: str | None = None, name: str | None = None,
                verbs: tuple[str, ...] | None = None, times: int | None = None,
                real_only: bool = False) -> None:
@@ -285,6 +300,8 @@ class FakeKubeAPI:
                 rest = parts[2:]
                 if rest == ["pods"] and method == "GET":
                     return self._list(None, query, headers)
+                if rest == ["events"] and method == "GET":
+                    return 200, self.extras.list_events(None, query)
                 if rest[:1] == ["namespaces"]:
                     return self._namespaces(method, rest[1:], query, headers, body)
         raise ko.ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -311,6 +328,13 @@ class FakeKubeAPI:
             if ns not in state.namespaces:
                 raise ko.not_found("namespaces", ns)
             return 200, state.namespaces[ns]
+        if rest[1:] == ["events"] and method == "GET":
+            return 200, self.extras.list_events(ns, query)
+        if len(rest) == 4 and rest[1] == "pods" and rest[3] == "log" and method == "GET":
+            self._check_injection("get", ns, rest[2])
+            if (ns, rest[2]) not in state.pods:
+                raise ko.not_found("pods", rest[2])
+            return 200, self.extras.pod_log(state.pods[(ns, rest[2])], query)
         if len(rest) >= 2 and rest[1] == "pods":
             name = rest[2] if len(rest) > 2 else None
             if len(rest) > 3:
@@ -441,6 +465,10 @@ class FakeKubeAPI:
     def control(self, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
         """The ``/_fake/...`` endpoint: what ``kube_ctl.py`` does from cram transcripts."""
         try:
+            with self._lock:
+                extra = self.extras.control(method, parts, body)
+            if extra is not None:
+                return extra
             if parts == ["requests"] and method == "GET":
                 return 200, [r.__dict__ for r in self.requests]
             if parts == ["requests"] and method == "DELETE":
@@ -510,7 +538,10 @@ def _make_handler(api: FakeKubeAPI) -> type[BaseHTTPRequestHandler]:
                 return raw.decode("utf-8", "replace")
 
         def _send(self, code: int, body: Any, ctype: str = "application/json") -> None:
-            data = b"" if body is None else json.dumps(body).encode()
+            if isinstance(body, kx.Text):  # a container log
+                data, ctype = body.data.encode(), "text/plain"
+            else:
+                data = b"" if body is None else json.dumps(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))

@@ -8,6 +8,8 @@ Talks to the fake's ``/_fake/...`` control endpoint at ``$FAKE_KUBE_URL``::
     python kube_ctl.py inject 403 [--namespace NS] [--name NAME] [--verbs create,patch] [--times N]
     python kube_ctl.py namespace NAME
     python kube_ctl.py delay SECONDS
+    python kube_ctl.py event NS POD REASON MESSAGE [--type Warning] [--count N] [--age SECONDS]
+    python kube_ctl.py log NS POD FILE [--container C] [--previous]   # FILE '-': stdin
     python kube_ctl.py pods                      # stored Pods, one namespace/name a line
     python kube_ctl.py requests [--writes]       # METHOD PATH [dryRun] STATUS, one a line
     python kube_ctl.py clear-requests            # forget them (to show a run sends none)
@@ -60,6 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--times", type=int)
     sub.add_parser("namespace").add_argument("name")
     sub.add_parser("delay").add_argument("seconds", type=float)
+    p = sub.add_parser("event")
+    for name in ("namespace", "pod", "reason", "message"):
+        p.add_argument(name)
+    p.add_argument("--type", default="Normal")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--age", type=float, default=0.0)
+    p = sub.add_parser("log")
+    for name in ("namespace", "pod", "file"):
+        p.add_argument(name)
+    p.add_argument("--container")
+    p.add_argument("--previous", action="store_true")
     sub.add_parser("pods")
     sub.add_parser("requests").add_argument("--writes", action="store_true")
     sub.add_parser("clear-requests")
@@ -77,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
         call("POST", "namespaces", {"name": args.name})
     elif args.cmd == "delay":
         call("POST", "delay", {"seconds": args.seconds})
+    elif args.cmd == "event":
+        call("POST", "events", {"namespace": args.namespace, "pod": args.pod, "reason": args.reason,
+                                "message": args.message, "type": args.type, "count": args.count,
+                                "age_seconds": args.age})
+    elif args.cmd == "log":
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        call("POST", "logs", {"namespace": args.namespace, "pod": args.pod, "text": text,
+                              "container": args.container, "previous": args.previous})
     elif args.cmd == "clear-requests":
         call("DELETE", "requests")
     elif args.cmd == "pods":

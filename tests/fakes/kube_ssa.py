@@ -109,7 +109,7 @@ def remove(obj: dict[str, Any], path: Path) -> None:
         else:
             return
     for container, key in reversed(parents):
-        del container[key]  # type: ignore[arg-type]
+        del container[key]
         if container or container is obj:
             break
 
@@ -176,7 +176,8 @@ class Owners:
         result = merge(result, config)
         self.entries[manager] = ("Apply", sent)
         self._drop_empty()
-        return result
+        merged: dict[str, Any] = result
+        return merged
 
     def update(self, current: dict[str, Any] | None, new: dict[str, Any], manager: str) -> None:
         """Record that ``manager`` wrote ``new`` over ``current`` (an update, not an apply)."""
@@ -232,7 +233,7 @@ def parse_fields_v1(tree: dict[str, Any], prefix: Path = ()) -> set[Path]:
     for key, sub in tree.items():
         if key == ".":
             continue
-        segment = key[2:] if key.startswith("f:") else key
+        segment = key.removeprefix("f:")
         path = (*prefix, segment)
         children = {k: v for k, v in (sub or {}).items() if k != "."}
         out |= parse_fields_v1(children, path) if children else {path}

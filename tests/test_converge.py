@@ -1,0 +1,370 @@
+"""Convergence end to end (installed ``doit``/``sentinel``, the real kubectl, the loopback API):
+the stale-result regression, the plan and its JSON, recreates, orphans and prune, the namespace
+ledger, and server-side apply conflicts with another field manager."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cluster_project import Project, run_on_tty
+
+PROJECT_ID = "demo-0123abcd"
+
+
+def spec_text(name: str, ns: str = "demo", *, labels: dict[str, str] | None = None,
+              env: dict[str, str] | None = None, extra: str = "") -> str:
+    text = f"name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:1.27\n"
+    if labels:
+        text += "labels:\n" + "".join(f"  {k}: {v}\n" for k, v in labels.items())
+    if env:
+        text += "env:\n" + "".join(f"  {k}: {v}\n" for k, v in env.items())
+    return text + extra
+
+
+def write(project: Project, file: str, text: str) -> Path:
+    path = project.root / "specs" / file
+    path.write_text(text)
+    return path
+
+
+def with_id(project: Project, ns: tuple[str, ...] = ("demo",)) -> Project:
+    (project.root / "sentinel.toml").write_text(f'project = "{PROJECT_ID}"\n')
+    for name in ns:
+        project.kube.add_namespace(name)
+    return project
+
+
+def ok(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def sentinel(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["sentinel", *args], cwd=project.root, env=project.env,
+                          capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, check=False)
+    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    return done
+
+
+def live_labels(project: Project, ns: str, name: str) -> dict[str, str]:
+    pod = project.kube.get_pod(ns, name)
+    assert pod is not None, f"{ns}/{name} is not on the cluster"
+    return dict(pod["metadata"].get("labels", {}))
+
+
+def live_env(project: Project, ns: str, name: str) -> dict[str, str]:
+    pod = project.kube.get_pod(ns, name)
+    assert pod is not None
+    return {e["name"]: e.get("value", "") for e in pod["spec"]["containers"][0].get("env", [])}
+
+
+# ---------------------------------------------------------------- the stale-result bug
+
+
+def test_the_reported_sequence_ends_with_the_new_label_live(project: Project) -> None:
+    """Issue 8, step by step: a Pod whose spec was deleted and re-added under another file name
+    with other labels must really be changed on the cluster, not reported as created."""
+    with_id(project)
+    write(project, "fe.yaml", spec_text("fe", labels={"v": "one"}))
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "info"}))
+    ok(project.doit("generate"))
+    ok(project.doit("dryrun"))
+    ok(project.doit("apply", "--yes"))
+    assert project.kube.pod_names() == ["demo/fe", "demo/wk"]
+    assert live_labels(project, "demo", "fe")["v"] == "one"
+
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "debug"}))
+    ok(project.doit("generate"))
+    dry = ok(project.doit("dryrun"))
+    assert "demo/wk (specs/wk.yaml): recreate: env changes" in dry
+    ok(project.doit("apply", "--yes"))
+    assert live_env(project, "demo", "wk") == {"LEVEL": "debug"}
+
+    (project.root / "specs" / "fe.yaml").unlink()
+    ok(project.doit("generate"))
+    applied = ok(project.doit("apply", "--yes"))
+    assert "demo/fe: delete (orphan: no spec maps to it)" in applied, applied
+    assert project.kube.get_pod("demo", "fe") is not None  # no --prune: left alone, named
+
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "info"}))
+    write(project, "fe2.yaml", spec_text("fe", labels={"v": "two"}))
+    ok(project.doit("generate"))
+    dry = ok(project.doit("dryrun"))
+    assert "demo/fe (specs/fe2.yaml): update: labels (server dry run)" in dry, dry
+    assert "created" not in dry
+    project.kube.clear_requests()
+    applied = ok(project.doit("apply", "--yes"))
+    assert "demo/fe (specs/fe2.yaml): configured" in applied, applied
+    assert "PATCH /api/v1/namespaces/demo/pods/fe" in project.real_writes()
+    assert live_labels(project, "demo", "fe")["v"] == "two"
+    assert live_env(project, "demo", "wk") == {"LEVEL": "info"}
+    diff = ok(project.doit("diff"))
+    assert "differs" not in diff, diff
+    again = ok(project.doit("plan"))
+    assert "0 to create, 0 to update, 0 to recreate, 0 to delete, 2 unchanged" in again
+
+
+def test_a_stamp_for_other_bytes_is_not_trusted(project: Project) -> None:
+    """doit's own state says the dry run is current, but the stamp records another manifest's
+    sha256 (a stamp left from other bytes): the manifest is dry-run again, not reported."""
+    with_id(project)
+    write(project, "fe.yaml", spec_text("fe", labels={"v": "one"}))
+    ok(project.doit("dryrun"))
+    stamp_files = list((project.root / ".sentinel" / "cluster" / "dryrun").glob("*.json"))
+    assert len(stamp_files) == 1, stamp_files
+    stamp = stamp_files[0]
+    data = json.loads(stamp.read_text())
+    data["sha256"] = "0" * 64
+    stamp.write_text(json.dumps(data))
+    project.kube.clear_requests()
+    again = ok(project.doit("dryrun"))
+    assert "demo/fe (specs/fe.yaml): create (server dry run)" in again, again
+    assert [r.query.get("dryRun") for r in project.kube.writes()] == ["All"]
+
+
+# ---------------------------------------------------------------- plan
+
+
+def test_plan_names_every_action_and_json_is_the_same_plan(project: Project) -> None:
+    with_id(project, ns=("demo", "ops"))
+    write(project, "same.yaml", spec_text("same"))
+    write(project, "inplace.yaml", spec_text("inplace", labels={"v": "one"}))
+    write(project, "env.yaml", spec_text("env", env={"LEVEL": "info"}))
+    write(project, "gone.yaml", spec_text("gone"))
+    ok(project.doit("apply", "--yes"))
+    write(project, "inplace.yaml", spec_text("inplace", labels={"v": "two"}))
+    write(project, "env.yaml", spec_text("env", env={"LEVEL": "debug"}))
+    (project.root / "specs" / "gone.yaml").unlink()
+    write(project, "new.yaml", spec_text("new", ns="ops"))
+    write(project, "off.yaml", spec_text("off", extra="apply: false\n"))
+    project.kube.clear_requests()
+
+    out = ok(project.doit("plan"))
+    lines = out.splitlines()
+    assert "demo/same (specs/same.yaml): unchanged" in lines
+    assert "demo/inplace (specs/inplace.yaml): update: labels" in lines
+    assert ("demo/env (specs/env.yaml): recreate: env changes (a Pod cannot change it in place)"
+            in lines), out
+    assert "demo/gone: delete (orphan: no spec maps to it)" in lines
+    assert "ops/new (specs/new.yaml): create" in lines
+    assert "demo/off (specs/off.yaml): skipped (apply: false)" in lines
+    assert ("plan for context 'fake': 1 to create, 1 to update, 1 to recreate, 1 to delete, "
+            "1 unchanged, 1 skipped, 0 error(s)") in lines
+    assert project.real_writes() == []  # it changes nothing
+
+    done = sentinel(project, "plan", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    actions = {(p["namespace"], p["name"]): p["action"] for p in doc["pods"]}
+    assert actions == {("demo", "same"): "unchanged", ("demo", "inplace"): "update",
+                       ("demo", "env"): "recreate", ("demo", "gone"): "delete",
+                       ("ops", "new"): "create", ("demo", "off"): "skipped"}
+    env = next(p for p in doc["pods"] if p["name"] == "env")
+    assert env["fields"] == ["env"]
+    assert doc["context"] == "fake"
+    assert project.real_writes() == []
+
+    text = sentinel(project, "plan", "env.yaml")
+    assert text.returncode == 0
+    assert "demo/env (specs/env.yaml): recreate" in text.stdout
+    assert "inplace" not in text.stdout
+
+
+def test_plan_reads_live_pods_once_per_namespace(project: Project) -> None:
+    with_id(project, ns=("demo", "ops"))
+    for index in range(5):
+        write(project, f"a{index}.yaml", spec_text(f"a{index}"))
+        write(project, f"b{index}.yaml", spec_text(f"b{index}", ns="ops"))
+    ok(project.doit("generate"))
+    project.kube.clear_requests()
+    ok(project.doit("plan"))
+    lists = [r.path for r in project.kube.requests if r.method == "GET"
+             and r.path.endswith("/pods")]
+    assert sorted(lists) == ["/api/v1/namespaces/demo/pods", "/api/v1/namespaces/ops/pods"]
+
+
+def test_plan_that_cannot_reach_the_cluster_exits_1(project: Project, tmp_path: Path) -> None:
+    with_id(project)
+    write(project, "fe.yaml", spec_text("fe"))
+    project.kube.close()
+    done = sentinel(project, "plan", "--json")
+    assert done.returncode == 1
+    doc = json.loads(done.stdout)
+    assert doc["ok"] is False and "127.0.0.1" in doc["error"], doc
+    assert "error" in done.stderr
+
+
+# ---------------------------------------------------------------- recreate
+
+
+def test_recreate_is_named_in_the_prompt_and_audited(project: Project) -> None:
+    with_id(project)
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "info"}))
+    ok(project.doit("apply", "--yes"))
+    first_uid = project.kube.get_pod("demo", "wk")["metadata"]["uid"]  # type: ignore[index]
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "debug"}))
+
+    code, out = run_on_tty(["doit", "apply"], project.root, project.env, b"n\n")
+    assert code != 0
+    assert "recreate 1 Pod (delete, then create):" in out
+    assert "demo/wk — env changed" in out
+    assert live_env(project, "demo", "wk") == {"LEVEL": "info"}  # refused: nothing changed
+
+    project.kube.set_deletion_delay(1.0)
+    code, out = run_on_tty(["doit", "apply"], project.root, project.env, b"y\n")
+    assert code == 0, out
+    assert "demo/wk (specs/wk.yaml): recreated" in out
+    pod = project.kube.get_pod("demo", "wk")
+    assert pod is not None and pod["metadata"]["uid"] != first_uid
+    assert live_env(project, "demo", "wk") == {"LEVEL": "debug"}
+    assert [(f"{r.namespace}/{r.name}", r.result) for r in project.audit()][-1] == ("demo/wk", "recreated")
+
+
+def test_recreate_whose_create_fails_says_so_and_the_next_apply_creates(project: Project) -> None:
+    with_id(project)
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "info"}))
+    ok(project.doit("apply", "--yes"))
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "debug"}))
+    project.kube.inject(500, name="wk", verbs=("patch",), times=1, real_only=True)
+    failed = project.doit("apply", "--yes")
+    assert failed.returncode != 0
+    text = failed.stdout + failed.stderr
+    assert "the old Pod was deleted but the new one was not created" in text, text
+    assert "run `doit apply` again to create it" in text
+    assert project.kube.get_pod("demo", "wk") is None
+    again = ok(project.doit("apply", "--yes"))
+    assert "demo/wk (specs/wk.yaml): created" in again
+    assert live_env(project, "demo", "wk") == {"LEVEL": "debug"}
+
+
+# ---------------------------------------------------------------- orphans and prune
+
+
+def hand_made(project: Project, name: str, ns: str = "demo",
+              labels: dict[str, str] | None = None) -> None:
+    project.kube.put_pod({"metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+                          "spec": {"containers": [{"name": name, "image": "busybox:1.36"}]}},
+                         manager="kubectl-client-side-apply")
+
+
+def test_prune_deletes_only_this_projects_orphans(project: Project) -> None:
+    with_id(project)
+    write(project, "keep.yaml", spec_text("keep"))
+    write(project, "old.yaml", spec_text("old"))
+    ok(project.doit("apply", "--yes"))
+    hand_made(project, "byhand")
+    hand_made(project, "theirs", labels={"app.kubernetes.io/managed-by": "kube-sentinel",
+                                         "kube-sentinel.io/project": "other-99999999"})
+    (project.root / "specs" / "old.yaml").unlink()
+
+    status = ok(project.doit("status"))
+    assert any(line.startswith("demo/old ") and "orphan: no spec maps to it" in line
+               for line in status.splitlines()), status
+    assert "1 orphan Pod(s)" in status
+    assert "byhand" not in status and "theirs" not in status
+
+    plan = ok(project.doit("plan"))
+    assert "demo/old: delete (orphan: no spec maps to it)" in plan
+    assert "byhand" not in plan and "theirs" not in plan
+
+    applied = ok(project.doit("apply", "--yes"))
+    assert project.kube.get_pod("demo", "old") is not None
+    assert "doit apply --prune" in applied  # how to remove it
+
+    code, out = run_on_tty(["doit", "apply", "--prune"], project.root, project.env, b"n\n")
+    assert code != 0 and "delete 1 Pod" in out and "demo/old" in out
+    assert project.kube.get_pod("demo", "old") is not None
+
+    pruned = ok(project.doit("apply", "--yes", "--prune"))
+    assert "demo/old: deleted" in pruned, pruned
+    assert project.kube.pod_names() == ["demo/byhand", "demo/keep", "demo/theirs"]
+    assert ("demo/old", "deleted") in [(f"{r.namespace}/{r.name}", r.result) for r in project.audit()]
+
+
+def test_a_pod_moved_to_another_namespace_leaves_an_orphan_found_by_the_ledger(
+        project: Project) -> None:
+    with_id(project, ns=("demo", "ops"))
+    write(project, "fe.yaml", spec_text("fe"))
+    ok(project.doit("apply", "--yes"))
+    write(project, "fe.yaml", spec_text("fe", ns="ops"))  # no spec uses demo any more
+    plan = ok(project.doit("plan"))
+    assert "ops/fe (specs/fe.yaml): create" in plan
+    assert "demo/fe: delete (orphan: no spec maps to it)" in plan, plan
+    ok(project.doit("apply", "--yes", "--prune"))
+    assert project.kube.pod_names() == ["ops/fe"]
+
+
+def test_prune_without_a_project_id_is_refused(project: Project) -> None:
+    project.kube.add_namespace("demo")
+    write(project, "fe.yaml", spec_text("fe"))
+    done = project.doit("apply", "--yes", "--prune")
+    assert done.returncode != 0
+    text = done.stdout + done.stderr
+    assert "--prune needs a project id" in text and "sentinel.toml" in text, text
+    assert project.kube.pod_names() == []
+    plan = ok(project.doit("plan"))
+    assert "orphans are not tracked: no project id in sentinel.toml" in plan
+
+
+def test_prune_is_blocked_while_a_spec_is_invalid(project: Project) -> None:
+    with_id(project)
+    write(project, "a.yaml", spec_text("a"))
+    write(project, "b.yaml", spec_text("b"))
+    ok(project.doit("apply", "--yes"))
+    write(project, "b.yaml", "name: b\nnamespace: demo\nimage: nginx:1.27\nport: 8080\n")
+    done = project.doit("apply", "--yes", "--prune")
+    assert done.returncode != 0
+    assert project.kube.pod_names() == ["demo/a", "demo/b"]  # b is not an orphan: it is broken
+
+
+# ---------------------------------------------------------------- server-side apply
+
+
+def test_a_field_owned_by_another_manager_is_a_conflict_until_forced(project: Project) -> None:
+    with_id(project)
+    write(project, "fe.yaml", spec_text("fe", labels={"tier": "web"}))
+    ok(project.doit("apply", "--yes"))
+    pod = project.kube.get_pod("demo", "fe")
+    assert pod is not None
+    pod["metadata"]["labels"]["tier"] = "edge"
+    project.kube.put_pod(pod, manager="helm")
+    write(project, "fe.yaml", spec_text("fe", labels={"tier": "frontend"}))
+
+    plan = project.doit("plan")
+    text = plan.stdout + plan.stderr
+    assert "conflict" in text.lower() and "helm" in text, text
+    assert "doit apply --force-conflicts" in text
+    failed = project.doit("apply", "--yes")
+    assert failed.returncode != 0
+    assert live_labels(project, "demo", "fe")["tier"] == "edge"
+
+    forced = ok(project.doit("apply", "--yes", "--force-conflicts"))
+    assert "demo/fe (specs/fe.yaml): configured" in forced
+    assert live_labels(project, "demo", "fe")["tier"] == "frontend"
+    assert "kube-sentinel" in project.kube.managers("demo", "fe")
+
+
+def test_a_pod_created_by_client_side_apply_is_taken_over_without_conflict(
+        project: Project) -> None:
+    with_id(project)
+    write(project, "fe.yaml", spec_text("fe"))
+    ok(project.doit("generate"))
+    manifest = project.root / "manifests" / "demo" / "fe.yaml"
+    done = subprocess.run(["kubectl", "apply", "-f", str(manifest)], env=project.env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    write(project, "fe.yaml", spec_text("fe", labels={"v": "two"}))
+    applied = ok(project.doit("apply", "--yes"))
+    assert "demo/fe (specs/fe.yaml): configured" in applied, applied
+    assert live_labels(project, "demo", "fe")["v"] == "two"
+
+
+@pytest.mark.parametrize("flag", ["--prune", "--force-conflicts"])
+def test_apply_flags_are_documented_in_doit_help(project: Project, flag: str) -> None:
+    done = ok(project.doit("help", "apply"))
+    assert flag in done
