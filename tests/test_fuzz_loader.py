@@ -132,6 +132,10 @@ YAML_BITS = st.sampled_from(
         "+1",
         "0o17",
         "1_000",
+        "tolerations",
+        "operator: Gt",
+        "operator: Lt",
+        "value: '900'",
     ]
 )
 

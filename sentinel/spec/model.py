@@ -94,11 +94,14 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     imagePullSecrets:                  # Secrets with registry credentials
       - name: registry-credentials
     priorityClassName: high            # a PriorityClass
-    tolerations:                       # key, operator (Equal | Exists), value, effect,
-      - key: dedicated                 # tolerationSeconds (NoExecute only)
+    tolerations:                       # key, operator (Equal | Exists | Gt | Lt), value,
+      - key: dedicated                 # effect, tolerationSeconds (NoExecute only)
         operator: Equal
         value: web
         effect: NoSchedule
+      - key: example.com/sla           # Gt / Lt: the taint's value is a whole number
+        operator: Gt                   # greater / less than this positive threshold
+        value: "900"                   # (alpha, Kubernetes 1.35+)
     affinity:                          # nodeAffinity, podAffinity, podAntiAffinity, with the
       nodeAffinity:                    # Kubernetes field names and shapes
         requiredDuringSchedulingIgnoredDuringExecution:

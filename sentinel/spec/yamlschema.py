@@ -288,7 +288,7 @@ _AFFINITY = Map(
 _TOLERATION = Map(
     {
         Optional("key"): Str(),
-        Optional("operator"): Enum(["Exists", "Equal"]),
+        Optional("operator"): Enum(["Exists", "Equal", "Gt", "Lt"]),
         Optional("value"): Str(),
         Optional("effect"): Enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
         Optional("tolerationSeconds"): Int(),
