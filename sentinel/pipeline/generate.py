@@ -131,7 +131,7 @@ def validate_all(specs_dir: str, output_dir: str) -> TaskFailed | None:
     errors: list[Problem] = []
     invalid: set[str] = set()
     for file, problems in found.items():
-        _warn([p for p in problems if p.severity != "error"])
+        _warn(sorted(p for p in problems if p.severity != "error"))
         file_errors = [p for p in problems if p.severity == "error"]
         errors += file_errors
         if file_errors:
@@ -192,7 +192,7 @@ def generate_one(
         data = dump_manifest(render(loaded.model, source=loaded.source, project=project))
     except RenderError as err:
         return TaskFailed(f"{spec}: {err}")
-    _warn(loaded.warnings + loaded.advice)
+    _warn(sorted(loaded.warnings + loaded.advice))
     path = Path(target)
     try:
         unchanged = path.read_bytes() == data

@@ -125,7 +125,8 @@ def _has(resources: Any, kind: str, name: str) -> bool:
 
 def advise(model: Any, source: str, positions: Mapping[Loc, Pos],
            key_positions: Mapping[Loc, Pos]) -> list[Problem]:
-    """Every piece of advice for a valid spec, minus the codes its ``ignore`` lists."""
+    """Every piece of advice for a valid spec, minus the codes its ``ignore`` lists, in line
+    order."""
     a = _Advisor(source, positions, key_positions)
     pod_res = getattr(model, "podResources", None)
     pod_requests = _has(pod_res, "requests", "cpu") or _has(pod_res, "requests", "memory")
@@ -172,4 +173,4 @@ def advise(model: Any, source: str, positions: Mapping[Loc, Pos],
               "the Pod goes to the 'default' namespace",
               "set namespace: to a namespace of its own (quotas, RBAC and clean-up per app)")
     ignored = set(model.ignore)
-    return [p for p in a.out if p.code not in ignored]
+    return sorted(p for p in a.out if p.code not in ignored)
