@@ -136,6 +136,9 @@ YAML_BITS = st.sampled_from(
         "operator: Gt",
         "operator: Lt",
         "value: '900'",
+        "mode: 0644",
+        "defaultMode: 01777",
+        "0800",
     ]
 )
 

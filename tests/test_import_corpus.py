@@ -54,7 +54,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "application/web/web.yaml": (UNSUPPORTED, ("spec.containers[*].volumeMounts",)),
     "pods/image-volumes.yaml": (NOT_YET, _VOLUME),
     "pods/image-volumes-subpath.yaml": (NOT_YET, _VOLUME),
-    "pods/emptydir-volume-mode.yaml": (NOT_YET, ("spec.volumes[*].emptyDir.mode",)),
     # pids is not among the pod-level resources Kubernetes supports (cpu, memory, hugepages)
     "pods/resource/pod-level-pid-limit.yaml": (NOT_YET, ("spec.resources",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
@@ -63,8 +62,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
         "spec.containers[*].securityContext.cgroupOptions",)),
     "pods/storage/projected-clustertrustbundle.yaml": (NOT_YET, _VOLUME),
     "pods/storage/projected-podcertificate.yaml": (NOT_YET, _VOLUME),
-    "pods/storage/projected-secrets-nondefault-permission-mode.yaml": (NOT_YET, (
-        "spec.volumes[*].projected.sources[*].secret.items[*].mode",)),
     # the main container mounts one volume twice; a spec volume carries one mount of it
     "pods/storage/pv-duplicate.yaml": (NOT_YET, ("spec.containers[*].volumeMounts[*]",)),
     # requiredDuringScheduling… is a NodeSelector, not a list: the API server refuses this file
@@ -77,10 +74,10 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/inject/envars-file-container.yaml": (INVALID, ("YAML",)),
 }
 
-# Measured: 95 of the 112 Pod examples valid as published import without loss (84.8 %); issue
+# Measured: 97 of the 112 Pod examples valid as published import without loss (86.6 %); issue
 # 9's target is 90 %. The gap is the NOT_YET fields above and the deliberately unsupported ones.
 # This floor guards against regressions; raise it as the spec gains keys.
-LOSSLESS_FLOOR = 0.84
+LOSSLESS_FLOOR = 0.86
 
 
 def _rel(path: Path) -> str:

@@ -149,6 +149,16 @@ Format reference (every key; only ``name`` and ``image`` are required)::
                                        # refused: both profiles forbid it); see volumes.py
         mountPath: /var/cache/nginx    # absolute, unique; leave out if only others mount it
         readOnly: false
+      - name: tls
+        secret:
+          secretName: web-tls
+          defaultMode: 0440            # file modes: octal with a leading 0 (0000-0777), as
+          items:                       # in manifests; also an item's mode, and an emptyDir's
+            - key: tls.key             # mode (0000-01777, alpha)
+              path: tls.key
+              mode: 0400
+        mountPath: /etc/tls
+        readOnly: true
     containers:                        # further regular containers: the main container's keys
       - name: log-shipper              # plus a name unique in the Pod, and volumeMounts
         image: fluent/fluent-bit:3.1

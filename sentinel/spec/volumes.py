@@ -33,8 +33,10 @@ from sentinel.spec.fields import (
     AbsolutePath,
     AnnotationKey,
     ConfigKey,
+    DirMode,
     DnsLabel,
     DnsSubdomain,
+    FileMode,
     LabelKey,
     LabelValue,
     Quantity,
@@ -72,6 +74,10 @@ class KeyToPath(SpecModel):
 
     key: ConfigKey = Field(description="Key in the data.")
     path: RelativePath = Field(description="Relative file path in the volume.")
+    mode: FileMode | None = Field(
+        default=None, description="Permission bits of this file, 0000-0777 (default: the "
+        "volume's defaultMode)."
+    )
 
 
 class EmptyDir(SpecModel):
@@ -81,6 +87,10 @@ class EmptyDir(SpecModel):
         default=None, description='"" (disk) or Memory (tmpfs).'
     )
     sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
+    mode: DirMode | None = Field(
+        default=None, description="Permission bits of the folder, 0000-01777 (default 0777; "
+        "alpha, feature gate EmptyDirVolumeMode; fsGroup overrides it)."
+    )
 
 
 class _Items(SpecModel):
@@ -101,6 +111,9 @@ class ConfigMapVolume(_Items):
     optional: bool | None = Field(
         default=None, description="Start even if the ConfigMap is missing."
     )
+    defaultMode: FileMode | None = Field(
+        default=None, description="Permission bits of its files, 0000-0777 (default 0644)."
+    )
 
 
 class SecretVolume(_Items):
@@ -108,6 +121,9 @@ class SecretVolume(_Items):
 
     secretName: DnsSubdomain = Field(description="Secret name.")
     optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
+    defaultMode: FileMode | None = Field(
+        default=None, description="Permission bits of its files, 0000-0777 (default 0644)."
+    )
 
 
 class PvcVolume(SpecModel):
@@ -146,6 +162,9 @@ class DownwardFile(SpecModel):
     model_config = ConfigDict(json_schema_extra=one_of(*DOWNWARD_SOURCES))
 
     path: RelativePath = Field(description="Relative file path in the volume.")
+    mode: FileMode | None = Field(
+        default=None, description="Permission bits of this file, 0000-0777."
+    )
     fieldRef: VolumeFieldRef | None = Field(default=None, description="A metadata field.")
     resourceFieldRef: ResourceFieldRef | None = Field(
         default=None, description="A container's request or limit (containerName required)."
@@ -244,6 +263,9 @@ class ProjectedVolume(SpecModel):
     """Several sources (ConfigMaps, Secrets, downward API, tokens) in one folder."""
 
     sources: list[ProjectedSource] = Field(min_length=1, description="The sources.")
+    defaultMode: FileMode | None = Field(
+        default=None, description="Permission bits of its files, 0000-0777 (default 0644)."
+    )
 
     @model_validator(mode="wrap")
     @classmethod

@@ -16,6 +16,8 @@ from typing import Any
 
 from strictyaml import Bool as _StrictBool
 from strictyaml import EmptyDict, Enum, Int, Map, MapPattern, Optional, Seq, Str
+from strictyaml.exceptions import YAMLSerializationError
+from strictyaml.scalar import ScalarValidator
 
 
 class Bool(_StrictBool):  # type: ignore[misc]
@@ -26,6 +28,32 @@ class Bool(_StrictBool):  # type: ignore[misc]
         if isinstance(data, bool):
             return "true" if data else "false"
         return super().to_yaml(data)  # type: ignore[no-any-return]
+
+
+class FileMode(ScalarValidator):  # type: ignore[misc]
+    """Permission bits as Kubernetes manifests write them: ``0644`` is octal, ``420`` decimal.
+
+    strictyaml's ``Int()`` would read ``0644`` as the decimal 644; YAML 1.1, which kubectl and
+    the Kubernetes documentation use, reads a leading 0 as octal, and so does a spec. Written
+    back in octal (``0644``, ``01777``)."""
+
+    def validate_scalar(self, chunk: Any) -> int:
+        """The mode as a number; anything but digits (octal after a leading 0) is refused."""
+        text = chunk.contents
+        if len(text) > 1 and text.startswith("0") and text.isdigit() and set(text) <= set(
+                "01234567"):
+            return int(text, 8)
+        if text.isascii() and text.isdigit() and (text == "0" or not text.startswith("0")) \
+                and len(text) <= 10:
+            return int(text)
+        chunk.expecting_but_found("when expecting a file mode such as 0644")
+        raise AssertionError  # expecting_but_found raises
+
+    def to_yaml(self, data: Any) -> str:
+        """``0`` followed by the octal digits."""
+        if isinstance(data, int) and not isinstance(data, bool) and data >= 0:
+            return f"0{data:o}"
+        raise YAMLSerializationError(f"'{data}' is not a file mode.")
 
 
 _KEY_REF = Map({"name": Str(), "key": Str(), Optional("optional"): Bool()})
@@ -152,14 +180,17 @@ _CONTAINER = Map(
     }
 )
 # `emptyDir:` with no value is the block-style way to say "an empty map".
-EMPTY_DIR = EmptyDict() | Map({Optional("medium"): Str(), Optional("sizeLimit"): Str()})
-_ITEMS = Seq(Map({"key": Str(), "path": Str()}))
+EMPTY_DIR = EmptyDict() | Map(
+    {Optional("medium"): Str(), Optional("sizeLimit"): Str(), Optional("mode"): FileMode()}
+)
+_ITEMS = Seq(Map({"key": Str(), "path": Str(), Optional("mode"): FileMode()}))
 _DOWNWARD = Map(
     {
         "items": Seq(
             Map(
                 {
                     "path": Str(),
+                    Optional("mode"): FileMode(),
                     Optional("fieldRef"): Map({"fieldPath": Str(), Optional("apiVersion"): Str()}),
                     Optional("resourceFieldRef"): Map(
                         {"resource": Str(), Optional("containerName"): Str(),
@@ -172,6 +203,7 @@ _DOWNWARD = Map(
 )
 _PROJECTED = Map(
     {
+        Optional("defaultMode"): FileMode(),
         "sources": Seq(
             Map(
                 {
@@ -219,10 +251,12 @@ _VOLUME = Map(
         "name": Str(),
         Optional("emptyDir"): EMPTY_DIR,
         Optional("configMap"): Map(
-            {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+            {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool(),
+             Optional("defaultMode"): FileMode()}
         ),
         Optional("secret"): Map(
-            {"secretName": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+            {"secretName": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool(),
+             Optional("defaultMode"): FileMode()}
         ),
         Optional("persistentVolumeClaim"): Map({"claimName": Str(), Optional("readOnly"): Bool()}),
         Optional("downwardAPI"): _DOWNWARD,
