@@ -11,7 +11,7 @@ the field and a fix hint; the summary comes last and the exit code is 1.
   invalid/many-problems.yaml:13:13: resources.requests.memory: request 2Gi (2147483648) is above the limit 1Gi (1073741824) (hint: lower the request or raise limits.memory to at least 2Gi)
   invalid/many-problems.yaml:20:23: probes.liveness.successThreshold: must be 1 for a liveness probe (hint: set successThreshold: 1 or remove it)
   invalid/many-problems.yaml:21:13: runAsGroup: must be \xe2\x89\xa5 0, found -5 (hint: use a value \xe2\x89\xa5 0) (esc)
-  invalid/many-problems.yaml:23:5: volumes[0]: a volume needs exactly one of emptyDir, configMap, secret, persistentVolumeClaim, downwardAPI, projected, ephemeral, hostPath (found: none) (hint: keep exactly one of emptyDir, configMap, secret, persistentVolumeClaim, downwardAPI, projected, ephemeral, hostPath)
+  invalid/many-problems.yaml:23:5: volumes[0]: a volume needs exactly one of emptyDir, configMap, secret, persistentVolumeClaim, downwardAPI, projected, ephemeral, image, hostPath (found: none) (hint: keep exactly one of emptyDir, configMap, secret, persistentVolumeClaim, downwardAPI, projected, ephemeral, image, hostPath)
   1 spec invalid, 0 valid
   [1]
 

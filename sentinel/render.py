@@ -323,7 +323,7 @@ def _volume(volume: Volume) -> dict[str, Any]:
         out["emptyDir"] = volume.emptyDir.model_dump(exclude_none=True)
     else:
         for kind in ("configMap", "secret", "persistentVolumeClaim", "downwardAPI", "projected",
-                     "ephemeral", "hostPath"):
+                     "ephemeral", "image", "hostPath"):
             source = getattr(volume, kind)
             if source is not None:
                 out[kind] = source.model_dump(exclude_none=True)

@@ -139,6 +139,9 @@ YAML_BITS = st.sampled_from(
         "mode: 0644",
         "defaultMode: 01777",
         "0800",
+        "image:",
+        "reference: ",
+        "pullPolicy: Never",
     ]
 )
 

@@ -145,8 +145,8 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     volumes:
       - name: cache                    # DNS-1123 label, unique
         emptyDir:                      # or configMap / secret / persistentVolumeClaim /
-                                       # downwardAPI / projected / ephemeral (hostPath is
-                                       # refused: both profiles forbid it); see volumes.py
+                                       # downwardAPI / projected / ephemeral / image (hostPath
+                                       # is refused: both profiles forbid it); see volumes.py
         mountPath: /var/cache/nginx    # absolute, unique; leave out if only others mount it
         readOnly: false
       - name: tls
@@ -159,6 +159,11 @@ Format reference (every key; only ``name`` and ``image`` are required)::
               mode: 0400
         mountPath: /etc/tls
         readOnly: true
+      - name: geoip
+        image:                         # an OCI image's files, read-only (Kubernetes 1.33+)
+          reference: ghcr.io/example/geoip-db:2026.11
+          pullPolicy: IfNotPresent     # Always | IfNotPresent | Never
+        mountPath: /usr/share/geoip
     containers:                        # further regular containers: the main container's keys
       - name: log-shipper              # plus a name unique in the Pod, and volumeMounts
         image: fluent/fluent-bit:3.1

@@ -4,9 +4,10 @@ Sources keep their Kubernetes names and shapes: ``emptyDir``, ``configMap``, ``s
 ``persistentVolumeClaim``, ``downwardAPI`` (Pod fields and container resources as files),
 ``projected`` (several of those plus a ``serviceAccountToken`` with its own audience and
 expiry, in one folder), ``ephemeral`` (a PersistentVolumeClaim created and deleted with the Pod,
-from a claim template) and ``hostPath``. ``hostPath`` is written here so that a spec (or an
-import) can say it, but both Pod Security profiles forbid it — pod-security-admission's
-``hostPathVolumes`` check is part of baseline — so the Pod rule refuses it with that reason.
+from a claim template), ``image`` (an OCI image's files, read-only) and ``hostPath``.
+``hostPath`` is written here so that a spec (or an import) can say it, but both Pod Security
+profiles forbid it — pod-security-admission's ``hostPathVolumes`` check is part of baseline — so
+the Pod rule refuses it with that reason.
 
 Rules that need only one volume (exactly one source, unique file paths, a token's minimum
 lifetime, a claim template's access modes and storage request) are checked here; those across
@@ -37,6 +38,7 @@ from sentinel.spec.fields import (
     DnsLabel,
     DnsSubdomain,
     FileMode,
+    Image,
     LabelKey,
     LabelValue,
     Quantity,
@@ -48,7 +50,7 @@ from sentinel.spec.parts import ResourceFieldRef, SpecModel, one_of
 from sentinel.spec.rules import Violation, shown
 
 VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim", "downwardAPI",
-                  "projected", "ephemeral", "hostPath")
+                  "projected", "ephemeral", "image", "hostPath")
 PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken")
 DOWNWARD_SOURCES = ("fieldRef", "resourceFieldRef")
 TOKEN_MIN_SECONDS = 600  # pkg/apis/core/validation: at least 10 minutes
@@ -340,6 +342,19 @@ class EphemeralVolume(SpecModel):
     volumeClaimTemplate: ClaimTemplate = Field(description="The claim to create.")
 
 
+class ImageVolume(SpecModel):
+    """The files of an OCI image or artifact, mounted read-only (``image``, Kubernetes 1.33+)."""
+
+    reference: Image = Field(
+        description="Image or artifact reference, as a container's image (e.g. "
+        "quay.io/crio/artifact:v2); pulled with the Pod's pull secrets."
+    )
+    pullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
+        default=None, description="Always, IfNotPresent or Never (default: Always for :latest or "
+        "no tag, else IfNotPresent)."
+    )
+
+
 class HostPathVolume(SpecModel):
     """A file or folder of the node (forbidden by both Pod Security profiles)."""
 
@@ -370,6 +385,10 @@ class Volume(SpecModel):
     )
     ephemeral: EphemeralVolume | None = Field(
         default=None, description="A claim created and deleted with the Pod."
+    )
+    image: ImageVolume | None = Field(
+        default=None, description="An OCI image's or artifact's files, read-only (Kubernetes "
+        "1.33+, feature gate ImageVolume; the container runtime must support it)."
     )
     hostPath: HostPathVolume | None = Field(
         default=None, description="A node path; refused by both Pod Security profiles."

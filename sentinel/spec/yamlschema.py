@@ -262,6 +262,7 @@ _VOLUME = Map(
         Optional("downwardAPI"): _DOWNWARD,
         Optional("projected"): _PROJECTED,
         Optional("ephemeral"): _EPHEMERAL,
+        Optional("image"): Map({"reference": Str(), Optional("pullPolicy"): _PULL_POLICY}),
         Optional("hostPath"): Map({"path": Str(), Optional("type"): Str()}),
         Optional("mountPath"): Str(),
         Optional("readOnly"): Bool(),
