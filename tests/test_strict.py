@@ -102,13 +102,19 @@ def test_a_bad_strict_value_is_a_usage_error(
     assert "setting 'strict' (from $SENTINEL_STRICT): 'sometimes' is not true or false" in err
 
 
-def test_strict_in_json(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_strict_in_json_github_and_sarif(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", "--strict", "--json", "api.yaml", "clean.yaml")
     report = json.loads(out)
     assert code == 1 and report["valid"] is False
     assert report["counts"] == {"files": 2, "valid": 1, "invalid": 1, "warnings": 1}
     assert [(f["file"], f["valid"], [p["code"] for p in f["problems"]])
             for f in report["files"]] == [("api.yaml", False, ["W104"]), ("clean.yaml", True, [])]
+    code, out, err = run(capsys, "validate", "--strict", "--format", "github", "api.yaml")
+    assert code == 1 and out.startswith("::warning file=api.yaml,line=3,col=1,title=W104::")
+    assert err == "1 spec invalid, 0 valid (1 warning; strict: warnings fail)\n"
+    code, out, _ = run(capsys, "validate", "--strict", "--format", "sarif", "api.yaml")
+    [result] = json.loads(out)["runs"][0]["results"]
+    assert code == 1 and (result["ruleId"], result["level"]) == ("W104", "warning")
 
 
 # ---------------------------------------------------------------- doit
