@@ -124,6 +124,7 @@ def _labels(name: str, user: Mapping[str, str], project: str | None) -> dict[str
 
 def _container(spec: PodSpec) -> dict[str, Any]:
     mounts = [_mount(volume) for volume in spec.volumes if volume.mountPath is not None]
+    mounts += [m.model_dump(exclude_none=True) for m in spec.volumeMounts or ()]
     return _container_of(spec, spec.containerName or spec.name, mounts,
                          read_only_root=spec.readOnlyRootFilesystem)
 

@@ -142,6 +142,8 @@ YAML_BITS = st.sampled_from(
         "image:",
         "reference: ",
         "pullPolicy: Never",
+        "volumeMounts",
+        "subPath: x",
     ]
 )
 

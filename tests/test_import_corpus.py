@@ -60,8 +60,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
         "spec.containers[*].securityContext.cgroupOptions",)),
     "pods/storage/projected-clustertrustbundle.yaml": (NOT_YET, _VOLUME),
     "pods/storage/projected-podcertificate.yaml": (NOT_YET, _VOLUME),
-    # the main container mounts one volume twice; a spec volume carries one mount of it
-    "pods/storage/pv-duplicate.yaml": (NOT_YET, ("spec.containers[*].volumeMounts[*]",)),
     # requiredDuringScheduling… is a NodeSelector, not a list: the API server refuses this file
     "pods/pod-with-node-affinity.yaml": (INVALID, (
         "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",)),
@@ -72,10 +70,10 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/inject/envars-file-container.yaml": (INVALID, ("YAML",)),
 }
 
-# Measured: 99 of the 112 Pod examples valid as published import without loss (88.4 %); issue
+# Measured: 100 of the 112 Pod examples valid as published import without loss (89.3 %); issue
 # 9's target is 90 %. The gap is the NOT_YET fields above and the deliberately unsupported ones.
 # This floor guards against regressions; raise it as the spec gains keys.
-LOSSLESS_FLOOR = 0.88
+LOSSLESS_FLOOR = 0.89
 
 
 def _rel(path: Path) -> str:

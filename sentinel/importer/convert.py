@@ -106,26 +106,32 @@ def _main(container: dict[str, Any], pod_name: str, fields: dict[str, str]) -> d
     return data
 
 
-def _volumes(volumes: Any, mounts: Any) -> list[dict[str, Any]]:
-    """The spec's volume entries: each Pod volume with its (first) mount in the main container."""
+def _volumes(volumes: Any, mounts: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The spec's volume entries: each Pod volume with its first mount in the main container;
+    and the main container's further mounts (a volume mounted again), for ``volumeMounts``."""
     if not isinstance(volumes, list):
-        return []
+        return [], []
     mounts = [m for m in mounts if isinstance(m, dict)] if isinstance(mounts, list) else []
     mount_optional = not Volume.model_fields["mountPath"].is_required()
     out = []
+    first: list[int] = []
     for volume in volumes:
         if not isinstance(volume, dict):
             continue
         entry = fit(volume, Volume)
-        mine = [m for m in mounts if m.get("name") == volume.get("name")]
+        mine = [i for i, m in enumerate(mounts) if m.get("name") == volume.get("name")]
         if mine:
+            first.append(mine[0])
             for key in ("mountPath", "readOnly", "subPath"):
-                if key in mine[0]:
-                    entry[key] = mine[0][key]
+                if key in mounts[mine[0]]:
+                    entry[key] = mounts[mine[0]][key]
         elif not mount_optional:
             continue  # not mounted by the main container: compare reports it lost
         out.append(entry)
-    return out
+    again = [m for i, m in enumerate(mounts) if i not in first]
+    if again and "volumeMounts" in _fields():
+        return out, fit(again, _annotation("volumeMounts"))
+    return out, []
 
 
 def _entries(containers: list[Any], key: str, fields: dict[str, str]) -> None | list[Any]:
@@ -163,9 +169,11 @@ def to_spec_data(pod: dict[str, Any], profile: str) -> dict[str, Any]:
     containers = spec["containers"] if isinstance(spec.get("containers"), list) else []
     main = containers[0] if containers and isinstance(containers[0], dict) else {}
     data.update(_main(main, str(name), fields))
-    volumes = _volumes(spec.get("volumes"), main.get("volumeMounts"))
+    volumes, again = _volumes(spec.get("volumes"), main.get("volumeMounts"))
     if volumes:
         data["volumes"] = volumes
+    if again:
+        data["volumeMounts"] = again
     for key, value in spec.items():
         if key in fields and key not in POD_HANDLED and key not in data:
             data[key] = fit(value, _annotation(key))

@@ -164,6 +164,11 @@ Format reference (every key; only ``name`` and ``image`` are required)::
           reference: ghcr.io/example/geoip-db:2026.11
           pullPolicy: IfNotPresent     # Always | IfNotPresent | Never
         mountPath: /usr/share/geoip
+    volumeMounts:                      # the main container's further mounts (a volume mounted
+      - name: tls                      # again, e.g. another subPath); paths unique with the
+        mountPath: /etc/ssl/private/web.key  # volumes' mountPaths
+        subPath: tls.key
+        readOnly: true
     containers:                        # further regular containers: the main container's keys
       - name: log-shipper              # plus a name unique in the Pod, and volumeMounts
         image: fluent/fluent-bit:3.1
@@ -226,6 +231,7 @@ from sentinel.spec.containers import (
     EnvFromSource,
     InitContainer,
     Lifecycle,
+    VolumeMount,
 )
 from sentinel.spec.crossfield import (
     Found,
@@ -266,7 +272,12 @@ from sentinel.spec.parts import (
     unique_resize,
 )
 from sentinel.spec.podbudget import pod_budget
-from sentinel.spec.podrules import hook_ports_exist, pod_rules
+from sentinel.spec.podrules import (
+    hook_ports_exist,
+    main_mount_paths_unique,
+    mount_paths_unique,
+    pod_rules,
+)
 from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
 from sentinel.spec.scheduling import (
@@ -313,6 +324,7 @@ def _pod_check(raw: Any) -> list[Found]:
         + no_root_when_restricted(raw)
         + reserved_labels(raw)
         + pod_rules(raw)
+        + main_mount_paths_unique(raw)
         + dns_policy_none(raw)
         + pod_budget(raw)
     )
@@ -382,6 +394,11 @@ class PodSpec(SpecModel):
     )
     volumes: list[Volume] = Field(
         default_factory=list, description="Volumes, with the main container's mount of each."
+    )
+    volumeMounts: list[VolumeMount] | None = Field(
+        default=None, min_length=1,
+        description="Further mounts of the main container, by volume name (a volume mounted "
+        "a second time, e.g. another subPath); paths unique with the volumes' mountPaths.",
     )
     containers: list[Container] | None = Field(
         default=None, min_length=1, description="Further regular containers, in order."
@@ -509,6 +526,11 @@ class PodSpec(SpecModel):
     @classmethod
     def _unique_volumes(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Volume]:
         return checked(value, handler, unique_volumes)
+
+    @field_validator("volumeMounts", mode="wrap")
+    @classmethod
+    def _unique_mounts(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, mount_paths_unique)
 
     @field_validator("topologySpreadConstraints", mode="wrap")
     @classmethod

@@ -149,6 +149,9 @@ _RESIZE = Seq(
     )
 )
 _PULL_POLICY = Enum(["Always", "IfNotPresent", "Never"])
+_VOLUME_MOUNTS = Seq(
+    Map({"name": Str(), "mountPath": Str(), Optional("readOnly"): Bool(), Optional("subPath"): Str()})
+)
 # One entry of containers / initContainers / sidecars: the main container's keys, plus its name
 # and its mounts (the main container's mounts are part of each volume).
 _CONTAINER = Map(
@@ -167,16 +170,7 @@ _CONTAINER = Map(
         Optional("probes"): _PROBES,
         Optional("lifecycle"): _LIFECYCLE,
         Optional("securityContext"): _SECURITY_CONTEXT,
-        Optional("volumeMounts"): Seq(
-            Map(
-                {
-                    "name": Str(),
-                    "mountPath": Str(),
-                    Optional("readOnly"): Bool(),
-                    Optional("subPath"): Str(),
-                }
-            )
-        ),
+        Optional("volumeMounts"): _VOLUME_MOUNTS,
     }
 )
 # `emptyDir:` with no value is the block-style way to say "an empty map".
@@ -370,6 +364,7 @@ SPEC_SCHEMA = Map(
         Optional("lifecycle"): _LIFECYCLE,
         Optional("securityContext"): _SECURITY_CONTEXT,
         Optional("volumes"): Seq(_VOLUME),
+        Optional("volumeMounts"): _VOLUME_MOUNTS,
         Optional("containers"): Seq(_CONTAINER),
         Optional("initContainers"): Seq(_CONTAINER),
         Optional("sidecars"): Seq(_CONTAINER),
