@@ -17,7 +17,7 @@ Problems reported by layer 2 suppress the echoes layer 3 would produce for the s
 from __future__ import annotations
 
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,25 +207,38 @@ def validate_data(data: Mapping[str, Any], source: str) -> PodSpec:
         raise SpecError(model_problems(exc, source, Shape(data=None))) from None
 
 
+def _env_maps(data: Any) -> Iterator[tuple[Loc, Any]]:
+    """Every container's ``env`` mapping (as written) with its loc: the main container's first."""
+    if not isinstance(data, dict):
+        return
+    yield ("env",), data.get("env")
+    for key in ("initContainers", "sidecars", "containers"):
+        items = data.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                yield (key, i, "env"), item.get("env")
+
+
 def _warnings(shape: Shape, source: str) -> list[Problem]:
-    """Things valid today that older clusters refuse (env names outside C identifiers)."""
-    env = (shape.data or {}).get("env") or {}
+    """Things valid today that older clusters refuse (env names outside C identifiers), in
+    every container."""
     out = []
-    for name in env:
-        if check_env_name(name) is None and not is_c_identifier(name):
-            line, col = shape.key_positions.get(("env", name), (None, None))
-            out.append(
-                Problem(
-                    source,
-                    line,
-                    col,
-                    format_loc(("env", name)),
-                    f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
-                    "use only letters, digits and '_', not starting with a digit",
-                    "warning",
-                    "W100",
+    for at, env in _env_maps(shape.data):
+        for name in env if isinstance(env, dict) else {}:
+            if check_env_name(name) is None and not is_c_identifier(name):
+                line, col = shape.key_positions.get((*at, name), (None, None))
+                out.append(
+                    Problem(
+                        source,
+                        line,
+                        col,
+                        format_loc((*at, name)),
+                        f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
+                        "use only letters, digits and '_', not starting with a digit",
+                        "warning",
+                        "W100",
+                    )
                 )
-            )
     return out
 
 
