@@ -144,6 +144,10 @@ YAML_BITS = st.sampled_from(
         "pullPolicy: Never",
         "volumeMounts",
         "subPath: x",
+        "clusterTrustBundle",
+        "podCertificate",
+        "signerName: example.com/x",
+        "keyType: ED25519",
     ]
 )
 

@@ -58,8 +58,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
         "spec.initContainers[*].restartPolicyRules",)),
     "pods/security/security-context-7.yaml": (NOT_YET, (
         "spec.containers[*].securityContext.cgroupOptions",)),
-    "pods/storage/projected-clustertrustbundle.yaml": (NOT_YET, _VOLUME),
-    "pods/storage/projected-podcertificate.yaml": (NOT_YET, _VOLUME),
     # requiredDuringScheduling… is a NodeSelector, not a list: the API server refuses this file
     "pods/pod-with-node-affinity.yaml": (INVALID, (
         "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",)),
@@ -70,10 +68,10 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/inject/envars-file-container.yaml": (INVALID, ("YAML",)),
 }
 
-# Measured: 100 of the 112 Pod examples valid as published import without loss (89.3 %); issue
-# 9's target is 90 %. The gap is the NOT_YET fields above and the deliberately unsupported ones.
+# Measured: 102 of the 112 Pod examples valid as published import without loss (91.1 %); issue
+# 9's target, 90 %, is the floor. The rest lose only the NOT_YET and deliberately unsupported fields.
 # This floor guards against regressions; raise it as the spec gains keys.
-LOSSLESS_FLOOR = 0.89
+LOSSLESS_FLOOR = 0.90
 
 
 def _rel(path: Path) -> str:

@@ -164,6 +164,18 @@ Format reference (every key; only ``name`` and ``image`` are required)::
           reference: ghcr.io/example/geoip-db:2026.11
           pullPolicy: IfNotPresent     # Always | IfNotPresent | Never
         mountPath: /usr/share/geoip
+      - name: certificates
+        projected:                     # configMap, secret, downwardAPI, serviceAccountToken,
+          sources:                     # clusterTrustBundle, podCertificate; paths unique
+            - clusterTrustBundle:      # name, or signerName (+ labelSelector); path
+                signerName: example.com/web
+                path: roots.pem
+            - podCertificate:          # signerName, keyType, maxExpirationSeconds (3600-
+                signerName: example.com/web  # 7862400), credentialBundlePath | keyPath |
+                keyType: ED25519       # certificateChainPath (at least one), userAnnotations
+                credentialBundlePath: bundle.pem
+        mountPath: /etc/certificates
+        readOnly: true
     volumeMounts:                      # the main container's further mounts (a volume mounted
       - name: tls                      # again, e.g. another subPath); paths unique with the
         mountPath: /etc/ssl/private/web.key  # volumes' mountPaths

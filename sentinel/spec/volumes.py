@@ -18,9 +18,10 @@ the Pod (a downward-API file naming a container of the Pod, hostPath under eithe
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
@@ -45,13 +46,34 @@ from sentinel.spec.fields import (
     RelativePath,
     VolumeFieldPath,
     checked,
+    fail,
 )
 from sentinel.spec.parts import ResourceFieldRef, SpecModel, one_of
-from sentinel.spec.rules import Violation, shown
+from sentinel.spec.rules import Violation, check_label_key, shown
+from sentinel.spec.scheduling import LabelSelector
+
+
+def _signer(value: str) -> str:
+    """A signer name: a DNS-subdomain domain, '/', and a name (``example.com/my-signer``)."""
+    hint = "write domain/name, e.g. example.com/my-signer"
+    bad = check_label_key(value, "signer name")
+    if bad is None and "/" not in value:
+        bad = Violation(f"signer name {shown(value)} has no domain", hint)
+    if bad is not None:
+        fail(Violation(bad.message, hint))
+    return value
+
+
+SignerName = Annotated[str, AfterValidator(_signer), Field(json_schema_extra={
+    "pattern": "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"})]
 
 VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim", "downwardAPI",
                   "projected", "ephemeral", "image", "hostPath")
-PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken")
+PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken",
+                     "clusterTrustBundle", "podCertificate")
+KEY_TYPES = ("RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", "ED25519")
+CERT_MIN_SECONDS, CERT_MAX_SECONDS = 3600, 7862400  # kube-apiserver: 1 hour to 91 days
+CERT_PATHS = ("credentialBundlePath", "keyPath", "certificateChainPath")
 DOWNWARD_SOURCES = ("fieldRef", "resourceFieldRef")
 TOKEN_MIN_SECONDS = 600  # pkg/apis/core/validation: at least 10 minutes
 TOKEN_MAX_SECONDS = 2**32
@@ -218,6 +240,79 @@ class ServiceAccountToken(SpecModel):
     )
 
 
+def _trust_bundle(raw: Any) -> list[Found]:
+    out = exactly_one(raw, ("name", "signerName"), "a clusterTrustBundle source")
+    if get(raw, "labelSelector") is not None and get(raw, "name") is not None:
+        out.append(Found(("labelSelector",), Violation(
+            "labelSelector selects bundles of a signerName; it cannot go with name",
+            "remove labelSelector, or select by signerName instead of name")))
+    return out
+
+
+class ClusterTrustBundleProjection(SpecModel):
+    """ClusterTrustBundle certificates (trust anchors) as one PEM file, kept up to date."""
+
+    model_config = ConfigDict(json_schema_extra=one_of("name", "signerName"))
+
+    path: RelativePath = Field(description="Relative file path of the bundle.")
+    name: str | None = Field(
+        default=None, min_length=1, max_length=253,
+        description="One ClusterTrustBundle by name (not with signerName and labelSelector).",
+    )
+    signerName: SignerName | None = Field(
+        default=None, description="Every bundle of this signer (domain/name), deduplicated."
+    )
+    labelSelector: LabelSelector | None = Field(
+        default=None, description="With signerName: only the bundles with these labels (empty: "
+        "all of them)."
+    )
+    optional: bool | None = Field(
+        default=None, description="Start even if no bundle is found."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rules(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _trust_bundle)
+
+
+def _pod_certificate(raw: Any) -> list[Found]:
+    if not isinstance(raw, dict) or any(get(raw, k) is not None for k in CERT_PATHS):
+        return []
+    return [Found((), Violation(
+        "a podCertificate source needs at least one of " + ", ".join(CERT_PATHS),
+        "add credentialBundlePath: <file> (key and certificate chain in one file)"))]
+
+
+class PodCertificateProjection(SpecModel):
+    """A private key the kubelet generates and a certificate from a signer, rotated for the Pod
+    (Kubernetes 1.34+, feature gate PodCertificateRequest)."""
+
+    signerName: SignerName = Field(description="The signer to ask (domain/name).")
+    keyType: Literal["RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", "ED25519"] = (
+        Field(description="Key pair the kubelet generates: RSA3072, RSA4096, ECDSAP256, "
+              "ECDSAP384, ECDSAP521 or ED25519."))
+    maxExpirationSeconds: int | None = Field(
+        default=None, ge=CERT_MIN_SECONDS, le=CERT_MAX_SECONDS,
+        description="Longest certificate lifetime to ask for, 3600-7862400 (default 86400).",
+    )
+    credentialBundlePath: RelativePath | None = Field(
+        default=None, description="File with the key and the certificate chain (read at once)."
+    )
+    keyPath: RelativePath | None = Field(default=None, description="File with the key alone.")
+    certificateChainPath: RelativePath | None = Field(
+        default=None, description="File with the certificate chain alone."
+    )
+    userAnnotations: dict[AnnotationKey, str] | None = Field(
+        default=None, description="Annotations passed to the signer in the request."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rules(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _pod_certificate)
+
+
 class ProjectedSource(SpecModel):
     """One source of a projected volume: exactly one of its keys."""
 
@@ -228,6 +323,12 @@ class ProjectedSource(SpecModel):
     downwardAPI: DownwardApiVolume | None = Field(default=None, description="Pod fields.")
     serviceAccountToken: ServiceAccountToken | None = Field(
         default=None, description="A token for an audience."
+    )
+    clusterTrustBundle: ClusterTrustBundleProjection | None = Field(
+        default=None, description="Trust anchors of ClusterTrustBundles, as one file."
+    )
+    podCertificate: PodCertificateProjection | None = Field(
+        default=None, description="A key and a certificate issued for this Pod."
     )
 
     @model_validator(mode="wrap")
@@ -247,6 +348,12 @@ def _projected_paths(raw: Any) -> list[Found]:
         token = get(source, "serviceAccountToken")
         if token is not None:
             files.append((("serviceAccountToken", "path"), get(token, "path")))
+        bundle = get(source, "clusterTrustBundle")
+        if bundle is not None:
+            files.append((("clusterTrustBundle", "path"), get(bundle, "path")))
+        certificate = get(source, "podCertificate")
+        for key in CERT_PATHS if certificate is not None else ():
+            files.append((("podCertificate", key), get(certificate, key)))
         for kind in ("configMap", "secret", "downwardAPI"):
             for k, item in enumerate(get(get(source, kind), "items") or ()):
                 files.append(((kind, "items", k, "path"), get(item, "path")))
@@ -262,7 +369,8 @@ def _projected_paths(raw: Any) -> list[Found]:
 
 
 class ProjectedVolume(SpecModel):
-    """Several sources (ConfigMaps, Secrets, downward API, tokens) in one folder."""
+    """Several sources (ConfigMaps, Secrets, downward API, tokens, trust bundles, a Pod
+    certificate) in one folder."""
 
     sources: list[ProjectedSource] = Field(min_length=1, description="The sources.")
     defaultMode: FileMode | None = Field(

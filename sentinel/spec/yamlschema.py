@@ -195,6 +195,16 @@ _DOWNWARD = Map(
         )
     }
 )
+_LABEL_SELECTOR = Map(
+    {
+        Optional("matchLabels"): MapPattern(Str(), Str()),
+        Optional("matchExpressions"): Seq(
+            Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+                 Optional("values"): Seq(Str())})
+        ),
+    }
+)
+_KEY_TYPES = ["RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", "ED25519"]
 _PROJECTED = Map(
     {
         Optional("defaultMode"): FileMode(),
@@ -211,6 +221,18 @@ _PROJECTED = Map(
                     Optional("serviceAccountToken"): Map(
                         {"path": Str(), Optional("audience"): Str(),
                          Optional("expirationSeconds"): Int()}
+                    ),
+                    Optional("clusterTrustBundle"): Map(
+                        {"path": Str(), Optional("name"): Str(), Optional("signerName"): Str(),
+                         Optional("labelSelector"): _LABEL_SELECTOR,
+                         Optional("optional"): Bool()}
+                    ),
+                    Optional("podCertificate"): Map(
+                        {"signerName": Str(), "keyType": Enum(_KEY_TYPES),
+                         Optional("maxExpirationSeconds"): Int(),
+                         Optional("credentialBundlePath"): Str(), Optional("keyPath"): Str(),
+                         Optional("certificateChainPath"): Str(),
+                         Optional("userAnnotations"): MapPattern(Str(), Str())}
                     ),
                 }
             )
@@ -264,15 +286,6 @@ _VOLUME = Map(
     }
 )
 
-_LABEL_SELECTOR = Map(
-    {
-        Optional("matchLabels"): MapPattern(Str(), Str()),
-        Optional("matchExpressions"): Seq(
-            Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-                 Optional("values"): Seq(Str())})
-        ),
-    }
-)
 _NODE_REQUIREMENTS = Seq(
     Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]),
          Optional("values"): Seq(Str())})
