@@ -148,6 +148,8 @@ YAML_BITS = st.sampled_from(
         "podCertificate",
         "signerName: example.com/x",
         "keyType: ED25519",
+        "podResources",
+        "pids: '2048'",
     ]
 )
 

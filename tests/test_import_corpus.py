@@ -52,8 +52,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
         "spec.shareProcessNamespace", "spec.containers[*].stdin", "spec.containers[*].tty")),
     "controllers/daemonset.yaml": (UNSUPPORTED, _VOLUME),  # hostPath
     "application/web/web.yaml": (UNSUPPORTED, ("spec.containers[*].volumeMounts",)),
-    # pids is not among the pod-level resources Kubernetes supports (cpu, memory, hugepages)
-    "pods/resource/pod-level-pid-limit.yaml": (NOT_YET, ("spec.resources",)),
     "pods/restart-policy/restart-all-containers.yaml": (NOT_YET, (
         "spec.initContainers[*].restartPolicyRules",)),
     "pods/security/security-context-7.yaml": (NOT_YET, (
@@ -68,10 +66,10 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "pods/inject/envars-file-container.yaml": (INVALID, ("YAML",)),
 }
 
-# Measured: 102 of the 112 Pod examples valid as published import without loss (91.1 %); issue
-# 9's target, 90 %, is the floor. The rest lose only the NOT_YET and deliberately unsupported fields.
+# Measured: 103 of the 112 Pod examples valid as published import without loss (92.0 %); issue
+# 9's target is 90 %. The rest lose only the NOT_YET and deliberately unsupported fields.
 # This floor guards against regressions; raise it as the spec gains keys.
-LOSSLESS_FLOOR = 0.90
+LOSSLESS_FLOOR = 0.91
 
 
 def _rel(path: Path) -> str:

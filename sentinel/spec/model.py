@@ -88,6 +88,7 @@ Format reference (every key; only ``name`` and ``image`` are required)::
         cpu: "1"                       # containers' requests add up to at most these, none
       limits:                          # of their limits is above the Pod's limit
         memory: 512Mi
+        pids: "2048"                   # limits only: processes of the whole Pod, 128-16384
     restartPolicy: Always              # Always | OnFailure | Never
     terminationGracePeriodSeconds: 30  # seconds from SIGTERM to SIGKILL
     activeDeadlineSeconds: 3600        # seconds the Pod may run (≥ 1)

@@ -207,6 +207,9 @@ def _resource_names(raw: Any) -> list[Found]:
 
 
 def _unknown_resource(key: str) -> Violation:
+    if key == "pids":
+        return Violation("pids is not a container resource: Kubernetes limits processes per Pod",
+                         "set podResources.limits.pids instead")
     import difflib  # only files with a typo pay for it
 
     folded = {k.replace("-", "").replace("_", "").lower(): k for k in RESOURCES}
@@ -287,19 +290,44 @@ class Resources(SpecModel):
         return checked(value, handler, _resources_check)
 
 
-def _pod_resource_names(raw: Any) -> list[Found]:
-    """Pod-level resources are cpu, memory and hugepages-<size> only (Kubernetes' supported
-    pod-level resources); other names are refused with that reason."""
+PIDS_MIN, PIDS_MAX = 128, 16384  # Kubernetes 1.37 (PerPodPIDLimit): limits.pids only
+
+
+def _pids(value: Any) -> list[Found]:
+    # A malformed or negative quantity is reported by the field's own type (Quantity).
+    text = quantity_text(value)
+    if text is None or _amount(value, whole=False, name="pids") is not None:
+        return []
+    number = parse_quantity(text)
+    if number.denominator == 1 and PIDS_MIN <= number <= PIDS_MAX:
+        return []
+    return [Found(("pids",), Violation(
+        f"pids limit {shown(text)} is not a whole number from {PIDS_MIN} to {PIDS_MAX}",
+        "write a number of processes, e.g. '2048'"))]
+
+
+def _pod_resource_names(raw: Any, *, limits: bool = False) -> list[Found]:
+    """Pod-level resources are cpu, memory and hugepages-<size> (Kubernetes' supported
+    pod-level resources), and in limits only pids (Kubernetes 1.37); other names are refused
+    with that reason."""
     if not isinstance(raw, Mapping):
         return []
     out = []
     for key in raw:
-        if isinstance(key, str) and resource_kind(key) is not None and not (
+        if key == "pids" and not limits:
+            out.append(Found((key,), Violation(
+                "pids can only be limited: Kubernetes forbids a pids request",
+                "move pids to podResources.limits")))
+        elif isinstance(key, str) and resource_kind(key) is not None and not (
                 key in ("cpu", "memory") or resource_kind(key) == "hugepages"):
             out.append(Found((key,), Violation(
                 f"{shown(key)} is not a pod-level resource",
                 "pod-level resources are cpu, memory and hugepages-<size>; set "
                 f"{key} on a container's resources")))
+    if "pids" in raw:
+        out += _pids(raw["pids"]) if limits else []
+        rest = {k: v for k, v in raw.items() if k != "pids"}
+        return out + (_resource_names(rest) if rest else [])
     return out + _resource_names(raw)
 
 
@@ -330,6 +358,21 @@ class PodResourceList(SpecModel):
         return checked(value, handler, _pod_resource_names)
 
 
+class PodLimitList(PodResourceList):
+    """Pod-level limits: cpu, memory, hugepages-<size>, and pids (a Pod-wide process limit)."""
+
+    pids: Quantity | None = Field(
+        default=None, description="Most processes (PIDs) the whole Pod may run: a whole number "
+        f"{PIDS_MIN}-{PIDS_MAX} (Kubernetes 1.37+, feature gate PerPodPIDLimit, cgroup v2 "
+        "nodes; the node's own limit caps it). A limit only; never on a container.",
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, partial(_pod_resource_names, limits=True))
+
+
 class PodResources(SpecModel):
     """Pod-level requests and limits (Kubernetes ``spec.resources``, 1.32+): a budget the
     containers share; each request ≤ its limit, the containers' requests add up to at most the
@@ -340,8 +383,8 @@ class PodResources(SpecModel):
     requests: PodResourceList | None = Field(
         default=None, description="Reserved for the whole Pod."
     )
-    limits: PodResourceList | None = Field(
-        default=None, description="Cap for the whole Pod; each ≥ its request."
+    limits: PodLimitList | None = Field(
+        default=None, description="Cap for the whole Pod; each ≥ its request; pids here only."
     )
 
     @model_validator(mode="wrap")

@@ -14,7 +14,7 @@ from typing import Any
 from sentinel.spec.crossfield import Found, _amount_of, _keys, _quantity, get
 from sentinel.spec.podrules import containers, main_name
 from sentinel.spec.quantity import format_fraction, quantity_text
-from sentinel.spec.rules import Violation, shown
+from sentinel.spec.rules import Violation, resource_kind, shown
 
 _KINDS = ("requests", "limits")
 
@@ -53,6 +53,8 @@ def pod_budget(raw: Any) -> list[Found]:
             target[key] = max(target.get(key, Fraction(0)), value) if target is largest_init \
                 else target.get(key, Fraction(0)) + value
         for key, (value, text) in _amounts(container, "limits").items():
+            if resource_kind(key) is None:
+                continue  # not a container resource (pids, a typo): reported on its own
             limit = pod_limits.get(key)
             if limit is not None and value > limit[0]:
                 out.append(Found((*loc, "resources", "limits", key), Violation(
