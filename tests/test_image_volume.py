@@ -37,11 +37,11 @@ def test_rendered_mounted_and_allowed_by_both_profiles() -> None:
     manifest = render.render(load_spec_text(HEAD + dedent("""\
           - name: model
             image:
-              reference: ghcr.io/example/model@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+              reference: ghcr.io/example/model@sha256:DIGEST
               pullPolicy: Never
             mountPath: /model
             subPath: weights
-        """), "t.yaml").model)
+        """).replace("DIGEST", "0123456789abcdef" * 4), "t.yaml").model)
     assert manifest["spec"]["volumes"] == [{"name": "model", "image": {
         "reference": "ghcr.io/example/model@sha256:" + "0123456789abcdef" * 4,
         "pullPolicy": "Never"}}]

@@ -1,8 +1,9 @@
 """Map a cleaned Pod onto spec data: Kubernetes field names in, spec keys out.
 
 The first regular container is the spec's main container, whose fields are the spec's top-level
-keys (``image``, ``env``, ``probes``, …); the Pod's volumes join their mounts in the main
-container as the spec's ``volumes`` entries. Further containers, init containers and sidecars go
+keys (``image``, ``env``, ``probes``, …); the Pod's volumes join their first mount in the main
+container as the spec's ``volumes`` entries, and its further mounts (a volume mounted again) are
+the spec's ``volumeMounts``. Further containers, init containers and sidecars go
 to their own keys when the spec has them. Everything else is copied to the spec key of the same
 name, fitted to the spec's model (``fit``), when one exists.
 

@@ -190,9 +190,10 @@ def _file_mode(highest: int, example: str) -> Callable[[Any], int]:
 
 
 def _mode_schema(highest: int, example: str) -> WithJsonSchema:
+    # JSON carries the number (e.g. 288); a spec file writes it in octal (0440). The field's own
+    # description says what the bits are for.
     return WithJsonSchema({"type": "integer", "minimum": 0, "maximum": highest,
-                           "description": f"Permission bits, 0-{highest} (octal 0000-0{highest:o});"
-                           f" a spec file writes them in octal, e.g. {example}."})
+                           "examples": [int(example, 8)]})
 
 
 # Permission bits of a projected file (KeyToPath.mode, defaultMode): 0000-0777 in

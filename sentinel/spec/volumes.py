@@ -99,8 +99,8 @@ class KeyToPath(SpecModel):
     key: ConfigKey = Field(description="Key in the data.")
     path: RelativePath = Field(description="Relative file path in the volume.")
     mode: FileMode | None = Field(
-        default=None, description="Permission bits of this file, 0000-0777 (default: the "
-        "volume's defaultMode)."
+        default=None, description="Permission bits of this file, octal 0000-0777 (0-511 in "
+        "JSON; default: the volume's defaultMode)."
     )
 
 
@@ -112,8 +112,8 @@ class EmptyDir(SpecModel):
     )
     sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
     mode: DirMode | None = Field(
-        default=None, description="Permission bits of the folder, 0000-01777 (default 0777; "
-        "alpha, feature gate EmptyDirVolumeMode; fsGroup overrides it)."
+        default=None, description="Permission bits of the folder, octal 0000-01777 (0-1023 in "
+        "JSON; default 0777; alpha, feature gate EmptyDirVolumeMode; fsGroup overrides it)."
     )
 
 
@@ -136,7 +136,8 @@ class ConfigMapVolume(_Items):
         default=None, description="Start even if the ConfigMap is missing."
     )
     defaultMode: FileMode | None = Field(
-        default=None, description="Permission bits of its files, 0000-0777 (default 0644)."
+        default=None, description="Permission bits of its files, octal 0000-0777 (0-511 in "
+        "JSON; default 0644)."
     )
 
 
@@ -146,7 +147,8 @@ class SecretVolume(_Items):
     secretName: DnsSubdomain = Field(description="Secret name.")
     optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
     defaultMode: FileMode | None = Field(
-        default=None, description="Permission bits of its files, 0000-0777 (default 0644)."
+        default=None, description="Permission bits of its files, octal 0000-0777 (0-511 in "
+        "JSON; default 0644)."
     )
 
 
@@ -187,7 +189,7 @@ class DownwardFile(SpecModel):
 
     path: RelativePath = Field(description="Relative file path in the volume.")
     mode: FileMode | None = Field(
-        default=None, description="Permission bits of this file, 0000-0777."
+        default=None, description="Permission bits of this file, octal 0000-0777 (0-511 in JSON)."
     )
     fieldRef: VolumeFieldRef | None = Field(default=None, description="A metadata field.")
     resourceFieldRef: ResourceFieldRef | None = Field(
@@ -374,7 +376,8 @@ class ProjectedVolume(SpecModel):
 
     sources: list[ProjectedSource] = Field(min_length=1, description="The sources.")
     defaultMode: FileMode | None = Field(
-        default=None, description="Permission bits of its files, 0000-0777 (default 0644)."
+        default=None, description="Permission bits of its files, octal 0000-0777 (0-511 in "
+        "JSON; default 0644)."
     )
 
     @model_validator(mode="wrap")

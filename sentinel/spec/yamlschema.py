@@ -150,7 +150,14 @@ _RESIZE = Seq(
 )
 _PULL_POLICY = Enum(["Always", "IfNotPresent", "Never"])
 _VOLUME_MOUNTS = Seq(
-    Map({"name": Str(), "mountPath": Str(), Optional("readOnly"): Bool(), Optional("subPath"): Str()})
+    Map(
+        {
+            "name": Str(),
+            "mountPath": Str(),
+            Optional("readOnly"): Bool(),
+            Optional("subPath"): Str(),
+        }
+    )
 )
 # One entry of containers / initContainers / sidecars: the main container's keys, plus its name
 # and its mounts (the main container's mounts are part of each volume).
