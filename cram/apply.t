@@ -8,8 +8,10 @@ nothing, and says how to confirm. It always plans first, from the live cluster: 
   $ doit apply < /dev/null
   .  generate:cache.yaml
   .  generate:nightly-report.yaml
+  specs/nightly-report.yaml:20:3: warning: env.REPORT_TOKEN: Secret 'reports-token' is passed as environment (REPORT_TOKEN) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   .  generate:web.yaml
   .  generate:worker.yaml
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   .  apply
   shop/nightly-report (specs/nightly-report.yaml): skipped (apply: false)
   shop/order-worker (specs/worker.yaml): create

@@ -46,12 +46,14 @@ The written file is headed by its provenance and is what any hand-written spec w
         path: /
         port: http
   $ sentinel validate
-  all 3 specs valid
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
+  all 3 specs valid (1 warning)
   $ doit generate
   -- prune
   .  generate:api.yaml
   .  generate:web.yaml
   .  generate:worker.yaml
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   $ cat manifests/shop/api.yaml
   apiVersion: v1
   kind: Pod

@@ -5,6 +5,12 @@ Deleting is confirmed like applying: refused without --yes, done with it, and au
   $ cp "$TESTDIR/../samples/valid/no-apply.yaml" specs/canary.yaml
   $ cp "$TESTDIR/../dodo.py" dodo.py
   $ doit apply --yes > /dev/null
+  specs/canary.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/canary.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/canary.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/hello.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/hello.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/hello.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pods
   default/hello
 

@@ -8,7 +8,12 @@ file and the Pod and saying how to fix it; the Pod in an existing namespace stil
 
   $ doit dryrun
   .  generate:hello.yaml
+  specs/hello.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/hello.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/hello.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
   .  generate:refunds.yaml
+  specs/refunds.yaml:3:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/refunds.yaml:3:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
   .  dryrun:hello.yaml
   default/hello (specs/hello.yaml): create (server dry run)
   .  dryrun:refunds.yaml

@@ -10,8 +10,10 @@ doit regenerates the manifests the dry run depends on, then reports each Pod.
   $ doit dryrun
   .  generate:cache.yaml
   .  generate:nightly-report.yaml
+  specs/nightly-report.yaml:20:3: warning: env.REPORT_TOKEN: Secret 'reports-token' is passed as environment (REPORT_TOKEN) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   .  generate:web.yaml
   .  generate:worker.yaml
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   .  dryrun:cache.yaml
   shop/session-cache (specs/cache.yaml): create (server dry run)
   .  dryrun:nightly-report.yaml

@@ -12,8 +12,10 @@ The first run renders every spec (one sub-task each); prune has nothing to remov
   -- prune
   .  generate:cache.yaml
   .  generate:nightly-report.yaml
+  specs/nightly-report.yaml:20:3: warning: env.REPORT_TOKEN: Secret 'reports-token' is passed as environment (REPORT_TOKEN) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   .  generate:web.yaml
   .  generate:worker.yaml
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   $ find manifests -type f | sort
   manifests/kustomization.yaml
   manifests/shop/nightly-report.yaml

@@ -38,7 +38,10 @@ import never overwrites.
   $ sentinel import "$C/pods/probe/tcp-liveness-readiness.yaml" -o specs/goproxy.yaml
   wrote specs/goproxy.yaml
   $ sentinel validate specs/goproxy.yaml
-  all 1 spec valid
+  specs/goproxy.yaml:15:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/goproxy.yaml:16:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/goproxy.yaml:16:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  all 1 spec valid (3 warnings)
   $ sentinel render specs/goproxy.yaml | grep -A4 readinessProbe
       readinessProbe:
         tcpSocket:
@@ -88,7 +91,14 @@ writes nothing.
   # NOT IMPORTED (no spec key for them; imported with --allow-loss):
   #   spec.nodeName: not expressible in a spec (was 'foo-node')
   $ sentinel validate specs
-  all 2 specs valid
+  specs/goproxy.yaml:15:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/goproxy.yaml:16:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/goproxy.yaml:16:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/nginx.yaml:14:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/nginx.yaml:15:1: warning: image: image 'nginx' has no tag (means :latest); the same spec can run different code [W104] (hint: pin a version tag (e.g. :1.27) or a digest (@sha256:...))
+  specs/nginx.yaml:15:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/nginx.yaml:15:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  all 2 specs valid (7 warnings)
 
 A workload imports its Pod template; several documents import every Pod into a folder, and
 other kinds are skipped by name.

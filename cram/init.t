@@ -20,11 +20,13 @@ The starter project works as it is.
 
   $ cd shop
   $ sentinel validate
-  all 2 specs valid
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
+  all 2 specs valid (1 warning)
   $ doit generate
   -- prune
   .  generate:web.yaml
   .  generate:worker.yaml
+  specs/worker.yaml:14:3: warning: env.DATABASE_URL: Secret 'order-db' is passed as environment (DATABASE_URL) [W106] (hint: mount the Secret as a file (a secret volume): env leaks into logs, crash dumps and child processes)
   $ find manifests -type f | sort
   manifests/kustomization.yaml
   manifests/shop/order-worker.yaml

@@ -6,6 +6,15 @@ doit status shows each spec's live Pod: phase, readiness, restarts, and why it i
   $ cp "$TESTDIR/../samples/valid/no-apply.yaml" specs/canary.yaml
   $ cp "$TESTDIR/../dodo.py" dodo.py
   $ doit apply --yes > /dev/null
+  specs/api.yaml:2:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/api.yaml:3:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/api.yaml:3:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/canary.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/canary.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/canary.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/hello.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/hello.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/hello.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pod-status default hello --phase Running --ready
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pod-status default api --phase Running --restarts 5 --reason CrashLoopBackOff --message "back-off 2m40s restarting failed container=api"
 

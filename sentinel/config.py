@@ -46,6 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
             "project id: labels every Pod (kube-sentinel.io/project) so apply can find orphans"),
     Setting("specs_dir", "SENTINEL_SPECS_DIR", "path", "folder of spec files (default: specs)"),
     Setting("output_dir", "SENTINEL_OUTPUT_DIR", "path", "folder for manifests (default: manifests)"),
+    Setting("strict", "SENTINEL_STRICT", "bool",
+            "production advice (warnings) fails validate and generate like an error"),
     Setting("state_dir", "SENTINEL_STATE_DIR", "path", "pipeline state: dry-run stamps, doit db"),
     Setting("context", "SENTINEL_CONTEXT", "str", "kube context (default: kubeconfig's current)"),
     Setting("contexts", "SENTINEL_CONTEXTS", "list",
@@ -92,6 +94,7 @@ class Settings:
     project: str | None
     specs_dir: Path
     output_dir: Path
+    strict: bool  # warnings (production advice) fail validate and generate
     state_dir: Path
     context: str | None
     contexts: tuple[str, ...]
@@ -121,6 +124,7 @@ def _defaults(root: Path, env: Mapping[str, str]) -> dict[str, Any]:
     return {
         "specs_dir": root / "specs",
         "output_dir": root / "manifests",
+        "strict": False,
         "state_dir": root / ".sentinel",
         "project": None,
         "context": None,

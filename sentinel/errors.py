@@ -85,6 +85,7 @@ class Problem:
     message: str = ""
     hint: str = ""
     severity: str = "error"  # "error" or "warning"
+    code: str = ""  # stable problem code, e.g. "W104" (production advice; see the README)
 
     def location(self) -> str:
         """``file:line:column`` with whatever parts are known."""
@@ -103,6 +104,8 @@ class Problem:
         if self.field:
             parts.append(self.field)
         text = ": ".join(parts) + f": {self.message}"
+        if self.code:
+            text += f" [{self.code}]"
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
@@ -117,6 +120,7 @@ class Problem:
             "message": self.message,
             "hint": self.hint,
             "severity": self.severity,
+            **({"code": self.code} if self.code else {}),
         }
 
 

@@ -48,9 +48,9 @@ SAFE_SYSCTLS = frozenset({
     "net.ipv4.tcp_wmem",
 })
 
-# check_restrictedVolumes.go
+# check_restrictedVolumes.go (image volumes since Kubernetes 1.33)
 RESTRICTED_VOLUME_TYPES = frozenset({
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim",
     "projected", "secret",
 })
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         Lifecycle,
     )
     from sentinel.spec.model import EnvFrom, PodSpec, Port, Probe, Resources, Volume
-    from sentinel.spec.parts import HttpGet
+    from sentinel.spec.parts import HttpGet, PodResources
 
 __all__ = ["MANAGED_BY_LABEL", "MANAGER", "NAME_LABEL", "PROJECT_LABEL", "build_manifest", "dump_manifest",
            "guard", "manifest_path", "render", "write_manifest"]
@@ -74,6 +74,9 @@ def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
         pod["initContainers"] = init
     if spec.volumes:
         pod["volumes"] = [_volume(volume) for volume in spec.volumes]
+    pod_resources = _resources(spec.podResources)
+    if pod_resources:
+        pod["resources"] = pod_resources
     if spec.restartPolicy is not None:
         pod["restartPolicy"] = spec.restartPolicy
     if spec.terminationGracePeriodSeconds is not None:
@@ -87,6 +90,8 @@ def build_manifest(spec: PodSpec, project: str | None = None) -> dict[str, Any]:
         value = getattr(spec, key)
         if value is not None:
             pod[key] = _plain(value)
+    if spec.hostUsers is not None:
+        pod["hostUsers"] = spec.hostUsers
     if spec.serviceAccountName is not None:
         pod["serviceAccountName"] = spec.serviceAccountName
     else:
@@ -119,6 +124,7 @@ def _labels(name: str, user: Mapping[str, str], project: str | None) -> dict[str
 
 def _container(spec: PodSpec) -> dict[str, Any]:
     mounts = [_mount(volume) for volume in spec.volumes if volume.mountPath is not None]
+    mounts += [m.model_dump(exclude_none=True) for m in spec.volumeMounts or ()]
     return _container_of(spec, spec.containerName or spec.name, mounts,
                          read_only_root=spec.readOnlyRootFilesystem)
 
@@ -145,6 +151,8 @@ def _container_of(part: PodSpec | Container, name: str, mounts: list[dict[str, A
     resources = _resources(part.resources)
     if resources:
         container["resources"] = resources
+    if part.resizePolicy:
+        container["resizePolicy"] = [p.model_dump() for p in part.resizePolicy]
     if part.probes is not None:
         for kind in ("startup", "readiness", "liveness"):
             probe = getattr(part.probes, kind)
@@ -175,6 +183,8 @@ def _container_security(own: ContainerSecurity | None,
             value = getattr(own, key)
             if value is not None:
                 context[key] = value
+        if own.appArmorProfile is not None:
+            context["appArmorProfile"] = own.appArmorProfile.model_dump(exclude_none=True)
     return context
 
 
@@ -218,10 +228,14 @@ def _pod_security_context(spec: PodSpec) -> dict[str, Any]:
     context: dict[str, Any] = {}
     if spec.security == policy.RESTRICTED:
         context["runAsNonRoot"] = True
-    for key in ("runAsUser", "runAsGroup", "fsGroup"):
+    for key in ("runAsUser", "runAsGroup", "fsGroup", "supplementalGroupsPolicy"):
         value = getattr(spec, key)
         if value is not None:
             context[key] = value
+    if spec.supplementalGroups is not None:
+        context["supplementalGroups"] = list(spec.supplementalGroups)
+    if spec.appArmorProfile is not None:
+        context["appArmorProfile"] = spec.appArmorProfile.model_dump(exclude_none=True)
     context["seccompProfile"] = {"type": "RuntimeDefault"}
     return context
 
@@ -263,7 +277,7 @@ def _port(port: Port) -> dict[str, Any]:
     return out
 
 
-def _resources(resources: Resources | None) -> dict[str, Any]:
+def _resources(resources: Resources | PodResources | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for part in ("requests", "limits"):
         amounts = getattr(resources, part, None)
@@ -310,7 +324,7 @@ def _volume(volume: Volume) -> dict[str, Any]:
         out["emptyDir"] = volume.emptyDir.model_dump(exclude_none=True)
     else:
         for kind in ("configMap", "secret", "persistentVolumeClaim", "downwardAPI", "projected",
-                     "ephemeral", "hostPath"):
+                     "ephemeral", "image", "hostPath"):
             source = getattr(volume, kind)
             if source is not None:
                 out[kind] = source.model_dump(exclude_none=True)

@@ -15,8 +15,11 @@ from sentinel.cli.ci_formats import code_of, github
 from sentinel.errors import Problem
 
 BAD = "name: Web\nimage: nginx:1.27\nport: 80\nresources:\n  limits:\n    cpu: lots\n"
-WARN = "name: w\nimage: busybox:1.36\nenv:\n  queue.name: orders\n"
-GOOD = "name: ok\nimage: nginxinc/nginx-unprivileged:1.27\n"
+# Production-ready but for two pieces of advice: W104 (untagged image, line 3), W100 (line 5).
+WARN = ("name: w\nnamespace: jobs\nimage: busybox\nenv:\n  queue.name: orders\n"
+        "resources:\n  requests:\n    memory: 64Mi\n  limits:\n    memory: 64Mi\n")
+GOOD = ("name: ok\nnamespace: web\nimage: nginxinc/nginx-unprivileged:1.27\n"
+        "resources:\n  requests:\n    memory: 64Mi\n  limits:\n    memory: 64Mi\n")
 
 
 def validate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -48,13 +51,20 @@ def test_github_annotations_one_per_problem(specs: Path) -> None:
         ("::error file=specs/bad.yaml,line=6,col=10,title=spec.resources::resources.limits.cpu: "
         "'lots' is not a Kubernetes quantity (hint: write e.g. 250m or 0.5 (cpu), 128Mi or 1Gi "
         "(memory, ephemeral-storage))"),
-        next(line for line in done.stdout.splitlines() if line.startswith("::warning ")),
+        # Advice: a warning titled with its own code (W1xx), not a derived spec.<key>.
+        ("::warning file=specs/warn.yaml,line=3,col=1,title=W104::image: image 'busybox' has no "
+         "tag (means :latest); the same spec can run different code (hint: pin a version tag "
+         "(e.g. :1.27) or a digest (@sha256:...))"),
+        ("::warning file=specs/warn.yaml,line=5,col=3,title=W100::env['queue.name']: "
+         "'queue.name' is not a C identifier; older Kubernetes versions reject it (hint: use "
+         "only letters, digits and '_', not starting with a digit)"),
     ]
-    warning = done.stdout.splitlines()[-1]
-    assert warning.startswith("::warning file=specs/warn.yaml,line=4,col=3,title=spec.env::")
-    assert done.stderr.strip() == "1 spec invalid, 2 valid (1 warning)"
+    assert done.stderr.strip() == "1 spec invalid, 2 valid (2 warnings)"
     ok = validate(specs, "--format", "github", "specs/good.yaml", "specs/warn.yaml")
-    assert ok.returncode == 0 and ok.stdout.startswith("::warning ")
+    assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 2
+    assert validate(specs, "--format", "github", "specs/good.yaml").stdout == ""
+    strict = validate(specs, "--format", "github", "--strict", "specs/warn.yaml")
+    assert strict.returncode == 1 and strict.stdout == ok.stdout
 
 
 def test_github_escapes_data_and_properties() -> None:
@@ -65,6 +75,11 @@ def test_github_escapes_data_and_properties() -> None:
     no_place = Problem("x.yaml", None, None, "", "not YAML")
     assert github({"x.yaml": [no_place]}) == ["::error file=x.yaml,title=spec.file::not YAML"]
     assert code_of(Problem("x.yaml", 1, 1, "ports[1].name", "m")) == "spec.ports"
+    # A problem's own code wins over the derived one, even on a field.
+    coded = Problem("x.yaml", 1, 1, "containers[0].image", "m", "", "warning", "W104")
+    assert code_of(coded) == "W104"
+    assert github({"x.yaml": [coded]}) == [
+        "::warning file=x.yaml,line=1,col=1,title=W104::containers[0].image: m"]
 
 
 def test_sarif_log_validates_against_the_oasis_schema(specs: Path) -> None:
@@ -76,14 +91,21 @@ def test_sarif_log_validates_against_the_oasis_schema(specs: Path) -> None:
     jsonschema.Draft4Validator(schema).validate(log)
     [run] = log["runs"]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert rules == ["spec.env", "spec.name", "spec.resources", "spec.unknown-key"]
+    assert rules == ["W100", "W104", "spec.name", "spec.resources", "spec.unknown-key"]
+    w104 = run["tool"]["driver"]["rules"][1]
+    assert w104 == {"id": "W104", "name": "mutable-image", "shortDescription": {
+        "text": "an image without a tag or tagged :latest, and no digest"},
+        "defaultConfiguration": {"level": "warning"}}
+    assert run["tool"]["driver"]["rules"][2]["shortDescription"] == {
+        "text": "the spec key `name`"}
     got = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]
             ["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
            for r in run["results"]]
     assert got == [("spec.name", "error", "specs/bad.yaml", 1),
                    ("spec.unknown-key", "error", "specs/bad.yaml", 3),
                    ("spec.resources", "error", "specs/bad.yaml", 6),
-                   ("spec.env", "warning", "specs/warn.yaml", 4)]
+                   ("W104", "warning", "specs/warn.yaml", 3),
+                   ("W100", "warning", "specs/warn.yaml", 5)]
     assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
     clean = json.loads(validate(specs, "--format", "sarif", "specs/good.yaml").stdout)
     jsonschema.Draft4Validator(schema).validate(clean)

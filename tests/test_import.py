@@ -443,7 +443,11 @@ def test_unreadable_inputs_are_usage_errors(tmp_path: Path) -> None:
     lambda inner: st.lists(inner, max_size=3)
     | st.dictionaries(st.sampled_from(["name", "image", "containers", "spec", "metadata", "kind",
                                        "env", "ports", "volumes", "volumeMounts", "value",
-                                       "securityContext", "livenessProbe", "httpGet", "port"]),
+                                       "securityContext", "livenessProbe", "httpGet", "port",
+                                       "tolerations", "operator", "mode", "defaultMode",
+                                       "emptyDir", "projected", "sources", "reference",
+                                       "clusterTrustBundle", "podCertificate", "signerName",
+                                       "resources", "limits", "pids", "mountPath"]),
                       inner, max_size=4),
     max_leaves=20))
 def test_arbitrary_pod_shapes_never_crash(spec: object) -> None:

@@ -166,8 +166,13 @@ def _same_keys(
     if isinstance(yaml, Seq):
         return _same_keys(schema, yaml._validator, json_node["items"], f"{where}[]")
     if isinstance(yaml, MapPattern) and "patternProperties" in json_node:
-        # a resource list: named keys plus patterns, all checked by the model (test_containers)
-        assert {"cpu", "memory", "ephemeral-storage"} <= set(json_node["properties"]), where
+        # a resource list: named keys plus patterns, all checked by the model (test_containers);
+        # a container's also has ephemeral-storage, the Pod-level one (podResources) has not,
+        # and the Pod's limits have pids (a limit only)
+        pod = "podResources" in where
+        names = {"cpu", "memory"} | ({"ephemeral-storage"} if not pod else set())
+        names |= {"pids"} if where.endswith("podResources.limits") else set()
+        assert names == set(json_node["properties"]), where
         return 1
     if isinstance(yaml, MapPattern):
         return _same_keys(

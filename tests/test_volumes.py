@@ -174,8 +174,9 @@ def test_volume_rules() -> None:
         ),
         (
             "t.yaml:32:11: volumes[1].projected.sources[2]: a projected source needs exactly one of "
-            "configMap, secret, downwardAPI, serviceAccountToken (found: configMap, secret) (hint: "
-            "keep exactly one of configMap, secret, downwardAPI, serviceAccountToken)"
+            "configMap, secret, downwardAPI, serviceAccountToken, clusterTrustBundle, "
+            "podCertificate (found: configMap, secret) (hint: keep exactly one of configMap, "
+            "secret, downwardAPI, serviceAccountToken, clusterTrustBundle, podCertificate)"
         ),
         (
             "t.yaml:41:13: volumes[2].ephemeral.volumeClaimTemplate.spec.accessModes: "

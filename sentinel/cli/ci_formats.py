@@ -6,10 +6,13 @@
   (``%``, CR, LF; and ``:`` ``,`` in properties).
 - ``sarif``: one SARIF 2.1.0 log (GitHub code scanning, Azure DevOps, IDE viewers).
 
-Every problem has a rule id, its **code**: ``spec.<key>`` after the spec key it is about
-(``spec.resources`` for ``resources.limits.cpu``, ``spec.ports`` for ``ports[1].name``),
-``spec.unknown-key`` for a key the format does not have, or ``spec.file`` for a problem of the file as a whole (not YAML, a mapping expected, unreadable).
-The code is the SARIF ``ruleId`` and the GitHub annotation's title.
+Every problem has a rule id, its **code**: the problem's own stable code when it has one (the
+production advice, ``W100``..``W106``, see ``sentinel.spec.advice``); otherwise one derived from
+it: ``spec.<key>`` after the spec key it is about (``spec.resources`` for
+``resources.limits.cpu``, ``spec.ports`` for ``ports[1].name``), ``spec.unknown-key`` for a key
+the format does not have, or ``spec.file`` for a problem of the file as a whole (not YAML, a
+mapping expected, unreadable). The code is the SARIF ``ruleId`` and the GitHub annotation's
+title; advice is a SARIF ``warning`` (and a GitHub ``::warning``), errors are ``error``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from sentinel import __version__
 from sentinel.errors import Problem
+from sentinel.spec.advice import CODES
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,6 +33,8 @@ _HEAD = re.compile(r"^[^.\[]+")
 
 def code_of(problem: Problem) -> str:
     """The problem's rule id (see the module docstring)."""
+    if problem.code:
+        return problem.code
     if problem.message.startswith("unknown key"):
         return "spec.unknown-key"  # not after the misspelt key itself
     head = _HEAD.match(problem.field)
@@ -64,6 +70,17 @@ def github(problems: Mapping[str, Sequence[Problem]]) -> list[str]:
     return lines
 
 
+def _rule(code: str) -> dict[str, Any]:
+    """The SARIF ``reportingDescriptor`` of one code: advice has its title and meaning."""
+    if code in CODES:
+        name, what = CODES[code]
+        return {"id": code, "name": name, "shortDescription": {"text": what},
+                "defaultConfiguration": {"level": "warning"}}
+    return {"id": code, "name": code.replace(".", "-"), "shortDescription": {
+        "text": ("the spec file as a whole" if code == "spec.file"
+                 else f"the spec key `{code.removeprefix('spec.')}`")}}
+
+
 def sarif(problems: Mapping[str, Sequence[Problem]]) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run: the rules (codes) used, one result per problem."""
     ordered = [p for found in problems.values() for p in sorted(found)]
@@ -88,10 +105,7 @@ def sarif(problems: Mapping[str, Sequence[Problem]]) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {
                 "name": "kube-sentinel", "version": __version__,
-                "rules": [{"id": r, "name": r.replace(".", "-"), "shortDescription": {
-                    "text": ("the spec file as a whole" if r == "spec.file"
-                             else f"the spec key `{r.removeprefix('spec.')}`")}}
-                          for r in rules],
+                "rules": [_rule(r) for r in rules],
             }},
             "results": results,
         }],

@@ -29,6 +29,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json", "github", "sarif"), default=None,
                    help="text (default: problems on stderr), json (= --json), github (GitHub "
                    "Actions annotations on stdout) or sarif (a SARIF 2.1.0 log on stdout)")
+    p.add_argument("--strict", action="store_true",
+                   help="warnings (production advice) fail too, exit 1 (setting: strict)")
     p.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser(
@@ -74,7 +76,10 @@ def _from_cwd(folder: Path) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate files and folders; problems on stderr, summary last; ``--json`` on stdout."""
+    """Validate files and folders; problems on stderr, summary last; ``--json`` on stdout.
+
+    With ``--strict`` (or the ``strict`` setting) a spec with warnings is invalid too.
+    """
     from sentinel.config import load_settings
     from sentinel.spec import check_files, discover
 
@@ -82,7 +87,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     given = [Path(p) for p in args.paths] or [_from_cwd(settings.specs_dir)]
     files = discover(given)
     problems = check_files(files, settings.output_dir)
-    invalid = [f for f, ps in problems.items() if any(p.severity == "error" for p in ps)]
+    strict = args.strict or settings.strict
+    # Under strict a warning fails its spec like an error (it is still shown as a warning).
+    invalid = [f for f, ps in problems.items()
+               if any(p.severity == "error" or strict for p in ps)]
     warnings = sum(p.severity != "error" for ps in problems.values() for p in ps)
     valid = len(files) - len(invalid)
     if invalid:
@@ -92,7 +100,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         summary = f"no spec files (*.yaml, *.yml) in {', '.join(map(str, given))}"
     if warnings:
-        summary += f" ({_plural(warnings, 'warning')})"
+        fail = "; strict: warnings fail" if strict else ""
+        summary += f" ({_plural(warnings, 'warning')}{fail})"
     fmt = args.format or ("json" if args.json else "text")
     if args.json and fmt != "json":
         raise UsageError(f"--json and --format {fmt} disagree", hint="give one of them")

@@ -1,8 +1,9 @@
 """Map a cleaned Pod onto spec data: Kubernetes field names in, spec keys out.
 
 The first regular container is the spec's main container, whose fields are the spec's top-level
-keys (``image``, ``env``, ``probes``, …); the Pod's volumes join their mounts in the main
-container as the spec's ``volumes`` entries. Further containers, init containers and sidecars go
+keys (``image``, ``env``, ``probes``, …); the Pod's volumes join their first mount in the main
+container as the spec's ``volumes`` entries, and its further mounts (a volume mounted again) are
+the spec's ``volumeMounts``. Further containers, init containers and sidecars go
 to their own keys when the spec has them. Everything else is copied to the spec key of the same
 name, fitted to the spec's model (``fit``), when one exists.
 
@@ -21,11 +22,12 @@ from sentinel.spec.model import PodSpec, Volume
 
 PROBES = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
 PROBE_ACTIONS = {"httpGet": "http", "tcpSocket": "tcp", "exec": "exec", "grpc": "grpc"}
-# Pod fields the converter maps itself; `resources` is the main container's key in a spec, not
-# the Pod-level resources of Kubernetes 1.32+.
+# Pod fields the converter maps itself; `resources` is the main container's key in a spec: the
+# Pod-level resources of Kubernetes 1.32+ are the spec's `podResources`.
 POD_HANDLED = frozenset({"containers", "initContainers", "volumes", "securityContext",
                          "resources"})
-POD_CONTEXT_KEYS = ("runAsUser", "runAsGroup", "fsGroup")
+POD_CONTEXT_KEYS = ("runAsUser", "runAsGroup", "fsGroup", "supplementalGroups",
+                    "supplementalGroupsPolicy", "appArmorProfile")
 CONTAINER_CONTEXT_KEYS = ("readOnlyRootFilesystem",)
 
 
@@ -105,26 +107,32 @@ def _main(container: dict[str, Any], pod_name: str, fields: dict[str, str]) -> d
     return data
 
 
-def _volumes(volumes: Any, mounts: Any) -> list[dict[str, Any]]:
-    """The spec's volume entries: each Pod volume with its (first) mount in the main container."""
+def _volumes(volumes: Any, mounts: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The spec's volume entries: each Pod volume with its first mount in the main container;
+    and the main container's further mounts (a volume mounted again), for ``volumeMounts``."""
     if not isinstance(volumes, list):
-        return []
+        return [], []
     mounts = [m for m in mounts if isinstance(m, dict)] if isinstance(mounts, list) else []
     mount_optional = not Volume.model_fields["mountPath"].is_required()
     out = []
+    first: list[int] = []
     for volume in volumes:
         if not isinstance(volume, dict):
             continue
         entry = fit(volume, Volume)
-        mine = [m for m in mounts if m.get("name") == volume.get("name")]
+        mine = [i for i, m in enumerate(mounts) if m.get("name") == volume.get("name")]
         if mine:
+            first.append(mine[0])
             for key in ("mountPath", "readOnly", "subPath"):
-                if key in mine[0]:
-                    entry[key] = mine[0][key]
+                if key in mounts[mine[0]]:
+                    entry[key] = mounts[mine[0]][key]
         elif not mount_optional:
             continue  # not mounted by the main container: compare reports it lost
         out.append(entry)
-    return out
+    again = [m for i, m in enumerate(mounts) if i not in first]
+    if again and "volumeMounts" in _fields():
+        return out, fit(again, _annotation("volumeMounts"))
+    return out, []
 
 
 def _entries(containers: list[Any], key: str, fields: dict[str, str]) -> None | list[Any]:
@@ -162,12 +170,16 @@ def to_spec_data(pod: dict[str, Any], profile: str) -> dict[str, Any]:
     containers = spec["containers"] if isinstance(spec.get("containers"), list) else []
     main = containers[0] if containers and isinstance(containers[0], dict) else {}
     data.update(_main(main, str(name), fields))
-    volumes = _volumes(spec.get("volumes"), main.get("volumeMounts"))
+    volumes, again = _volumes(spec.get("volumes"), main.get("volumeMounts"))
     if volumes:
         data["volumes"] = volumes
+    if again:
+        data["volumeMounts"] = again
     for key, value in spec.items():
         if key in fields and key not in POD_HANDLED and key not in data:
             data[key] = fit(value, _annotation(key))
+    if "resources" in spec and "podResources" in fields:
+        data["podResources"] = fit(_quantities(spec["resources"]), _annotation("podResources"))
     context = spec.get("securityContext")
     if isinstance(context, dict):
         for key in POD_CONTEXT_KEYS:

@@ -106,6 +106,11 @@ def _missing_specs_dir(settings: Settings) -> TaskFailed:
     )
 
 
+# Under the ``strict`` setting warnings fail validate and generate; said once per failure.
+STRICT_HINT = ("  hint: the strict setting makes warnings fail: fix them, list their codes in the "
+               "spec's ignore:, or set strict = false")
+
+
 def _count(n: int) -> str:
     return f"{n} spec" if n == 1 else f"{n} specs"
 
@@ -119,8 +124,9 @@ def _warn(problems: list[Problem]) -> None:
 # ---------------------------------------------------------------- validate
 
 
-def validate_all(specs_dir: str, output_dir: str) -> TaskFailed | None:
-    """Action of ``validate``: load every spec, check collisions, fail with every problem."""
+def validate_all(specs_dir: str, output_dir: str, strict: bool = False) -> TaskFailed | None:
+    """Action of ``validate``: load every spec, check collisions, fail with every problem
+    (``strict``: warnings too)."""
     from sentinel.spec import check_files
 
     folder = Path(specs_dir)
@@ -131,17 +137,26 @@ def validate_all(specs_dir: str, output_dir: str) -> TaskFailed | None:
     errors: list[Problem] = []
     invalid: set[str] = set()
     for file, problems in found.items():
-        _warn([p for p in problems if p.severity != "error"])
-        file_errors = [p for p in problems if p.severity == "error"]
+        if not strict:
+            _warn(sorted(p for p in problems if p.severity != "error"))
+        file_errors = [p for p in problems if p.severity == "error" or strict]
         errors += file_errors
         if file_errors:
             invalid.add(file)
     if errors:
         lines = [p.format() for p in sorted(errors)]
         lines.append(f"{_count(len(invalid))} invalid, {len(paths) - len(invalid)} valid")
+        if strict and any(p.severity != "error" for p in errors):
+            lines.append(STRICT_HINT)
         return TaskFailed("\n".join(lines))
     print(f"all {_count(len(paths))} valid")
     return None
+
+
+def _strict_config(settings: Settings) -> dict[str, str]:
+    """Part of the up-to-date checks: turning ``strict`` on re-checks every spec (a manifest
+    generated with warnings is then refused); off, the checks are as they always were."""
+    return {"strict": "true"} if settings.strict else {}
 
 
 def task_validate() -> dict[str, Any]:
@@ -150,12 +165,13 @@ def task_validate() -> dict[str, Any]:
     specs = [display(p) for p in list_specs(settings.specs_dir)]
     return {
         "doc": "check every spec (schema, Kubernetes rules, collisions); lists every problem",
-        "actions": [(validate_all, [str(settings.specs_dir), str(settings.output_dir)])],
+        "actions": [(validate_all, [str(settings.specs_dir), str(settings.output_dir),
+                                    settings.strict])],
         "file_dep": specs,
         "uptodate": [
             settings.specs_dir.is_dir(),
             config_changed({"generator": GENERATOR_VERSION, "output": str(settings.output_dir),
-                            "specs": specs}),
+                            "specs": specs, **_strict_config(settings)}),
         ],
         "verbosity": 2,
     }
@@ -166,14 +182,14 @@ def task_validate() -> dict[str, Any]:
 
 def generate_one(
     spec: str, target: str, planned: str, output_dir: str, state_dir: str,
-    project: str | None = None,
+    project: str | None = None, strict: bool = False,
 ) -> TaskFailed | dict[str, str]:
     """Action of ``generate:<spec>``: load, render, write the manifest atomically, record it.
 
     ``target`` is the path as doit knows it (relative to the project), ``planned`` the same path
     as the planner computed it (absolute), which keys the ledger record. Returns the file left
     at the target (doit saves it for the up-to-date check); its folder is synced by
-    ``synced_folders``.
+    ``synced_folders``. With ``strict`` a spec with warnings fails and nothing is written.
     """
     from sentinel.render import dump_manifest, manifest_path, render
 
@@ -192,7 +208,12 @@ def generate_one(
         data = dump_manifest(render(loaded.model, source=loaded.source, project=project))
     except RenderError as err:
         return TaskFailed(f"{spec}: {err}")
-    _warn(loaded.warnings)
+    warnings = sorted(loaded.warnings + loaded.advice)
+    if warnings and strict:
+        return TaskFailed("\n".join([*(p.format() for p in warnings),
+                                     f"{spec}: invalid under strict, no manifest written",
+                                     STRICT_HINT]))
+    _warn(warnings)
     path = Path(target)
     try:
         unchanged = path.read_bytes() == data
@@ -337,6 +358,7 @@ def task_generate() -> Iterator[dict[str, Any]]:
         config = {"generator": GENERATOR_VERSION, "output": str(p.target)}
         if settings.project:  # a new or changed project id relabels every manifest
             config["project"] = settings.project
+        config.update(_strict_config(settings))
         task: dict[str, Any] = {"name": p.task, "file_dep": [p.spec]}
         if p.target is None or p.problems:
             message = "\n".join(pr.format() for pr in sorted(p.problems))
@@ -348,7 +370,8 @@ def task_generate() -> Iterator[dict[str, Any]]:
                 uptodate=[_ManifestUpToDate(config, target)],
                 doc=f"{p.spec} -> {target}",
                 targets=[target],
-                actions=[(generate_one, [p.spec, target, p.target, out, state, settings.project])],
+                actions=[(generate_one, [p.spec, target, p.target, out, state, settings.project,
+                                         settings.strict])],
                 clean=True,
             )
         yield task

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from sentinel.spec.crossfield import Found, exactly_one, not_empty, unique_ports
+from sentinel.spec.crossfield import Found, exactly_one, get, not_empty, unique_ports
 from sentinel.spec.fields import (
     AbsolutePath,
     Capability,
@@ -46,12 +46,14 @@ from sentinel.spec.parts import (
     HttpGet,
     Port,
     Probes,
+    ResizePolicy,
     Resources,
     SpecModel,
     one_of,
+    unique_resize,
 )
 from sentinel.spec.podrules import container_rules, mount_paths_unique, not_on_init_container
-from sentinel.spec.rules import INT32_MAX
+from sentinel.spec.rules import INT32_MAX, Violation
 
 ENV_FROM_SOURCES = ("configMapRef", "secretRef")
 HOOK_ACTIONS = ("exec", "httpGet", "sleep")
@@ -148,6 +150,44 @@ class Capabilities(SpecModel):
     )
 
 
+def _apparmor_check(raw: Any) -> list[Found]:
+    """Localhost names its profile, the other types do not; Unconfined is refused: both Pod
+    Security profiles (baseline and restricted) forbid it."""
+    kind, local = get(raw, "type"), get(raw, "localhostProfile")
+    if kind == "Unconfined":
+        return [Found(("type",), Violation(
+            "AppArmor profile Unconfined is forbidden by both Pod Security profiles",
+            "use RuntimeDefault, or Localhost with the localhostProfile loaded on the nodes"))]
+    if kind == "Localhost" and local is None:
+        return [Found((), Violation("type Localhost needs localhostProfile",
+                                    "name the profile loaded on the nodes, e.g. "
+                                    "localhostProfile: k8s-deny-writes"))]
+    if kind != "Localhost" and local is not None:
+        return [Found(("localhostProfile",), Violation(
+            f"localhostProfile is only for type Localhost, not {kind}",
+            "remove localhostProfile or set type: Localhost"))]
+    return []
+
+
+class AppArmorProfile(SpecModel):
+    """The AppArmor profile of the Pod or of one container (Kubernetes 1.30+ field)."""
+
+    type: Literal["RuntimeDefault", "Localhost", "Unconfined"] = Field(
+        description="RuntimeDefault (the runtime's profile) or Localhost (a profile loaded on "
+        "the node, named by localhostProfile); Unconfined is forbidden by both Pod Security "
+        "profiles."
+    )
+    localhostProfile: str | None = Field(
+        default=None, min_length=1,
+        description="The node's profile name; required with type Localhost, only then.",
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _consistent(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _apparmor_check)
+
+
 class ContainerSecurity(SpecModel):
     """One container's identity and root filesystem, beside the Pod-level settings."""
 
@@ -164,6 +204,9 @@ class ContainerSecurity(SpecModel):
     capabilities: Capabilities | None = Field(
         default=None, description="Capabilities to add (as the profile allows)."
     )
+    appArmorProfile: AppArmorProfile | None = Field(
+        default=None, description="This container's AppArmor profile (overrides the Pod's)."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -174,7 +217,7 @@ class ContainerSecurity(SpecModel):
             partial(
                 not_empty,
                 names=("runAsUser", "runAsGroup", "runAsNonRoot", "readOnlyRootFilesystem",
-                       "capabilities"),
+                       "capabilities", "appArmorProfile"),
                 what="securityContext",
             ),
         )
@@ -219,6 +262,11 @@ class Container(SpecModel):
     )
     ports: list[Port] = Field(default_factory=list, description="Ports it listens on.")
     resources: Resources | None = Field(default=None, description="Requests and limits.")
+    resizePolicy: list[ResizePolicy] | None = Field(
+        default=None, min_length=1,
+        description="Per resource (cpu, memory): whether an in-place resize restarts the "
+        "container; one entry per resource.",
+    )
     probes: Probes | None = Field(
         default=None, description="Health checks (not on plain init containers)."
     )
@@ -236,6 +284,11 @@ class Container(SpecModel):
     @classmethod
     def _unique_ports(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Port]:
         return checked(value, handler, unique_ports)
+
+    @field_validator("resizePolicy", mode="wrap")
+    @classmethod
+    def _unique_resize(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, unique_resize)
 
     @field_validator("volumeMounts", mode="wrap")
     @classmethod

@@ -209,6 +209,8 @@ def request_within_limit(raw: Any) -> list[Found]:
     keys = list(dict.fromkeys(_keys(requests) + _keys(limits)))
     out = []
     for key in keys:
+        if key == "pids":
+            continue  # a limit only (podResources); a pids request has its own error
         req, lim = _amount_of(requests, key), _amount_of(limits, key)
         req_v, lim_v = _quantity(req), _quantity(lim)
         if resource_kind(key) in ("extended", "hugepages"):

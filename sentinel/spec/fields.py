@@ -177,6 +177,33 @@ Quantity = Annotated[
 ]
 
 
+def _file_mode(highest: int, example: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(Violation("a file mode is a number", f"write it in octal, e.g. {example}"))
+        if not 0 <= value <= highest:
+            fail(Violation(f"mode 0{value:o} (octal; {value} decimal) is out of range",
+                           f"use 0000-0{highest:o} in octal, e.g. {example}"))
+        return value
+
+    return check
+
+
+def _mode_schema(highest: int, example: str) -> WithJsonSchema:
+    # JSON carries the number (e.g. 288); a spec file writes it in octal (0440). The field's own
+    # description says what the bits are for.
+    return WithJsonSchema({"type": "integer", "minimum": 0, "maximum": highest,
+                           "examples": [int(example, 8)]})
+
+
+# Permission bits of a projected file (KeyToPath.mode, defaultMode): 0000-0777 in
+# pkg/apis/core/validation; an emptyDir folder's mode (alpha) also allows the sticky bit, 01777.
+FileMode = Annotated[int, PlainValidator(_file_mode(0o777, "0440")), _mode_schema(0o777, "0440")]
+DirMode = Annotated[
+    int, PlainValidator(_file_mode(0o1777, "01777")), _mode_schema(0o1777, "01777")
+]
+
+
 def _port_ref(value: Any) -> int | str:
     """A probe port: a number 1–65535 or the name of a port in ``ports``."""
     if isinstance(value, bool) or not isinstance(value, int | str):

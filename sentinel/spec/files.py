@@ -124,7 +124,7 @@ def check_files(
             problems[str(path)] = list(err.problems)
             continue
         by_source[spec.source] = str(path)
-        problems[str(path)] = list(spec.warnings)
+        problems[str(path)] = list(spec.warnings) + list(spec.advice)
         loaded.append(spec)
     for problem in check_collisions(loaded, output_dir):
         problems.setdefault(by_source.get(problem.file, problem.file), []).append(problem)

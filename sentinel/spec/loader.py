@@ -8,7 +8,8 @@ Layers, each reporting everything it can before the file is rejected:
    keys, flow style, unknown keys with "did you mean", wrong kinds of values — every one, with
    line and column;
 3. Kubernetes rules via ``PodSpec`` (``model.py``), run on whatever part passed layer 2, each error
-   mapped back to the line and column of its value, with the field path and a fix hint.
+   mapped back to the line and column of its value, with the field path and a fix hint;
+4. production advice (``advice.py``) on a valid spec: warnings with codes, minus its ``ignore``.
 
 Problems reported by layer 2 suppress the echoes layer 3 would produce for the same field.
 """
@@ -16,7 +17,7 @@ Problems reported by layer 2 suppress the echoes layer 3 would produce for the s
 from __future__ import annotations
 
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sentinel.errors import Problem, SpecError
+from sentinel.spec.advice import advise
 from sentinel.spec.fields import RULE_ERROR, VIOLATIONS_ERROR
 from sentinel.spec.model import PodSpec
 from sentinel.spec.rules import check_env_name, is_c_identifier, shown
@@ -44,6 +46,7 @@ class LoadedSpec:
     model: PodSpec
     warnings: list[Problem] = field(default_factory=list)
     positions: Mapping[Loc, Pos] = field(default_factory=dict, repr=False, compare=False)
+    advice: list[Problem] = field(default_factory=list)  # production advice (warnings, coded)
 
     def position(self, *loc: str | int) -> Pos | None:
         """Line and column (1-based) of a field's value, e.g. ``position("ports", 0, "name")``."""
@@ -191,7 +194,9 @@ def load_spec_text(text: str, source: str, *, path: Path | None = None) -> Loade
     warnings = _warnings(shape, source)
     if problems or model is None:
         raise SpecError(problems + warnings)
-    return LoadedSpec(path, source, text, model, warnings, shape.positions)
+    warnings = [w for w in warnings if w.code not in model.ignore]
+    advice = advise(model, source, shape.positions, shape.key_positions)
+    return LoadedSpec(path, source, text, model, warnings, shape.positions, advice)
 
 
 def validate_data(data: Mapping[str, Any], source: str) -> PodSpec:
@@ -202,24 +207,38 @@ def validate_data(data: Mapping[str, Any], source: str) -> PodSpec:
         raise SpecError(model_problems(exc, source, Shape(data=None))) from None
 
 
+def _env_maps(data: Any) -> Iterator[tuple[Loc, Any]]:
+    """Every container's ``env`` mapping (as written) with its loc: the main container's first."""
+    if not isinstance(data, dict):
+        return
+    yield ("env",), data.get("env")
+    for key in ("initContainers", "sidecars", "containers"):
+        items = data.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                yield (key, i, "env"), item.get("env")
+
+
 def _warnings(shape: Shape, source: str) -> list[Problem]:
-    """Things valid today that older clusters refuse (env names outside C identifiers)."""
-    env = (shape.data or {}).get("env") or {}
+    """Things valid today that older clusters refuse (env names outside C identifiers), in
+    every container."""
     out = []
-    for name in env:
-        if check_env_name(name) is None and not is_c_identifier(name):
-            line, col = shape.key_positions.get(("env", name), (None, None))
-            out.append(
-                Problem(
-                    source,
-                    line,
-                    col,
-                    format_loc(("env", name)),
-                    f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
-                    "use only letters, digits and '_', not starting with a digit",
-                    "warning",
+    for at, env in _env_maps(shape.data):
+        for name in env if isinstance(env, dict) else {}:
+            if check_env_name(name) is None and not is_c_identifier(name):
+                line, col = shape.key_positions.get((*at, name), (None, None))
+                out.append(
+                    Problem(
+                        source,
+                        line,
+                        col,
+                        format_loc((*at, name)),
+                        f"{shown(name)} is not a C identifier; older Kubernetes versions reject it",
+                        "use only letters, digits and '_', not starting with a digit",
+                        "warning",
+                        "W100",
+                    )
                 )
-            )
     return out
 
 

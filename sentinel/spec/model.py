@@ -54,6 +54,9 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       limits:
         cpu: "1"
         memory: 128Mi
+    resizePolicy:                      # in-place resize per resource (cpu, memory):
+      - resourceName: memory           # NotRequired | RestartContainer; one entry each
+        restartPolicy: RestartContainer
     probes:                            # liveness | readiness | startup
       readiness:
         http:                          # exactly one of http / tcp / exec / grpc
@@ -80,17 +83,26 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       capabilities:
         add:                           # restricted: NET_BIND_SERVICE only; baseline: its list
           - NET_BIND_SERVICE
+    podResources:                      # Pod-level resources (Kubernetes spec.resources):
+      requests:                        # cpu, memory, hugepages-<size> for the whole Pod; the
+        cpu: "1"                       # containers' requests add up to at most these, none
+      limits:                          # of their limits is above the Pod's limit
+        memory: 512Mi
+        pids: "2048"                   # limits only: processes of the whole Pod, 128-16384
     restartPolicy: Always              # Always | OnFailure | Never
     terminationGracePeriodSeconds: 30  # seconds from SIGTERM to SIGKILL
     activeDeadlineSeconds: 3600        # seconds the Pod may run (≥ 1)
     imagePullSecrets:                  # Secrets with registry credentials
       - name: registry-credentials
     priorityClassName: high            # a PriorityClass
-    tolerations:                       # key, operator (Equal | Exists), value, effect,
-      - key: dedicated                 # tolerationSeconds (NoExecute only)
+    tolerations:                       # key, operator (Equal | Exists | Gt | Lt), value,
+      - key: dedicated                 # effect, tolerationSeconds (NoExecute only)
         operator: Equal
         value: web
         effect: NoSchedule
+      - key: example.com/sla           # Gt / Lt: the taint's value is a whole number
+        operator: Gt                   # greater / less than this positive threshold
+        value: "900"                   # (alpha, Kubernetes 1.35+)
     affinity:                          # nodeAffinity, podAffinity, podAntiAffinity, with the
       nodeAffinity:                    # Kubernetes field names and shapes
         requiredDuringSchedulingIgnoredDuringExecution:
@@ -127,16 +139,49 @@ Format reference (every key; only ``name`` and ``image`` are required)::
       options:
         - name: ndots
           value: "2"
+    hostUsers: false                   # a user namespace of its own (Kubernetes 1.33+)
     serviceAccountName: web            # DNS-1123 subdomain
     nodeSelector:
       kubernetes.io/os: linux
     volumes:
       - name: cache                    # DNS-1123 label, unique
         emptyDir:                      # or configMap / secret / persistentVolumeClaim /
-                                       # downwardAPI / projected / ephemeral (hostPath is
-                                       # refused: both profiles forbid it); see volumes.py
+                                       # downwardAPI / projected / ephemeral / image (hostPath
+                                       # is refused: both profiles forbid it); see volumes.py
         mountPath: /var/cache/nginx    # absolute, unique; leave out if only others mount it
         readOnly: false
+      - name: tls
+        secret:
+          secretName: web-tls
+          defaultMode: 0440            # file modes: octal with a leading 0 (0000-0777), as
+          items:                       # in manifests; also an item's mode, and an emptyDir's
+            - key: tls.key             # mode (0000-01777, alpha)
+              path: tls.key
+              mode: 0400
+        mountPath: /etc/tls
+        readOnly: true
+      - name: geoip
+        image:                         # an OCI image's files, read-only (Kubernetes 1.33+)
+          reference: ghcr.io/example/geoip-db:2026.11
+          pullPolicy: IfNotPresent     # Always | IfNotPresent | Never
+        mountPath: /usr/share/geoip
+      - name: certificates
+        projected:                     # configMap, secret, downwardAPI, serviceAccountToken,
+          sources:                     # clusterTrustBundle, podCertificate; paths unique
+            - clusterTrustBundle:      # name, or signerName (+ labelSelector); path
+                signerName: example.com/web
+                path: roots.pem
+            - podCertificate:          # signerName, keyType, maxExpirationSeconds (3600-
+                signerName: example.com/web  # 7862400), credentialBundlePath | keyPath |
+                keyType: ED25519       # certificateChainPath (at least one), userAnnotations
+                credentialBundlePath: bundle.pem
+        mountPath: /etc/certificates
+        readOnly: true
+    volumeMounts:                      # the main container's further mounts (a volume mounted
+      - name: tls                      # again, e.g. another subPath); paths unique with the
+        mountPath: /etc/ssl/private/web.key  # volumes' mountPaths
+        subPath: tls.key
+        readOnly: true
     containers:                        # further regular containers: the main container's keys
       - name: log-shipper              # plus a name unique in the Pod, and volumeMounts
         image: fluent/fluent-bit:3.1
@@ -163,16 +208,23 @@ Format reference (every key; only ``name`` and ``image`` are required)::
     runAsUser: 101                     # 0 (root) only under baseline
     runAsGroup: 101
     fsGroup: 101
+    supplementalGroups:                # further GIDs (0-2147483647)
+      - 4000
+    supplementalGroupsPolicy: Strict   # Merge (default) | Strict: ignore the image's /etc/group
     readOnlyRootFilesystem: true
+    appArmorProfile:                   # RuntimeDefault | Localhost (+ localhostProfile); also
+      type: RuntimeDefault             # per container in securityContext; Unconfined refused
     output_path: shop/web.yaml         # below the output folder; default <namespace>/<name>.yaml
     apply: true                        # whether `doit apply` includes this Pod
+    ignore:                            # production advice codes to silence (README table)
+      - W105
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 from functools import partial
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     ConfigDict,
@@ -184,12 +236,15 @@ from pydantic import (
 )
 
 from sentinel.spec import rules
+from sentinel.spec.advice import AdviceCode
 from sentinel.spec.containers import (
+    AppArmorProfile,
     Container,
     ContainerSecurity,
     EnvFromSource,
     InitContainer,
     Lifecycle,
+    VolumeMount,
 )
 from sentinel.spec.crossfield import (
     Found,
@@ -218,15 +273,24 @@ from sentinel.spec.parts import (
     ExecAction,
     HttpGet,
     KeyRef,
+    PodResources,
     Port,
     Probe,
     Probes,
+    ResizePolicy,
     ResourceList,
     Resources,
     SpecModel,
     TcpSocket,
+    unique_resize,
 )
-from sentinel.spec.podrules import hook_ports_exist, pod_rules
+from sentinel.spec.podbudget import pod_budget
+from sentinel.spec.podrules import (
+    hook_ports_exist,
+    main_mount_paths_unique,
+    mount_paths_unique,
+    pod_rules,
+)
 from sentinel.spec.quantity import parse_quantity
 from sentinel.spec.rules import INT32_MAX, Violation
 from sentinel.spec.scheduling import (
@@ -273,7 +337,9 @@ def _pod_check(raw: Any) -> list[Found]:
         + no_root_when_restricted(raw)
         + reserved_labels(raw)
         + pod_rules(raw)
+        + main_mount_paths_unique(raw)
         + dns_policy_none(raw)
+        + pod_budget(raw)
     )
 
 
@@ -324,6 +390,11 @@ class PodSpec(SpecModel):
     resources: Resources | None = Field(
         default=None, description="CPU/memory/ephemeral-storage requests and limits."
     )
+    resizePolicy: list[ResizePolicy] | None = Field(
+        default=None, min_length=1,
+        description="Per resource (cpu, memory): whether an in-place resize restarts the "
+        "container; one entry per resource.",
+    )
     probes: Probes | None = Field(
         default=None, description="Liveness, readiness and startup checks."
     )
@@ -336,6 +407,11 @@ class PodSpec(SpecModel):
     )
     volumes: list[Volume] = Field(
         default_factory=list, description="Volumes, with the main container's mount of each."
+    )
+    volumeMounts: list[VolumeMount] | None = Field(
+        default=None, min_length=1,
+        description="Further mounts of the main container, by volume name (a volume mounted "
+        "a second time, e.g. another subPath); paths unique with the volumes' mountPaths.",
     )
     containers: list[Container] | None = Field(
         default=None, min_length=1, description="Further regular containers, in order."
@@ -350,6 +426,12 @@ class PodSpec(SpecModel):
         min_length=1,
         description="Native sidecars: start after the init containers, run beside the main ones "
         "(rendered as initContainers with restartPolicy: Always).",
+    )
+    podResources: PodResources | None = Field(
+        default=None,
+        description="Pod-level requests and limits (Kubernetes spec.resources): cpu, memory, "
+        "hugepages-<size>, shared by the containers; their requests add up to at most the "
+        "Pod's, none of their limits is above the Pod's.",
     )
     restartPolicy: Literal["Always", "OnFailure", "Never"] | None = Field(
         default=None, description="Always (default), OnFailure or Never."
@@ -387,6 +469,10 @@ class PodSpec(SpecModel):
     dnsConfig: DnsConfig | None = Field(
         default=None, description="nameservers, searches, options for the resolver."
     )
+    hostUsers: bool | None = Field(
+        default=None, description="false: run the Pod in its own user namespace (root in the "
+        "container is not root on the node); true or unset: the host's.",
+    )
     serviceAccountName: DnsSubdomain | None = Field(
         default=None, description="Service account (DNS-1123 subdomain)."
     )
@@ -403,12 +489,28 @@ class PodSpec(SpecModel):
         default=None, ge=0, le=INT32_MAX, description="GID of the process."
     )
     fsGroup: int | None = Field(default=None, ge=0, le=INT32_MAX, description="GID owning volumes.")
+    supplementalGroups: list[Annotated[int, Field(ge=0, le=INT32_MAX)]] | None = Field(
+        default=None, min_length=1,
+        description="Further GIDs of every container's first process (0-2147483647).",
+    )
+    supplementalGroupsPolicy: Literal["Merge", "Strict"] | None = Field(
+        default=None, description="Merge (default: add the image's /etc/group memberships) or "
+        "Strict (only runAsGroup, fsGroup and supplementalGroups).",
+    )
     readOnlyRootFilesystem: bool | None = Field(default=None, description="Mount / read-only.")
+    appArmorProfile: AppArmorProfile | None = Field(
+        default=None, description="The Pod's AppArmor profile: RuntimeDefault or Localhost "
+        "(with localhostProfile); a container's securityContext may override it."
+    )
     output_path: RelativePath | None = Field(
         default=None,
         description="Manifest path relative to the output folder; default <namespace>/<name>.yaml.",
     )
     apply: bool = Field(default=True, description="Whether `doit apply` applies this Pod.")
+    ignore: list[AdviceCode] = Field(
+        default_factory=list,
+        description="Production advice codes to silence for this spec, e.g. [W104] (README).",
+    )
 
     @field_validator("annotations")
     @classmethod
@@ -428,10 +530,20 @@ class PodSpec(SpecModel):
     def _unique_ports(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Port]:
         return checked(value, handler, unique_ports)
 
+    @field_validator("resizePolicy", mode="wrap")
+    @classmethod
+    def _unique_resize(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, unique_resize)
+
     @field_validator("volumes", mode="wrap")
     @classmethod
     def _unique_volumes(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Volume]:
         return checked(value, handler, unique_volumes)
+
+    @field_validator("volumeMounts", mode="wrap")
+    @classmethod
+    def _unique_mounts(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return checked(value, handler, mount_paths_unique)
 
     @field_validator("topologySpreadConstraints", mode="wrap")
     @classmethod

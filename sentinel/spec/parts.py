@@ -27,7 +27,9 @@ from sentinel.spec.crossfield import (
     PROBE_KINDS,
     RESOURCES,
     Found,
+    _duplicates,
     exactly_one,
+    get,
     not_empty,
     request_within_limit,
     success_threshold,
@@ -205,6 +207,9 @@ def _resource_names(raw: Any) -> list[Found]:
 
 
 def _unknown_resource(key: str) -> Violation:
+    if key == "pids":
+        return Violation("pids is not a container resource: Kubernetes limits processes per Pod",
+                         "set podResources.limits.pids instead")
     import difflib  # only files with a typo pay for it
 
     folded = {k.replace("-", "").replace("_", "").lower(): k for k in RESOURCES}
@@ -283,6 +288,128 @@ class Resources(SpecModel):
     @classmethod
     def _within_limits(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         return checked(value, handler, _resources_check)
+
+
+PIDS_MIN, PIDS_MAX = 128, 16384  # Kubernetes 1.37 (PerPodPIDLimit): limits.pids only
+
+
+def _pids(value: Any) -> list[Found]:
+    # A malformed or negative quantity is reported by the field's own type (Quantity).
+    text = quantity_text(value)
+    if text is None or _amount(value, whole=False, name="pids") is not None:
+        return []
+    number = parse_quantity(text)
+    if number.denominator == 1 and PIDS_MIN <= number <= PIDS_MAX:
+        return []
+    return [Found(("pids",), Violation(
+        f"pids limit {shown(text)} is not a whole number from {PIDS_MIN} to {PIDS_MAX}",
+        "write a number of processes, e.g. '2048'"))]
+
+
+def _pod_resource_names(raw: Any, *, limits: bool = False) -> list[Found]:
+    """Pod-level resources are cpu, memory and hugepages-<size> (Kubernetes' supported
+    pod-level resources), and in limits only pids (Kubernetes 1.37); other names are refused
+    with that reason."""
+    if not isinstance(raw, Mapping):
+        return []
+    out = []
+    for key in raw:
+        if key == "pids" and not limits:
+            out.append(Found((key,), Violation(
+                "pids can only be limited: Kubernetes forbids a pids request",
+                "move pids to podResources.limits")))
+        elif isinstance(key, str) and resource_kind(key) is not None and not (
+                key in ("cpu", "memory") or resource_kind(key) == "hugepages"):
+            out.append(Found((key,), Violation(
+                f"{shown(key)} is not a pod-level resource",
+                "pod-level resources are cpu, memory and hugepages-<size>; set "
+                f"{key} on a container's resources")))
+    if "pids" in raw:
+        out += _pids(raw["pids"]) if limits else []
+        rest = {k: v for k, v in raw.items() if k != "pids"}
+        return out + (_resource_names(rest) if rest else [])
+    return out + _resource_names(raw)
+
+
+class PodResourceList(SpecModel):
+    """Pod-level amounts: cpu, memory and hugepages-<size> (Kubernetes quantity syntax)."""
+
+    model_config = ConfigDict(
+        extra="allow",  # hugepages-<size> keys, checked by _pod_resource_names
+        json_schema_extra={
+            "minProperties": 1,
+            "additionalProperties": False,
+            "patternProperties": {
+                anchored(HUGEPAGES): {
+                    "description": "Huge pages of that size (request = limit), e.g. 1Gi.",
+                    "anyOf": [{"type": "string", "pattern": anchored(QUANTITY)},
+                              {"type": "number", "minimum": 0}],
+                },
+            },
+        },
+    )
+
+    cpu: Quantity | None = Field(default=None, description="CPU cores for the whole Pod: 1, 500m.")
+    memory: Quantity | None = Field(default=None, description="Bytes for the whole Pod: 256Mi.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _pod_resource_names)
+
+
+class PodLimitList(PodResourceList):
+    """Pod-level limits: cpu, memory, hugepages-<size>, and pids (a Pod-wide process limit)."""
+
+    pids: Quantity | None = Field(
+        default=None, description="Most processes (PIDs) the whole Pod may run: a whole number "
+        f"{PIDS_MIN}-{PIDS_MAX} (Kubernetes 1.37+, feature gate PerPodPIDLimit, cgroup v2 "
+        "nodes; the node's own limit caps it). A limit only; never on a container.",
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, partial(_pod_resource_names, limits=True))
+
+
+class PodResources(SpecModel):
+    """Pod-level requests and limits (Kubernetes ``spec.resources``, 1.32+): a budget the
+    containers share; each request ≤ its limit, the containers' requests add up to at most the
+    Pod's, and no container's limit is above the Pod's."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    requests: PodResourceList | None = Field(
+        default=None, description="Reserved for the whole Pod."
+    )
+    limits: PodLimitList | None = Field(
+        default=None, description="Cap for the whole Pod; each ≥ its request; pids here only."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_limits(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _resources_check)
+
+
+class ResizePolicy(SpecModel):
+    """What an in-place resize of one resource does to the container (Kubernetes 1.33+)."""
+
+    resourceName: Literal["cpu", "memory"] = Field(description="cpu or memory.")
+    restartPolicy: Literal["NotRequired", "RestartContainer"] = Field(
+        description="NotRequired (resize the running container) or RestartContainer."
+    )
+
+
+def unique_resize(raw: Any) -> list[Found]:
+    """One resizePolicy entry per resource."""
+    items = list(raw) if isinstance(raw, list | tuple) else []
+    names = [get(item, "resourceName") for item in items]
+    names = [n if isinstance(n, str) else None for n in names]
+    return [Found((i, "resourceName"), Violation(
+        f"resourceName {shown(names[i])} is listed twice", "keep one entry per resource"))
+        for i in _duplicates(names)]
 
 
 # --- probes ------------------------------------------------------------------------------------

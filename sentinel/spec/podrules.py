@@ -139,6 +139,20 @@ def mount_paths_unique(raw: Any) -> list[Found]:
     return out
 
 
+def main_mount_paths_unique(raw: Any) -> list[Found]:
+    """The main container's further ``volumeMounts`` use paths no volume's mountPath uses."""
+    taken = {p.rstrip("/") or "/": i for i, v in enumerate(_items(get(raw, "volumes")))
+             if (p := _text(get(v, "mountPath")))}
+    out = []
+    for k, mount in enumerate(_items(get(raw, "volumeMounts"))):
+        path = _text(get(mount, "mountPath"))
+        if path is not None and (path.rstrip("/") or "/") in taken:
+            out.append(Found(("volumeMounts", k, "mountPath"), Violation(
+                f"mountPath {shown(path)} is already the mountPath of volumes"
+                f"[{taken[path.rstrip('/') or '/']}]", "mount each volume at its own path")))
+    return out
+
+
 def _profile(raw: Any) -> str:
     return _text(get(raw, "security")) or "restricted"
 

@@ -11,6 +11,7 @@ None needs nameservers); they report through ``checked`` like the rest of the mo
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
@@ -196,12 +197,28 @@ class Affinity(SpecModel):
 # --- tolerations, spreading, gates -------------------------------------------------------------
 
 
+INT64_MAX = 2**63 - 1
+# Gt / Lt thresholds: a positive 64-bit integer without sign or leading zeros ("0100", "0" no)
+_THRESHOLD = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def _threshold(value: Any) -> bool:
+    return (isinstance(value, str) and _THRESHOLD.fullmatch(value) is not None
+            and int(value) <= INT64_MAX)
+
+
 def _toleration(raw: Any) -> list[Found]:
     operator = get(raw, "operator") or "Equal"
     out = []
     if operator == "Exists" and get(raw, "value") not in (None, ""):
         out.append(Found(("value",), Violation("operator Exists takes no value",
                                                "remove value, or use operator: Equal")))
+    if operator in ("Gt", "Lt") and not _threshold(get(raw, "value")):
+        value = get(raw, "value")
+        out.append(Found(("value",) if value is not None else ("operator",), Violation(
+            f"operator {operator} compares numbers: value must be a positive whole number "
+            f"without leading zeros, found {shown(value) if value is not None else 'none'}",
+            "write the threshold as a quoted number, e.g. value: '900'")))
     if get(raw, "key") in (None, "") and operator != "Exists":
         out.append(Found(("operator",) if get(raw, "operator") else (), Violation(
             "a toleration without a key must use operator: Exists",
@@ -217,10 +234,15 @@ class Toleration(SpecModel):
     """Lets the Pod run on nodes with a matching taint."""
 
     key: LabelKey | None = Field(default=None, description="Taint key (empty: every key).")
-    operator: Literal["Exists", "Equal"] | None = Field(
-        default=None, description="Equal (default: value must match) or Exists (any value)."
+    operator: Literal["Exists", "Equal", "Gt", "Lt"] | None = Field(
+        default=None, description="Equal (default: value must match), Exists (any value), or "
+        "Gt / Lt (the taint's value, a whole number, is greater / less than value; alpha in "
+        "Kubernetes 1.35+, feature gate TaintTolerationComparisonOperators)."
     )
-    value: LabelValue | None = Field(default=None, description="Taint value, for Equal.")
+    value: LabelValue | None = Field(
+        default=None, description="Taint value, for Equal; for Gt / Lt the threshold, a positive "
+        "whole number without leading zeros."
+    )
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
         default=None, description="Taint effect to tolerate (default: all)."
     )

@@ -41,7 +41,7 @@ def _tighten(node: Any) -> None:
             if isinstance(prop, dict):
                 prop.pop("title", None)  # pydantic's "Containerport"-style titles add nothing
         patterns = node.get("patternProperties")
-        if isinstance(patterns, dict) and len(patterns) == 1:
+        if isinstance(patterns, dict) and len(patterns) == 1 and not node.get("properties"):
             ((pattern, value),) = patterns.items()
             del node["patternProperties"]
             names = node.setdefault("propertyNames", {})

@@ -27,6 +27,7 @@ from strictyaml.yamllocation import YAMLChunk
 from sentinel.errors import Problem
 from sentinel.spec.rules import shown
 from sentinel.spec.yamlparse import FLOW_HINT, FLOW_MESSAGE, Parsed, Pos
+from sentinel.spec.yamlschema import FileMode
 
 Loc = tuple[str | int, ...]
 
@@ -72,6 +73,7 @@ def _alternatives(validator: Validator) -> list[Validator]:
 
 _EXPECTED: tuple[tuple[type, str], ...] = (
     (Int, "a whole number"),
+    (FileMode, "a file mode (octal with a leading 0, e.g. 0644)"),
     (Bool, "true or false"),
     (EmptyDict, "an empty value"),
     (Str, "text"),
@@ -110,6 +112,8 @@ def _type_hint(validator: Validator, node: Any) -> str:
         return "use one of " + ", ".join(validator._restricted_to)
     if isinstance(validator, Int):
         return "write a whole number, e.g. 8080"
+    if isinstance(validator, FileMode):
+        return "write the permission bits in octal, e.g. 0644 or 0400"
     if isinstance(validator, Bool):
         return "write true or false"
     if isinstance(validator, MapValidator):

@@ -4,9 +4,10 @@ Sources keep their Kubernetes names and shapes: ``emptyDir``, ``configMap``, ``s
 ``persistentVolumeClaim``, ``downwardAPI`` (Pod fields and container resources as files),
 ``projected`` (several of those plus a ``serviceAccountToken`` with its own audience and
 expiry, in one folder), ``ephemeral`` (a PersistentVolumeClaim created and deleted with the Pod,
-from a claim template) and ``hostPath``. ``hostPath`` is written here so that a spec (or an
-import) can say it, but both Pod Security profiles forbid it — pod-security-admission's
-``hostPathVolumes`` check is part of baseline — so the Pod rule refuses it with that reason.
+from a claim template), ``image`` (an OCI image's files, read-only) and ``hostPath``.
+``hostPath`` is written here so that a spec (or an import) can say it, but both Pod Security
+profiles forbid it — pod-security-admission's ``hostPathVolumes`` check is part of baseline — so
+the Pod rule refuses it with that reason.
 
 Rules that need only one volume (exactly one source, unique file paths, a token's minimum
 lifetime, a claim template's access modes and storage request) are checked here; those across
@@ -17,9 +18,10 @@ the Pod (a downward-API file naming a container of the Pod, hostPath under eithe
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
@@ -33,21 +35,45 @@ from sentinel.spec.fields import (
     AbsolutePath,
     AnnotationKey,
     ConfigKey,
+    DirMode,
     DnsLabel,
     DnsSubdomain,
+    FileMode,
+    Image,
     LabelKey,
     LabelValue,
     Quantity,
     RelativePath,
     VolumeFieldPath,
     checked,
+    fail,
 )
 from sentinel.spec.parts import ResourceFieldRef, SpecModel, one_of
-from sentinel.spec.rules import Violation, shown
+from sentinel.spec.rules import Violation, check_label_key, shown
+from sentinel.spec.scheduling import LabelSelector
+
+
+def _signer(value: str) -> str:
+    """A signer name: a DNS-subdomain domain, '/', and a name (``example.com/my-signer``)."""
+    hint = "write domain/name, e.g. example.com/my-signer"
+    bad = check_label_key(value, "signer name")
+    if bad is None and "/" not in value:
+        bad = Violation(f"signer name {shown(value)} has no domain", hint)
+    if bad is not None:
+        fail(Violation(bad.message, hint))
+    return value
+
+
+SignerName = Annotated[str, AfterValidator(_signer), Field(json_schema_extra={
+    "pattern": "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"})]
 
 VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim", "downwardAPI",
-                  "projected", "ephemeral", "hostPath")
-PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken")
+                  "projected", "ephemeral", "image", "hostPath")
+PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken",
+                     "clusterTrustBundle", "podCertificate")
+KEY_TYPES = ("RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", "ED25519")
+CERT_MIN_SECONDS, CERT_MAX_SECONDS = 3600, 7862400  # kube-apiserver: 1 hour to 91 days
+CERT_PATHS = ("credentialBundlePath", "keyPath", "certificateChainPath")
 DOWNWARD_SOURCES = ("fieldRef", "resourceFieldRef")
 TOKEN_MIN_SECONDS = 600  # pkg/apis/core/validation: at least 10 minutes
 TOKEN_MAX_SECONDS = 2**32
@@ -72,6 +98,10 @@ class KeyToPath(SpecModel):
 
     key: ConfigKey = Field(description="Key in the data.")
     path: RelativePath = Field(description="Relative file path in the volume.")
+    mode: FileMode | None = Field(
+        default=None, description="Permission bits of this file, octal 0000-0777 (0-511 in "
+        "JSON; default: the volume's defaultMode)."
+    )
 
 
 class EmptyDir(SpecModel):
@@ -81,6 +111,10 @@ class EmptyDir(SpecModel):
         default=None, description='"" (disk) or Memory (tmpfs).'
     )
     sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
+    mode: DirMode | None = Field(
+        default=None, description="Permission bits of the folder, octal 0000-01777 (0-1023 in "
+        "JSON; default 0777; alpha, feature gate EmptyDirVolumeMode; fsGroup overrides it)."
+    )
 
 
 class _Items(SpecModel):
@@ -101,6 +135,10 @@ class ConfigMapVolume(_Items):
     optional: bool | None = Field(
         default=None, description="Start even if the ConfigMap is missing."
     )
+    defaultMode: FileMode | None = Field(
+        default=None, description="Permission bits of its files, octal 0000-0777 (0-511 in "
+        "JSON; default 0644)."
+    )
 
 
 class SecretVolume(_Items):
@@ -108,6 +146,10 @@ class SecretVolume(_Items):
 
     secretName: DnsSubdomain = Field(description="Secret name.")
     optional: bool | None = Field(default=None, description="Start even if the Secret is missing.")
+    defaultMode: FileMode | None = Field(
+        default=None, description="Permission bits of its files, octal 0000-0777 (0-511 in "
+        "JSON; default 0644)."
+    )
 
 
 class PvcVolume(SpecModel):
@@ -146,6 +188,9 @@ class DownwardFile(SpecModel):
     model_config = ConfigDict(json_schema_extra=one_of(*DOWNWARD_SOURCES))
 
     path: RelativePath = Field(description="Relative file path in the volume.")
+    mode: FileMode | None = Field(
+        default=None, description="Permission bits of this file, octal 0000-0777 (0-511 in JSON)."
+    )
     fieldRef: VolumeFieldRef | None = Field(default=None, description="A metadata field.")
     resourceFieldRef: ResourceFieldRef | None = Field(
         default=None, description="A container's request or limit (containerName required)."
@@ -197,6 +242,79 @@ class ServiceAccountToken(SpecModel):
     )
 
 
+def _trust_bundle(raw: Any) -> list[Found]:
+    out = exactly_one(raw, ("name", "signerName"), "a clusterTrustBundle source")
+    if get(raw, "labelSelector") is not None and get(raw, "name") is not None:
+        out.append(Found(("labelSelector",), Violation(
+            "labelSelector selects bundles of a signerName; it cannot go with name",
+            "remove labelSelector, or select by signerName instead of name")))
+    return out
+
+
+class ClusterTrustBundleProjection(SpecModel):
+    """ClusterTrustBundle certificates (trust anchors) as one PEM file, kept up to date."""
+
+    model_config = ConfigDict(json_schema_extra=one_of("name", "signerName"))
+
+    path: RelativePath = Field(description="Relative file path of the bundle.")
+    name: str | None = Field(
+        default=None, min_length=1, max_length=253,
+        description="One ClusterTrustBundle by name (not with signerName and labelSelector).",
+    )
+    signerName: SignerName | None = Field(
+        default=None, description="Every bundle of this signer (domain/name), deduplicated."
+    )
+    labelSelector: LabelSelector | None = Field(
+        default=None, description="With signerName: only the bundles with these labels (empty: "
+        "all of them)."
+    )
+    optional: bool | None = Field(
+        default=None, description="Start even if no bundle is found."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rules(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _trust_bundle)
+
+
+def _pod_certificate(raw: Any) -> list[Found]:
+    if not isinstance(raw, dict) or any(get(raw, k) is not None for k in CERT_PATHS):
+        return []
+    return [Found((), Violation(
+        "a podCertificate source needs at least one of " + ", ".join(CERT_PATHS),
+        "add credentialBundlePath: <file> (key and certificate chain in one file)"))]
+
+
+class PodCertificateProjection(SpecModel):
+    """A private key the kubelet generates and a certificate from a signer, rotated for the Pod
+    (Kubernetes 1.34+, feature gate PodCertificateRequest)."""
+
+    signerName: SignerName = Field(description="The signer to ask (domain/name).")
+    keyType: Literal["RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", "ED25519"] = (
+        Field(description="Key pair the kubelet generates: RSA3072, RSA4096, ECDSAP256, "
+              "ECDSAP384, ECDSAP521 or ED25519."))
+    maxExpirationSeconds: int | None = Field(
+        default=None, ge=CERT_MIN_SECONDS, le=CERT_MAX_SECONDS,
+        description="Longest certificate lifetime to ask for, 3600-7862400 (default 86400).",
+    )
+    credentialBundlePath: RelativePath | None = Field(
+        default=None, description="File with the key and the certificate chain (read at once)."
+    )
+    keyPath: RelativePath | None = Field(default=None, description="File with the key alone.")
+    certificateChainPath: RelativePath | None = Field(
+        default=None, description="File with the certificate chain alone."
+    )
+    userAnnotations: dict[AnnotationKey, str] | None = Field(
+        default=None, description="Annotations passed to the signer in the request."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rules(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return checked(value, handler, _pod_certificate)
+
+
 class ProjectedSource(SpecModel):
     """One source of a projected volume: exactly one of its keys."""
 
@@ -207,6 +325,12 @@ class ProjectedSource(SpecModel):
     downwardAPI: DownwardApiVolume | None = Field(default=None, description="Pod fields.")
     serviceAccountToken: ServiceAccountToken | None = Field(
         default=None, description="A token for an audience."
+    )
+    clusterTrustBundle: ClusterTrustBundleProjection | None = Field(
+        default=None, description="Trust anchors of ClusterTrustBundles, as one file."
+    )
+    podCertificate: PodCertificateProjection | None = Field(
+        default=None, description="A key and a certificate issued for this Pod."
     )
 
     @model_validator(mode="wrap")
@@ -226,6 +350,12 @@ def _projected_paths(raw: Any) -> list[Found]:
         token = get(source, "serviceAccountToken")
         if token is not None:
             files.append((("serviceAccountToken", "path"), get(token, "path")))
+        bundle = get(source, "clusterTrustBundle")
+        if bundle is not None:
+            files.append((("clusterTrustBundle", "path"), get(bundle, "path")))
+        certificate = get(source, "podCertificate")
+        for key in CERT_PATHS if certificate is not None else ():
+            files.append((("podCertificate", key), get(certificate, key)))
         for kind in ("configMap", "secret", "downwardAPI"):
             for k, item in enumerate(get(get(source, kind), "items") or ()):
                 files.append(((kind, "items", k, "path"), get(item, "path")))
@@ -241,9 +371,14 @@ def _projected_paths(raw: Any) -> list[Found]:
 
 
 class ProjectedVolume(SpecModel):
-    """Several sources (ConfigMaps, Secrets, downward API, tokens) in one folder."""
+    """Several sources (ConfigMaps, Secrets, downward API, tokens, trust bundles, a Pod
+    certificate) in one folder."""
 
     sources: list[ProjectedSource] = Field(min_length=1, description="The sources.")
+    defaultMode: FileMode | None = Field(
+        default=None, description="Permission bits of its files, octal 0000-0777 (0-511 in "
+        "JSON; default 0644)."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -318,6 +453,19 @@ class EphemeralVolume(SpecModel):
     volumeClaimTemplate: ClaimTemplate = Field(description="The claim to create.")
 
 
+class ImageVolume(SpecModel):
+    """The files of an OCI image or artifact, mounted read-only (``image``, Kubernetes 1.33+)."""
+
+    reference: Image = Field(
+        description="Image or artifact reference, as a container's image (e.g. "
+        "quay.io/crio/artifact:v2); pulled with the Pod's pull secrets."
+    )
+    pullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
+        default=None, description="Always, IfNotPresent or Never (default: Always for :latest or "
+        "no tag, else IfNotPresent)."
+    )
+
+
 class HostPathVolume(SpecModel):
     """A file or folder of the node (forbidden by both Pod Security profiles)."""
 
@@ -348,6 +496,10 @@ class Volume(SpecModel):
     )
     ephemeral: EphemeralVolume | None = Field(
         default=None, description="A claim created and deleted with the Pod."
+    )
+    image: ImageVolume | None = Field(
+        default=None, description="An OCI image's or artifact's files, read-only (Kubernetes "
+        "1.33+, feature gate ImageVolume; the container runtime must support it)."
     )
     hostPath: HostPathVolume | None = Field(
         default=None, description="A node path; refused by both Pod Security profiles."

@@ -16,6 +16,8 @@ from typing import Any
 
 from strictyaml import Bool as _StrictBool
 from strictyaml import EmptyDict, Enum, Int, Map, MapPattern, Optional, Seq, Str
+from strictyaml.exceptions import YAMLSerializationError
+from strictyaml.scalar import ScalarValidator
 
 
 class Bool(_StrictBool):  # type: ignore[misc]
@@ -26,6 +28,32 @@ class Bool(_StrictBool):  # type: ignore[misc]
         if isinstance(data, bool):
             return "true" if data else "false"
         return super().to_yaml(data)  # type: ignore[no-any-return]
+
+
+class FileMode(ScalarValidator):  # type: ignore[misc]
+    """Permission bits as Kubernetes manifests write them: ``0644`` is octal, ``420`` decimal.
+
+    strictyaml's ``Int()`` would read ``0644`` as the decimal 644; YAML 1.1, which kubectl and
+    the Kubernetes documentation use, reads a leading 0 as octal, and so does a spec. Written
+    back in octal (``0644``, ``01777``)."""
+
+    def validate_scalar(self, chunk: Any) -> int:
+        """The mode as a number; anything but digits (octal after a leading 0) is refused."""
+        text = chunk.contents
+        if len(text) > 1 and text.startswith("0") and text.isdigit() and set(text) <= set(
+                "01234567"):
+            return int(text, 8)
+        if text.isascii() and text.isdigit() and (text == "0" or not text.startswith("0")) \
+                and len(text) <= 10:
+            return int(text)
+        chunk.expecting_but_found("when expecting a file mode such as 0644")
+        raise AssertionError  # expecting_but_found raises
+
+    def to_yaml(self, data: Any) -> str:
+        """``0`` followed by the octal digits."""
+        if isinstance(data, int) and not isinstance(data, bool) and data >= 0:
+            return f"0{data:o}"
+        raise YAMLSerializationError(f"'{data}' is not a file mode.")
 
 
 _KEY_REF = Map({"name": Str(), "key": Str(), Optional("optional"): Bool()})
@@ -86,6 +114,12 @@ _PROBES = Map(
 _HOOK = Map({Optional("exec"): _EXEC, Optional("httpGet"): _HTTP_GET,
              Optional("sleep"): Map({"seconds": Int()})})
 _LIFECYCLE = Map({Optional("postStart"): _HOOK, Optional("preStop"): _HOOK})
+_APPARMOR = Map(
+    {
+        "type": Enum(["RuntimeDefault", "Localhost", "Unconfined"]),
+        Optional("localhostProfile"): Str(),
+    }
+)
 _SECURITY_CONTEXT = Map(
     {
         Optional("runAsUser"): Int(),
@@ -93,6 +127,7 @@ _SECURITY_CONTEXT = Map(
         Optional("runAsNonRoot"): Bool(),
         Optional("readOnlyRootFilesystem"): Bool(),
         Optional("capabilities"): Map({"add": Seq(Str())}),
+        Optional("appArmorProfile"): _APPARMOR,
     }
 )
 _PORTS = Seq(
@@ -105,7 +140,25 @@ _PORTS = Seq(
     )
 )
 _RESOURCES = Map({Optional("requests"): _RESOURCE_LIST, Optional("limits"): _RESOURCE_LIST})
+_RESIZE = Seq(
+    Map(
+        {
+            "resourceName": Enum(["cpu", "memory"]),
+            "restartPolicy": Enum(["NotRequired", "RestartContainer"]),
+        }
+    )
+)
 _PULL_POLICY = Enum(["Always", "IfNotPresent", "Never"])
+_VOLUME_MOUNTS = Seq(
+    Map(
+        {
+            "name": Str(),
+            "mountPath": Str(),
+            Optional("readOnly"): Bool(),
+            Optional("subPath"): Str(),
+        }
+    )
+)
 # One entry of containers / initContainers / sidecars: the main container's keys, plus its name
 # and its mounts (the main container's mounts are part of each volume).
 _CONTAINER = Map(
@@ -120,30 +173,25 @@ _CONTAINER = Map(
         Optional("envFrom"): _ENV_FROM_LIST,
         Optional("ports"): _PORTS,
         Optional("resources"): _RESOURCES,
+        Optional("resizePolicy"): _RESIZE,
         Optional("probes"): _PROBES,
         Optional("lifecycle"): _LIFECYCLE,
         Optional("securityContext"): _SECURITY_CONTEXT,
-        Optional("volumeMounts"): Seq(
-            Map(
-                {
-                    "name": Str(),
-                    "mountPath": Str(),
-                    Optional("readOnly"): Bool(),
-                    Optional("subPath"): Str(),
-                }
-            )
-        ),
+        Optional("volumeMounts"): _VOLUME_MOUNTS,
     }
 )
 # `emptyDir:` with no value is the block-style way to say "an empty map".
-EMPTY_DIR = EmptyDict() | Map({Optional("medium"): Str(), Optional("sizeLimit"): Str()})
-_ITEMS = Seq(Map({"key": Str(), "path": Str()}))
+EMPTY_DIR = EmptyDict() | Map(
+    {Optional("medium"): Str(), Optional("sizeLimit"): Str(), Optional("mode"): FileMode()}
+)
+_ITEMS = Seq(Map({"key": Str(), "path": Str(), Optional("mode"): FileMode()}))
 _DOWNWARD = Map(
     {
         "items": Seq(
             Map(
                 {
                     "path": Str(),
+                    Optional("mode"): FileMode(),
                     Optional("fieldRef"): Map({"fieldPath": Str(), Optional("apiVersion"): Str()}),
                     Optional("resourceFieldRef"): Map(
                         {"resource": Str(), Optional("containerName"): Str(),
@@ -154,8 +202,19 @@ _DOWNWARD = Map(
         )
     }
 )
+_LABEL_SELECTOR = Map(
+    {
+        Optional("matchLabels"): MapPattern(Str(), Str()),
+        Optional("matchExpressions"): Seq(
+            Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+                 Optional("values"): Seq(Str())})
+        ),
+    }
+)
+_KEY_TYPES = ["RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", "ED25519"]
 _PROJECTED = Map(
     {
+        Optional("defaultMode"): FileMode(),
         "sources": Seq(
             Map(
                 {
@@ -169,6 +228,18 @@ _PROJECTED = Map(
                     Optional("serviceAccountToken"): Map(
                         {"path": Str(), Optional("audience"): Str(),
                          Optional("expirationSeconds"): Int()}
+                    ),
+                    Optional("clusterTrustBundle"): Map(
+                        {"path": Str(), Optional("name"): Str(), Optional("signerName"): Str(),
+                         Optional("labelSelector"): _LABEL_SELECTOR,
+                         Optional("optional"): Bool()}
+                    ),
+                    Optional("podCertificate"): Map(
+                        {"signerName": Str(), "keyType": Enum(_KEY_TYPES),
+                         Optional("maxExpirationSeconds"): Int(),
+                         Optional("credentialBundlePath"): Str(), Optional("keyPath"): Str(),
+                         Optional("certificateChainPath"): Str(),
+                         Optional("userAnnotations"): MapPattern(Str(), Str())}
                     ),
                 }
             )
@@ -203,15 +274,18 @@ _VOLUME = Map(
         "name": Str(),
         Optional("emptyDir"): EMPTY_DIR,
         Optional("configMap"): Map(
-            {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+            {"name": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool(),
+             Optional("defaultMode"): FileMode()}
         ),
         Optional("secret"): Map(
-            {"secretName": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool()}
+            {"secretName": Str(), Optional("items"): _ITEMS, Optional("optional"): Bool(),
+             Optional("defaultMode"): FileMode()}
         ),
         Optional("persistentVolumeClaim"): Map({"claimName": Str(), Optional("readOnly"): Bool()}),
         Optional("downwardAPI"): _DOWNWARD,
         Optional("projected"): _PROJECTED,
         Optional("ephemeral"): _EPHEMERAL,
+        Optional("image"): Map({"reference": Str(), Optional("pullPolicy"): _PULL_POLICY}),
         Optional("hostPath"): Map({"path": Str(), Optional("type"): Str()}),
         Optional("mountPath"): Str(),
         Optional("readOnly"): Bool(),
@@ -219,15 +293,6 @@ _VOLUME = Map(
     }
 )
 
-_LABEL_SELECTOR = Map(
-    {
-        Optional("matchLabels"): MapPattern(Str(), Str()),
-        Optional("matchExpressions"): Seq(
-            Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-                 Optional("values"): Seq(Str())})
-        ),
-    }
-)
 _NODE_REQUIREMENTS = Seq(
     Map({"key": Str(), "operator": Enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]),
          Optional("values"): Seq(Str())})
@@ -272,7 +337,7 @@ _AFFINITY = Map(
 _TOLERATION = Map(
     {
         Optional("key"): Str(),
-        Optional("operator"): Enum(["Exists", "Equal"]),
+        Optional("operator"): Enum(["Exists", "Equal", "Gt", "Lt"]),
         Optional("value"): Str(),
         Optional("effect"): Enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
         Optional("tolerationSeconds"): Int(),
@@ -314,13 +379,16 @@ SPEC_SCHEMA = Map(
         Optional("envFrom"): _ENV_FROM_LIST,
         Optional("ports"): _PORTS,
         Optional("resources"): _RESOURCES,
+        Optional("resizePolicy"): _RESIZE,
         Optional("probes"): _PROBES,
         Optional("lifecycle"): _LIFECYCLE,
         Optional("securityContext"): _SECURITY_CONTEXT,
         Optional("volumes"): Seq(_VOLUME),
+        Optional("volumeMounts"): _VOLUME_MOUNTS,
         Optional("containers"): Seq(_CONTAINER),
         Optional("initContainers"): Seq(_CONTAINER),
         Optional("sidecars"): Seq(_CONTAINER),
+        Optional("podResources"): _RESOURCES,
         Optional("restartPolicy"): Enum(["Always", "OnFailure", "Never"]),
         Optional("terminationGracePeriodSeconds"): Int(),
         Optional("activeDeadlineSeconds"): Int(),
@@ -333,14 +401,19 @@ SPEC_SCHEMA = Map(
         Optional("hostAliases"): Seq(Map({"ip": Str(), "hostnames": Seq(Str())})),
         Optional("dnsPolicy"): Enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
         Optional("dnsConfig"): _DNS_CONFIG,
+        Optional("hostUsers"): Bool(),
         Optional("serviceAccountName"): Str(),
         Optional("nodeSelector"): MapPattern(Str(), Str()),
         Optional("security"): Enum(["restricted", "baseline"]),
         Optional("runAsUser"): Int(),
         Optional("runAsGroup"): Int(),
         Optional("fsGroup"): Int(),
+        Optional("supplementalGroups"): Seq(Int()),
+        Optional("supplementalGroupsPolicy"): Enum(["Merge", "Strict"]),
         Optional("readOnlyRootFilesystem"): Bool(),
+        Optional("appArmorProfile"): _APPARMOR,
         Optional("output_path"): Str(),
         Optional("apply"): Bool(),
+        Optional("ignore"): Seq(Str()),
     }
 )
