@@ -5,7 +5,7 @@ The chat reads the live cluster freely, and changes it only through the same pla
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" namespace shop
   $ printf 'name: web\nnamespace: shop\nimage: nginxinc/nginx-unprivileged:1.27-alpine\n' > specs/web.yaml
   $ printf 'name: queue\nnamespace: shop\nimage: redis:7.4\nsecurity: baseline\n' > specs/queue.yaml
-  $ doit apply --yes > /dev/null
+  $ doit apply --yes > /dev/null 2>&1
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pod-status shop web --phase Running --restarts 5 --reason CrashLoopBackOff --message "back-off 1m20s restarting failed container"
   $ python "$TESTDIR/../tests/fakes/kube_ctl.py" pod-status shop queue --phase Pending --reason Unschedulable --message "0/3 nodes are available: 3 Insufficient memory"
   $ CTL="$TESTDIR/../tests/fakes/openai_ctl.py"
