@@ -21,6 +21,7 @@ from strictyaml.parser import StrictYAMLLoader
 from strictyaml.ruamel.nodes import MappingNode, ScalarNode
 
 from sentinel.errors import Problem
+from sentinel.spec.cparse import fast_tree
 from sentinel.spec.fastyaml import SpecYAMLLoader
 from sentinel.spec.rules import shown
 
@@ -174,7 +175,13 @@ class _Unreadable(sy_ruamel.error.YAMLError):  # type: ignore[misc]
 
 def parse(text: str, source: str) -> Parsed:
     """Parse ``text`` with strictyaml's loader; retry allowing flow style or repeated keys so
-    those are reported beside everything else (at most three parses, only for such files)."""
+    those are reported beside everything else (at most three parses, only for such files).
+
+    Ordinary block-style specs take libyaml's fast path (``sentinel.spec.cparse``), which builds
+    the same tree; anything it is unsure of is parsed here as before."""
+    fast = fast_tree(text)
+    if fast is not None:
+        return Parsed(fast)
     flow: Problem | None = None
     repeated: list[tuple[str, Any]] | None = None
     while True:
