@@ -35,7 +35,8 @@ class Setting:
 
     name: str
     env: str
-    kind: str  # "path" | "str" | "label" | "int" | "float" | "bool" | "choice" | "list" | "prices"
+    # "path" | "str" | "label" | "int" | "float" | "bool" | "choice" | "list" | "names" | "prices"
+    kind: str
     help: str
     choices: tuple[str, ...] = ()
     allow_zero: bool = False  # numbers: 0 is meaningful (e.g. "no retries")
@@ -50,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
             "production advice (warnings) fails validate and generate like an error"),
     Setting("state_dir", "SENTINEL_STATE_DIR", "path", "pipeline state: dry-run stamps, doit db"),
     Setting("context", "SENTINEL_CONTEXT", "str", "kube context (default: kubeconfig's current)"),
-    Setting("contexts", "SENTINEL_CONTEXTS", "list",
+    Setting("contexts", "SENTINEL_CONTEXTS", "names",
             "several kube contexts (a fleet): the cluster tasks run against each; overrides context"),
     Setting("kubectl", "SENTINEL_KUBECTL", "str", "kubectl path (default: bundled, then PATH)"),
     Setting("kubectl_timeout", "SENTINEL_KUBECTL_TIMEOUT", "float", "seconds per kubectl call"),
@@ -208,9 +209,48 @@ def _convert(s: Setting, raw: object, source: str, root: Path) -> Any:
         if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
             return tuple(raw)
         raise fail("a list of names")
+    if s.kind == "names":
+        return _names(s, raw, source, where)
     if s.kind == "prices":
         return _prices(raw, fail)
     raise AssertionError(s.kind)
+
+
+def _names(s: Setting, raw: object, source: str, where: str) -> tuple[str, ...]:
+    """Distinct, non-empty names without surrounding spaces, from a TOML list or comma text.
+
+    Each name goes to kubectl as is: a duplicate would plan and apply the same cluster twice,
+    and an empty or space-padded name is no context at all, so all three are refused here rather
+    than failing later per context. In comma-separated text the spaces around a comma belong to
+    the separator (``staging, prod``), not to the names.
+    """
+    in_env = source.startswith("$")
+    example = ("staging,prod" if in_env else f'{s.name} = ["staging", "prod"]')
+    place = s.env if in_env else CONFIG_FILE
+
+    def fail(problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"{where}: {problem}", setting=s.name,
+                           hint=f"{fix} in {place}, e.g. {example}")
+
+    if isinstance(raw, str):
+        names = [x.strip() for x in raw.split(",")] if raw.strip() else []
+    elif isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+        names = list(raw)
+    else:
+        raise fail(f"{raw!r} is not a list of names", "list the kube contexts")
+    seen: set[str] = set()
+    for number, name in enumerate(names, 1):
+        if not name.strip():
+            raise fail(f"name {number} of {len(names)} is empty",
+                       "remove the empty entry (and any stray comma)")
+        if name != name.strip():
+            raise fail(f"{name!r} has spaces around it; no kube context is named like that",
+                       "write the context's name without the spaces")
+        if name in seen:
+            raise fail(f"{name!r} is listed twice; its cluster would be planned and applied twice",
+                       "list each kube context once")
+        seen.add(name)
+    return tuple(names)
 
 
 PRICES_FORMAT = ("a table of model = {input = N, output = N} (USD per million tokens), or "

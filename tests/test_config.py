@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from sentinel.config import CONFIG_FILE, SETTINGS, find_root, load_settings
 from sentinel.errors import ConfigError
+from tests.conftest import BIN
 
 
 def test_defaults_are_relative_to_the_project_root(tmp_path: Path) -> None:
@@ -125,3 +128,74 @@ def test_zero_retries_is_allowed_but_negative_is_not(tmp_path: Path) -> None:
     assert load_settings(tmp_path, env={"SENTINEL_MAX_RETRIES": "0", "HOME": "/h"}).max_retries == 0
     with pytest.raises(ConfigError, match="a number >= 0"):
         load_settings(tmp_path, env={"SENTINEL_MAX_RETRIES": "-1", "HOME": "/h"})
+
+
+NO_SUCH = "; no kube context is named like that"
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('contexts = ["staging", "prod", "staging"]',
+         "'staging' is listed twice; its cluster would be planned and applied twice"),
+        ('contexts = ["staging", ""]', "name 2 of 2 is empty"),
+        ('contexts = ["staging", "  "]', "name 2 of 2 is empty"),
+        ('contexts = [" prod"]', "' prod' has spaces around it" + NO_SUCH),
+        ('contexts = ["prod\\t"]', "'prod\\t' has spaces around it" + NO_SUCH),
+        ("contexts = [1, 2]", "[1, 2] is not a list of names"),
+    ],
+    ids=["duplicate", "empty", "blank", "leading-space", "trailing-tab", "not-names"],
+)
+def test_contexts_in_the_file_must_be_distinct_names(tmp_path: Path, line: str,
+                                                     problem: str) -> None:
+    (tmp_path / CONFIG_FILE).write_text(f"[sentinel]\n{line}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, env={"HOME": "/h"})
+    err = info.value
+    assert err.message == (f"setting 'contexts' (from {tmp_path.resolve() / CONFIG_FILE}): "
+                           f"{problem}")
+    assert err.setting == "contexts" and err.exit_code == 2
+    assert err.hint is not None
+    assert err.hint.endswith('in sentinel.toml, e.g. contexts = ["staging", "prod"]')
+
+
+@pytest.mark.parametrize(
+    ("value", "problem", "fix"),
+    [
+        ("staging,prod,staging", "'staging' is listed twice", "list each kube context once"),
+        ("staging,,prod", "name 2 of 3 is empty", "remove the empty entry"),
+        ("staging,prod,", "name 3 of 3 is empty", "remove the empty entry"),
+        (" , ", "name 1 of 2 is empty", "remove the empty entry"),
+    ],
+    ids=["duplicate", "empty", "trailing-comma", "only-commas"],
+)
+def test_contexts_from_the_environment_must_be_distinct_names(
+        tmp_path: Path, value: str, problem: str, fix: str) -> None:
+    (tmp_path / CONFIG_FILE).write_text('[sentinel]\ncontexts = ["fine"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, env={"SENTINEL_CONTEXTS": value, "HOME": "/h"})
+    err = info.value
+    assert err.message.startswith("setting 'contexts' (from $SENTINEL_CONTEXTS): " + problem)
+    assert err.exit_code == 2 and err.hint is not None
+    assert err.hint.startswith(fix) and err.hint.endswith("in SENTINEL_CONTEXTS, e.g. staging,prod")
+
+
+def test_contexts_accepted_forms(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text('[sentinel]\ncontexts = ["staging", "prod"]\n')
+    env = {"HOME": "/h"}
+    assert load_settings(tmp_path, env=env).contexts == ("staging", "prod")
+    # in the variable, spaces around the commas are the separator's, not the names'
+    spaced = load_settings(tmp_path, env={**env, "SENTINEL_CONTEXTS": " a , b "})
+    assert spaced.contexts == ("a", "b")
+    # an empty variable clears the file's list: the cluster tasks fall back to `context`
+    assert load_settings(tmp_path, env={**env, "SENTINEL_CONTEXTS": ""}).contexts == ()
+
+
+def test_a_duplicate_context_stops_the_cli_with_exit_2(tmp_path: Path) -> None:
+    env = {**os.environ, "SENTINEL_CONTEXTS": "prod,prod"}
+    done = subprocess.run([str(BIN / "sentinel"), "validate"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "setting 'contexts' (from $SENTINEL_CONTEXTS): 'prod' is listed twice" in done.stderr
+    assert "list each kube context once in SENTINEL_CONTEXTS" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
