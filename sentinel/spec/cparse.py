@@ -27,10 +27,8 @@ from strictyaml.ruamel.comments import CommentedMap, CommentedSeq
 _DIVERGENT = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
 _MAX_DEPTH = 64  # far deeper than any spec; strictyaml reports runaway nesting itself
 
-try:  # the C binding; a PyYAML built without libyaml simply never takes the fast path
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
-    _CParser = None
+# The C binding; a PyYAML built without libyaml simply never takes the fast path.
+_CParser: Any = getattr(yaml, "cyaml", None) and getattr(yaml.cyaml, "CParser", None)
 
 
 class _Unsure(Exception):
@@ -104,8 +102,9 @@ def _mapping(parser: Any, start: Any, depth: int) -> CommentedMap:
         key = _node(parser, key_event, depth)
         if key in out:
             raise _Unsure  # repeated key: strictyaml reports each one
-        value_event = parser.get_event()
-        key_mark, value_mark = key_event.start_mark, value_event.start_mark
+        value_event: Any = parser.get_event()
+        key_mark: Any = key_event.start_mark
+        value_mark = value_event.start_mark
         if isinstance(value_event, yaml.MappingStartEvent):
             if indent not in (-1, value_mark.column):
                 raise _Unsure  # strictyaml's "mapping with inconsistent indentation"
