@@ -1,7 +1,13 @@
 """The ``sentinel-validate`` pre-commit hook, run for real: ``pre-commit try-repo`` against this
 checkout builds the hook's environment (pip installs kube-sentinel from these files) and runs it
-in a throwaway git repository of spec files. One environment per test session
-(``PRE_COMMIT_HOME`` in a session temp folder); the first build takes a minute or so."""
+in a throwaway git repository of spec files. Every ``try-repo`` run builds its own environment:
+it keeps its store in a temporary folder of its own (``PRE_COMMIT_HOME`` is not used for it, and
+is pointed at a session temp folder only so nothing reaches the user's cache), so each call below
+costs a build of a minute or so — keep their number small.
+
+The duplicate check needs the hook to see every file at once (``require_serial: true``): the
+failing repository holds enough pairs of specs defining the same Pod that pre-commit, were it
+allowed to, would split them among parallel processes and some pairs would go unreported."""
 
 from __future__ import annotations
 
@@ -17,6 +23,10 @@ from tests.conftest import REPO
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 GOOD = "name: web\nnamespace: shop\nimage: nginxinc/nginx-unprivileged:1.27\n"
 BAD = "name: Web\nnamespace: shop\nimage: nginxinc/nginx-unprivileged:1.27\nport: 80\n"
+PAIRS = 20
+# Two files per Pod name: each pair is one duplicate namespace/name only a single run can see.
+DUPLICATES = {f"dup{n:02}-{side}.yaml": GOOD.replace("name: web", f"name: dup{n:02}")
+              for n in range(PAIRS) for side in "ab"}
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +66,7 @@ def test_valid_specs_pass_and_invalid_ones_fail_naming_every_problem(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kube-sentinel validate" in done.stdout and "Passed" in done.stdout
 
-    bad = make_repo(tmp_path / "bad", {"web.yaml": GOOD, "broken.yml": BAD})
+    bad = make_repo(tmp_path / "bad", {"web.yaml": GOOD, "broken.yml": BAD, **DUPLICATES})
     done = try_repo(bad, hook_home)
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
@@ -64,3 +74,6 @@ def test_valid_specs_pass_and_invalid_ones_fail_naming_every_problem(
     assert "specs/broken.yml:1:7: name:" in out, out  # every problem, with file:line:column
     assert "specs/broken.yml:4:1: port:" in out, out
     assert "other.yaml" not in out
+    # 42 files: split among processes, pairs would land apart; one process reports every pair
+    reported = [n for n in range(PAIRS) if f"Pod shop/dup{n:02} is also defined by" in out]
+    assert reported == list(range(PAIRS)), out
