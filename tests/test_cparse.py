@@ -19,7 +19,7 @@ from strictyaml.ruamel.comments import CommentedMap, CommentedSeq, TaggedScalar
 
 from sentinel.errors import SpecError
 from sentinel.spec import load_spec_text, yamlparse
-from sentinel.spec.cparse import fast_tree
+from sentinel.spec.cparse import FastMap, FastSeq, fast_tree
 from tests.conftest import REPO
 from tests.test_fastyaml import CASES, PIECES
 
@@ -65,14 +65,15 @@ UNSURE = [
 
 def plain(node: Any) -> Any:
     """A tree as the spec layer reads it: text values (tagged '=' as its text), keys, records."""
-    if isinstance(node, CommentedMap):
+    if isinstance(node, CommentedMap | FastMap):
         # An empty value has no position of its own (the shape check uses its key's).
         records = {
             str(k): v[:2] if node[k] in ("", None) else v for k, v in node.lc.data.items()
         }
         return ("map", [(str(k), plain(v)) for k, v in node.items()], records)
-    if isinstance(node, CommentedSeq):
-        return ("seq", [plain(v) for v in node], dict(node.lc.data))
+    if isinstance(node, CommentedSeq | FastSeq):
+        items = [node.lc.item(i) for i in range(len(node))]
+        return ("seq", [plain(v) for v in node], dict(node.lc.data), items)
     if isinstance(node, TaggedScalar):
         return str(node.value)
     assert isinstance(node, str), type(node)

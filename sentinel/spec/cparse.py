@@ -3,9 +3,9 @@
 Parsing with strictyaml's bundled pure-Python ruamel is most of what loading a spec costs
 (``tests/bench/bench_generate.py`` prints the split). Nearly every spec is plain block-style YAML
 that both parsers read the same way, so ``fast_tree`` reads the text with PyYAML's libyaml
-binding (``yaml.CParser``, already a dependency for dumping manifests) and builds the very tree
-strictyaml would: ``CommentedMap``/``CommentedSeq`` with the same line/column records, every
-scalar as text.
+binding (``yaml.CParser``, already a dependency for dumping manifests) and builds the tree
+strictyaml would, in light containers (``FastMap``/``FastSeq``: a dict and a list with ruamel's
+``lc`` line/column records, which is all the shape check reads), every scalar as text.
 
 It only answers for text it is sure about. Anything strictyaml treats specially — a parse error,
 tags, anchors and aliases, flow style, repeated keys, keys that are not text, merge keys,
@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from strictyaml.ruamel.comments import CommentedMap, CommentedSeq
 
 # Characters libyaml (YAML 1.1) and ruamel (YAML 1.2) do not treat alike, or that change positions.
 _DIVERGENT = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
@@ -31,11 +30,46 @@ _MAX_DEPTH = 64  # far deeper than any spec; strictyaml reports runaway nesting 
 _CParser: Any = getattr(yaml, "cyaml", None) and getattr(yaml.cyaml, "CParser", None)
 
 
+class LineCol:
+    """ruamel's ``lc`` record of a container: ``data`` maps a key or index to its 0-based
+    [line, column(, value line, value column)]."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[Any, list[int]]) -> None:
+        self.data = data
+
+    def item(self, index: int) -> tuple[int, int]:
+        """Line and column of a list item, as ruamel's ``lc.item``."""
+        line, column = self.data[index]
+        return line, column
+
+
+class FastMap(dict[str, Any]):
+    """A mapping of the tree, as ruamel's ``CommentedMap`` is to the shape check."""
+
+    __slots__ = ("lc",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lc = LineCol({})
+
+
+class FastSeq(list[Any]):
+    """A list of the tree, as ruamel's ``CommentedSeq`` is to the shape check."""
+
+    __slots__ = ("lc",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lc = LineCol({})
+
+
 class _Unsure(Exception):
     """The text uses something only strictyaml's own parser may judge."""
 
 
-def fast_tree(text: str) -> CommentedMap | None:
+def fast_tree(text: str) -> FastMap | None:
     """The tree strictyaml would build for ``text``, or None when strictyaml must parse it."""
     if _CParser is None or any(ch in text for ch in _DIVERGENT):
         return None
@@ -48,7 +82,7 @@ def fast_tree(text: str) -> CommentedMap | None:
         parser.dispose()
 
 
-def _document(parser: Any) -> CommentedMap:
+def _document(parser: Any) -> FastMap:
     parser.get_event()  # StreamStart
     start = parser.get_event()
     if not isinstance(start, yaml.DocumentStartEvent) or start.explicit or start.version:
@@ -87,11 +121,10 @@ def _node(parser: Any, event: Any, depth: int) -> Any:
     raise _Unsure  # an alias
 
 
-def _mapping(parser: Any, start: Any, depth: int) -> CommentedMap:
+def _mapping(parser: Any, start: Any, depth: int) -> FastMap:
     _check(start)
-    out = CommentedMap()
-    lines: dict[str, list[int]] = {}
-    out.lc.data = lines
+    out = FastMap()
+    lines = out.lc.data
     indent = -1  # the column of this mapping's first map value: strictyaml wants them all alike
     while True:
         key_event = parser.get_event()
@@ -113,11 +146,10 @@ def _mapping(parser: Any, start: Any, depth: int) -> CommentedMap:
         lines[key] = [key_mark.line, key_mark.column, value_mark.line, value_mark.column]
 
 
-def _sequence(parser: Any, start: Any, depth: int) -> CommentedSeq:
+def _sequence(parser: Any, start: Any, depth: int) -> FastSeq:
     _check(start)
-    out = CommentedSeq()
-    lines: dict[int, list[int]] = {}
-    out.lc.data = lines
+    out = FastSeq()
+    lines = out.lc.data
     while True:
         event = parser.get_event()
         if isinstance(event, yaml.SequenceEndEvent):

@@ -25,15 +25,22 @@ from strictyaml.validators import MapValidator, OrValidator, SeqValidator, Valid
 from strictyaml.yamllocation import YAMLChunk
 
 from sentinel.errors import Problem
+from sentinel.spec.cparse import FastMap, FastSeq
 from sentinel.spec.rules import shown
 from sentinel.spec.yamlparse import FLOW_HINT, FLOW_MESSAGE, Parsed, Pos
 from sentinel.spec.yamlschema import FileMode
 
 Loc = tuple[str | int, ...]
 
+# A tree comes from strictyaml's loader or from libyaml's fast path (``sentinel.spec.cparse``).
+_MAPS = (CommentedMap, FastMap)
+_SEQS = (CommentedSeq, FastSeq)
+_CONTAINERS = _MAPS + _SEQS
+
 _BAD = object()  # a node that failed its shape check; its parent leaves it out
 _LONG_NUMBER = re.compile(r"[-+]?[0-9_]{100,}")  # beyond any field's range; int() may refuse it
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_INTEGER = re.compile(r"^[-+]?[0-9_]+$").match  # strictyaml's utils.is_integer, compiled once
 
 
 def format_loc(loc: Loc) -> str:
@@ -94,9 +101,9 @@ def _expected(validator: Validator) -> str:
 
 
 def _found(node: Any) -> str:
-    if isinstance(node, CommentedMap):
+    if isinstance(node, _MAPS):
         return "a mapping"
-    if isinstance(node, CommentedSeq):
+    if isinstance(node, _SEQS):
         return "a list"
     if node in ("", None):
         return "an empty value"
@@ -155,7 +162,7 @@ class _Walker:
         if (
             self._lines
             and not was_in_flow
-            and isinstance(node, CommentedMap | CommentedSeq)
+            and isinstance(node, _CONTAINERS)
             and self._char_at(pos) in ("{", "[")
         ):
             empty_dir = not node and loc[-1:] == ("emptyDir",)
@@ -170,9 +177,9 @@ class _Walker:
     def _visit(self, node: Any, validator: Validator, loc: Loc, pos: Pos) -> Any:
         if isinstance(validator, OrValidator):
             kinds = _alternatives(validator)
-            if isinstance(node, CommentedMap):
+            if isinstance(node, _MAPS):
                 chosen = [v for v in kinds if isinstance(v, MapValidator)]
-            elif isinstance(node, CommentedSeq):
+            elif isinstance(node, _SEQS):
                 chosen = [v for v in kinds if isinstance(v, SeqValidator)]
             else:
                 chosen = [v for v in kinds if isinstance(v, ScalarValidator)]
@@ -209,6 +216,18 @@ class _Walker:
     def _scalar(self, node: Any, validator: Validator) -> Any:
         if not isinstance(node, str):
             return _BAD
+        # The common validators, answered as strictyaml answers them without building a chunk
+        # and a YAML object per scalar (most of the shape check's time otherwise).
+        kind = type(validator)
+        if kind is Str:
+            return str(node)
+        if kind is Enum and type(validator._item_validator) is Str:
+            return str(node) if node in validator._restricted_to else _BAD
+        if kind is Int:
+            try:
+                return int(node.replace("_", "")) if _INTEGER(node) else _BAD
+            except ValueError:  # int() refuses more than 4300 digits
+                return _BAD
         try:
             return validator(YAMLChunk(node, label=self.source)).data
         except sy_exc.YAMLValidationError:
@@ -226,7 +245,7 @@ class _Walker:
         return _BAD
 
     def _map(self, node: Any, validator: Map | MapPattern, loc: Loc, pos: Pos) -> Any:
-        if not isinstance(node, CommentedMap):
+        if not isinstance(node, _MAPS):
             return self._wrong_kind(node, validator, loc, pos)
         out: dict[str, Any] = {}
         known = validator._validator_dict if isinstance(validator, Map) else None
@@ -241,7 +260,8 @@ class _Walker:
             child = (*loc, key)
             self.shape.key_positions[child] = kpos
             # An empty value has no position of its own; point at its key instead.
-            vpos = kpos if value in ("", None) else (vline + 1, vcol + 1)
+            empty = value is None or (isinstance(value, str) and not value)
+            vpos = kpos if empty else (vline + 1, vcol + 1)
             if known is None:
                 sub = validator._value_validator
             elif key in known:
@@ -287,7 +307,7 @@ class _Walker:
         return close or ""
 
     def _seq(self, node: Any, validator: Seq, loc: Loc, pos: Pos) -> Any:
-        if not isinstance(node, CommentedSeq):
+        if not isinstance(node, _SEQS):
             return self._wrong_kind(node, validator, loc, pos)
         out = []
         whole = True
@@ -318,7 +338,7 @@ def check(parsed: Parsed, schema: Validator, source: str, text: str) -> Shape:
             "write at least 'name: <pod name>' and 'image: <image>'",
         )
         return shape
-    if not isinstance(tree, CommentedMap):
+    if not isinstance(tree, _MAPS):
         walker.problem(
             (),
             (1, 1),
