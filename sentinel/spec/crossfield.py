@@ -13,6 +13,7 @@ the YAML layer already rejected.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -51,21 +52,35 @@ class Found(NamedTuple):
 
 def get(obj: Any, key: str) -> Any:
     """``obj[key]`` for a mapping, the field with that spec key for a model, else None."""
-    if isinstance(obj, Mapping):
+    # Rules run on every node of every spec: plain dicts and models are checked before the
+    # (much slower) abstract Mapping.
+    if isinstance(obj, dict):
         return obj.get(key)
     if isinstance(obj, BaseModel):
-        for name, info in type(obj).model_fields.items():
-            if (info.alias or name) == key:
-                return getattr(obj, name)
+        name = _field_names(type(obj)).get(key)
+        return None if name is None else getattr(obj, name)
+    if isinstance(obj, Mapping):
+        return obj.get(key)
     return None
 
 
+@functools.cache
+def _field_names(model: type[BaseModel]) -> dict[str, str]:
+    """A model's spec keys (aliases, else field names) → field names; the first one wins."""
+    names: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        names.setdefault(info.alias or name, name)
+    return names
+
+
 def _items(raw: Any) -> list[Any]:
+    if isinstance(raw, list | tuple):
+        return list(raw)
     return list(raw) if isinstance(raw, Sequence) and not isinstance(raw, str) else []
 
 
 def _is_map(raw: Any) -> bool:
-    return isinstance(raw, Mapping | BaseModel)
+    return isinstance(raw, dict | BaseModel | Mapping)  # checked in this order: dict first
 
 
 def exactly_one(raw: Any, names: tuple[str, ...], what: str) -> list[Found]:

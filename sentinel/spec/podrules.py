@@ -31,6 +31,8 @@ _BYTE_DIVISORS = ("1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", 
 
 
 def _items(raw: Any) -> list[Any]:
+    if isinstance(raw, list | tuple):  # the usual case, before the slower abstract Sequence
+        return list(raw)
     return list(raw) if isinstance(raw, Sequence) and not isinstance(raw, str) else []
 
 
@@ -52,7 +54,7 @@ def containers(raw: Any) -> Iterator[tuple[Loc, Any]]:
     yield (), raw
     for kind in CONTAINER_LISTS:
         for i, entry in enumerate(_items(get(raw, kind))):
-            if isinstance(entry, Mapping) or hasattr(entry, "model_fields"):
+            if isinstance(entry, dict | Mapping) or hasattr(entry, "model_fields"):
                 yield (kind, i), entry
 
 

@@ -8,6 +8,7 @@ before any arithmetic so a hostile value cannot make the loader compute ``10**10
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -32,6 +33,7 @@ class QuantityError(ValueError):
     """The text is not a Kubernetes quantity."""
 
 
+@functools.lru_cache(maxsize=1024)  # specs repeat a few quantities (100m, 128Mi) many times
 def parse_quantity(text: str) -> Fraction:
     """The exact value of a quantity string; raises ``QuantityError`` if it is not one."""
     match = _RE.fullmatch(text)
