@@ -14,6 +14,12 @@ What reaches the model is small and clean:
 - a failure (cluster unreachable, Pod missing, kubectl timeout) is the project's own message
   and hint as an ordinary tool error the model can explain; kubectl's stderr, the kubeconfig and
   its credentials never appear (only the context's name and server URL).
+
+In a fleet (the ``contexts`` setting) each tool reads one context: an optional ``context``
+argument, limited by its schema to the configured contexts, picks it; without one it is the
+first configured context, and the tool's description says so, so the model knows which cluster
+an answer is about (and each answer names its context). Without a fleet there is no ``context``
+argument: the tools read the ``context`` setting's cluster (or the kubeconfig's current one).
 """
 
 from __future__ import annotations
@@ -57,11 +63,12 @@ class ClusterReader:
         """The specs folder, as the spec tools see it."""
         return SpecFolder.of(self.settings)
 
-    def kubectl(self) -> Kubectl:
-        """kubectl for the first target context; a run never outlives the tool call."""
+    def kubectl(self, args: Mapping[str, Any]) -> Kubectl:
+        """kubectl for the call's context (see ``chosen_context``); a run never outlives the
+        tool call."""
         s = self.settings
         timeout = min(s.kubectl_timeout, s.tool_timeout)
-        return Kubectl.from_settings(s.kubectl, kube_contexts(s)[0], timeout)
+        return Kubectl.from_settings(s.kubectl, chosen_context(s, args), timeout)
 
     def target(self, name: str) -> tuple[LoadedSpec, Target]:
         """The spec named ``name`` and its Pod; an invalid spec names no Pod (``ToolFailed``)."""
@@ -75,6 +82,10 @@ class ClusterReader:
                 detail=[p.to_dict() for p in err.problems],
                 hint="fix it first (validate_spec lists every problem)") from err
         return loaded, _target(loaded, folder.display(path), path)
+
+    def fleet_head(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """``{"context": name}`` in a fleet, so the answer says which cluster it is about."""
+        return {"context": chosen_context(self.settings, args)} if self.settings.contexts else {}
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -97,7 +108,7 @@ class ClusterReader:
             targets.append(target)
             rows[str(target.manifest)] = {"spec": name, "file": target.source, "pod": target.pod,
                                           "apply": loaded.model.apply}
-        kube = self.kubectl()
+        kube = self.kubectl(args)
         identity = kube.identity()
         try:
             states = pod_states(kube, targets) if targets else []
@@ -122,18 +133,19 @@ class ClusterReader:
     def pod_events(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """The Pod's recent events (type, reason, message, count, age), oldest first."""
         _, target = self.target(str(args["spec"]))
-        events = pod_events(self.kubectl(), target, limit=int(args.get("limit", DEFAULT_EVENTS)))
-        return json.dumps({"pod": target.pod, "spec": target.source,
+        events = pod_events(self.kubectl(args), target,
+                            limit=int(args.get("limit", DEFAULT_EVENTS)))
+        return json.dumps({**self.fleet_head(args), "pod": target.pod, "spec": target.source,
                            "events": [e.to_dict() for e in events]}, ensure_ascii=False)
 
     def pod_logs(self, args: dict[str, Any], ctx: ToolContext) -> Content:
         """The last lines of a container's log, cut from the top to fit the output limit."""
         _, target = self.target(str(args["spec"]))
-        log = pod_logs(self.kubectl(), target, container=args.get("container"),
+        log = pod_logs(self.kubectl(args), target, container=args.get("container"),
                        tail=int(args.get("lines", DEFAULT_LOG_LINES)),
                        previous=bool(args.get("previous", False)))
-        head = {"pod": target.pod, "spec": target.source, "container": log.container,
-                "previous": log.previous}
+        head = {**self.fleet_head(args), "pod": target.pod, "spec": target.source,
+                "container": log.container, "previous": log.previous}
         return fit_log(head, log.lines, cut=log.more,
                        limit=max(0, self.settings.tool_output_limit - _ENVELOPE_SLACK))
 
@@ -158,20 +170,58 @@ def fit_log(head: Mapping[str, Any], lines: list[str], *, cut: bool, limit: int)
     return Content(render(low), truncated=True)
 
 
+def chosen_context(settings: Settings, args: Mapping[str, Any]) -> str | None:
+    """The context a cluster-read call reads: its ``context`` argument (``named_context``),
+    else the first target context."""
+    if "context" in args:
+        return named_context(settings, str(args["context"]))
+    return kube_contexts(settings)[0]
+
+
+def named_context(settings: Settings, name: str) -> str:
+    """``name`` if it is one of the configured ``contexts``, else ``ToolFailed``."""
+    if name not in settings.contexts:  # the schema's enum refuses it first; kept as a guard
+        configured = ", ".join(settings.contexts) or "none (no 'contexts' setting)"
+        raise ToolFailed(f"context {name!r} is not one of the configured contexts: {configured}",
+                         hint="name one of them, or leave context out for the first")
+    return name
+
+
+def context_property(settings: Settings) -> dict[str, Any]:
+    """The optional ``context`` argument of the cluster-read tools: only in a fleet."""
+    if not settings.contexts:
+        return {}
+    names = ", ".join(settings.contexts)
+    return {"context": {"type": "string", "enum": list(settings.contexts),
+                        "description": f"the kube context to read, one of the configured "
+                                       f"contexts ({names}); default: the first, "
+                                       f"{settings.contexts[0]}"}}
+
+
+def context_note(settings: Settings) -> str:
+    """What a fleet adds to a single-context read tool's description ("" without a fleet)."""
+    if not settings.contexts:
+        return ""
+    return (f" Reads one kube context: `context` (one of {', '.join(settings.contexts)}); "
+            f"default: the first, {settings.contexts[0]}.")
+
+
 def _target(loaded: LoadedSpec, source: str, path: Path) -> Target:
     # The kube layer keys its results by manifest path; the spec file is as unique.
     return Target(path, loaded.model.namespace, loaded.model.name, source)
 
 
 def cluster_read_tools(settings: Settings) -> list[Tool]:
-    """The three cluster-read tools with their model-facing schemas."""
+    """The three cluster-read tools with their model-facing schemas (``context`` in a fleet)."""
     impl = ClusterReader(settings)
     spec = {"type": "string", "minLength": 1, "maxLength": 255,
             "description": "a spec's name as list_specs shows it, e.g. web; its Pod is read"}
 
     def params(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-        return {"type": "object", "properties": props, "required": required,
-                "additionalProperties": False}
+        return {"type": "object", "properties": {**props, **context_property(settings)},
+                "required": required, "additionalProperties": False}
+
+    note = context_note(settings)
 
     def of_spec(args: Mapping[str, Any]) -> str:
         return str(args.get("spec", ""))
@@ -179,11 +229,11 @@ def cluster_read_tools(settings: Settings) -> list[Tool]:
     return [
         Tool("cluster_status",
              "Read the live state of every spec's Pod (or one spec's): phase, ready, restarts "
-             "and why it is not running. Changes nothing.",
+             "and why it is not running. Changes nothing." + note,
              params({"spec": spec}, []), "cluster-read", impl.cluster_status, of_spec),
         Tool("pod_events",
              "Read a spec's Pod's recent Kubernetes events (type, reason, message, count, "
-             "age), oldest first: scheduling, image pulls, probe failures, back-offs.",
+             "age), oldest first: scheduling, image pulls, probe failures, back-offs." + note,
              params({"spec": spec, "limit": {"type": "integer", "minimum": 1,
                                              "maximum": MAX_EVENTS, "default": DEFAULT_EVENTS,
                                              "description": "at most this many, newest kept"}},
@@ -191,7 +241,7 @@ def cluster_read_tools(settings: Settings) -> list[Tool]:
              "cluster-read", impl.pod_events, of_spec),
         Tool("pod_logs",
              "Read the last lines of a spec's Pod's container log; previous: true reads the "
-             "last crashed run. Older lines beyond the cap are cut (truncated: true).",
+             "last crashed run. Older lines beyond the cap are cut (truncated: true)." + note,
              params({"spec": spec,
                      "lines": {"type": "integer", "minimum": 1, "maximum": MAX_LOG_LINES,
                                "default": DEFAULT_LOG_LINES,

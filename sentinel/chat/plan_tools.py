@@ -7,6 +7,11 @@ per context — without the manifests' text (the model reads those with ``render
 renders it now (rendered in memory, so it needs no ``doit generate``), cut to the output limit by
 the registry like any result. Neither reads a Secret or prints kubeconfig credentials; a cluster
 that cannot be reached is an ordinary tool error.
+
+In a fleet (the ``contexts`` setting) both take an optional ``context``, one of the configured
+contexts (their schemas' enum): ``plan`` then plans only that one (default: every context, one
+document each), ``diff_spec`` diffs against it (default: the first context, as its description
+says; a diff is of one live Pod, so of one cluster).
 """
 
 from __future__ import annotations
@@ -19,9 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentinel.chat.cluster_tools import (
+    chosen_context,
+    context_note,
+    context_property,
+    named_context,
+)
 from sentinel.chat.spec_folder import SpecFolder
 from sentinel.chat.tools import Tool, ToolContext, ToolFailed
-from sentinel.config import Settings, kube_contexts
+from sentinel.config import Settings
 from sentinel.errors import SentinelError
 from sentinel.kube.batch import diff
 from sentinel.kube.outcomes import Target, is_immutable
@@ -44,8 +55,12 @@ class PlanReader:
         """What ``doit apply`` would do, Pod by Pod, per context."""
         names = [str(n) for n in args.get("specs", [])]
         specs = self.file_names(names) if names else None
+        settings = self.settings
+        if "context" in args:  # only that one of the fleet
+            name = named_context(settings, str(args["context"]))
+            settings = dataclasses.replace(settings, contexts=(name,))
         plans = []
-        for context, plan in build_plans(self.settings, specs=specs):
+        for context, plan in build_plans(settings, specs=specs):
             if isinstance(plan, SentinelError):
                 plans.append({"context": context, "ok": False, "error": str(plan)})
                 continue
@@ -65,8 +80,8 @@ class PlanReader:
             raise ToolFailed(f"{name} cannot be rendered, so there is nothing to compare",
                              detail=invalid, hint="validate_spec lists every problem")
         [pod] = desired
-        first = kube_contexts(self.settings)[0]  # in a fleet, the first context (plan: all)
-        kube = kubectl_for(dataclasses.replace(self.settings, context=first, contexts=()))
+        context = chosen_context(self.settings, args)  # in a fleet: the first unless named
+        kube = kubectl_for(dataclasses.replace(self.settings, context=context, contexts=()))
         with tempfile.TemporaryDirectory(prefix="sentinel-diff-") as tmp:
             path = Path(tmp) / f"{pod.name}.yaml"
             path.write_bytes(pod.data)
@@ -95,21 +110,29 @@ def plan_tools(settings: Settings) -> list[Tool]:
     def of_specs(args: Mapping[str, Any]) -> str:
         return ",".join(str(s) for s in args.get("specs", [])) or str(args.get("spec", ""))
 
+    fleet = context_property(settings)
+    only = {"context": {**fleet["context"],
+                        "description": f"plan only this one of the configured contexts "
+                                       f"({', '.join(settings.contexts)}); default: every one"}
+            } if fleet else {}
+
     return [
         Tool("plan",
              "What `doit apply` would do, Pod by Pod, from the live cluster: create, update "
              "(fields), recreate (fields a Pod cannot change in place), delete (orphans), "
-             "unchanged, skipped, error. Changes nothing.",
+             "unchanged, skipped, error. Changes nothing."
+             + (" In a fleet: every configured context, one plan each, unless `context` names "
+                "one." if fleet else ""),
              {"type": "object", "additionalProperties": False, "required": [],
               "properties": {"specs": {"type": "array", "items": spec, "maxItems": MAX_SPECS,
                                        "uniqueItems": True,
                                        "description": "only these specs (default: every spec, "
-                                                      "orphans included)"}}},
+                                                      "orphans included)"}, **only}},
              "cluster-read", impl.plan, of_specs),
         Tool("diff_spec",
              "The live diff of one spec's Pod: what applying the spec as it is now would change "
-             "(kubectl diff --server-side). Changes nothing.",
+             "(kubectl diff --server-side). Changes nothing." + context_note(settings),
              {"type": "object", "additionalProperties": False, "required": ["spec"],
-              "properties": {"spec": spec}},
+              "properties": {"spec": spec, **fleet}},
              "cluster-read", impl.diff_spec, of_specs),
     ]
