@@ -16,6 +16,7 @@ names a file that is gone; new manifests join it with the next run that fully su
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from doit.dependency import UptodateCalculator
 
 from sentinel.fsutil import atomic_write
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # same bytes, C speed where available
 FILE = "kustomization.yaml"
 HEADER = ("# Written by kube-sentinel (doit generate): every generated manifest, so this folder is\n"
           "# a kustomize base (kubectl kustomize, Argo CD, Flux). Edits are overwritten.\n")
@@ -32,15 +34,19 @@ HEADER = ("# Written by kube-sentinel (doit generate): every generated manifest,
 
 def body(output_dir: Path, targets: Iterable[str]) -> bytes:
     """The file's bytes for the manifests of ``targets`` that exist inside ``output_dir``."""
-    root = output_dir.absolute()
+    # Checked on every run, also a no-op one, for every manifest: plain os.path and libyaml's
+    # emitter keep that a small part of the run (pathlib and the pure-Python dumper did not).
+    root = os.path.abspath(output_dir)
+    prefix = os.path.join(root, "")
     resources = set()
     for target in targets:
-        path = Path(target).absolute()
-        if path.is_relative_to(root) and path.is_file():
-            resources.add(path.relative_to(root).as_posix())
+        path = os.path.abspath(target)
+        if path.startswith(prefix) and os.path.isfile(path):
+            resources.add(Path(os.path.relpath(path, root)).as_posix())
     doc = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
            "resources": sorted(resources)}
-    return (HEADER + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)).encode()
+    return (HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False,
+                               default_flow_style=False)).encode()
 
 
 def write(output_dir: str, targets: list[str]) -> None:
