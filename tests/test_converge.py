@@ -322,6 +322,77 @@ def test_prune_is_blocked_while_a_spec_is_invalid(project: Project) -> None:
     assert project.kube.pod_names() == ["demo/a", "demo/b"]  # b is not an orphan: it is broken
 
 
+def pods_touched(project: Project, *names: str) -> list[str]:
+    """Every write (dry runs included) the fake API got for these Pods of ``demo``."""
+    paths = {f"/api/v1/namespaces/demo/pods/{n}" for n in names}
+    return [f"{r.method} {r.path}" for r in project.kube.writes() if r.path in paths]
+
+
+def test_a_pod_that_is_not_this_projects_is_never_touched(project: Project) -> None:
+    """Issue 8: Pods without this project's id — another project's, hand-made — are never
+    changed, even at a spec's namespace/name: the plan names the owner, apply leaves them."""
+    project.kube.add_namespace("demo")
+    (project.root / "sentinel.toml").write_text('project = "other-99999999"\n')
+    write(project, "web.yaml", spec_text("web", env={"LEVEL": "info"}))
+    ok(project.doit("apply", "--yes"))  # the other project's own apply made demo/web
+    assert live_labels(project, "demo", "web")["kube-sentinel.io/project"] == "other-99999999"
+    (project.root / "specs" / "web.yaml").unlink()
+    with_id(project)
+    write(project, "web.yaml", spec_text("web", env={"LEVEL": "debug"}))  # would be a recreate
+    hand_made(project, "tool")
+    write(project, "tool.yaml", spec_text("tool"))
+    write(project, "fine.yaml", spec_text("fine"))
+    before = {n: project.kube.get_pod("demo", n) for n in ("web", "tool")}
+    project.kube.clear_requests()
+
+    planned = project.doit("plan")
+    assert planned.returncode != 0
+    lines = planned.stdout.splitlines()
+    assert ("demo/web (specs/web.yaml): error: the live Pod is owned by project other-99999999, "
+            f"not this project ({PROJECT_ID}): apply leaves it alone") in lines, planned.stdout
+    assert ("demo/tool (specs/tool.yaml): error: the live Pod was not created by kube-sentinel: "
+            "apply leaves it alone") in lines, planned.stdout
+    assert "demo/fine (specs/fine.yaml): create" in lines
+    failure = planned.stdout.split("TaskFailed", 1)[1]
+    assert "hint: rename the Pod in specs/web.yaml (name:), or delete that Pod yourself " \
+        "(kubectl delete pod -n demo web) if it may go" in failure, failure
+    assert f"kube-sentinel.io/project={PROJECT_ID})" in failure  # a hand-made one may be adopted
+
+    doc = json.loads(sentinel(project, "plan", "--json").stdout)
+    pods = {p["name"]: p for p in doc["pods"]}
+    assert (pods["web"]["action"], pods["web"]["owner"]) == ("error", "other-99999999")
+    assert (pods["tool"]["action"], pods["tool"]["owner"]) == ("error", "hand-made")
+    assert "owned by project other-99999999" in pods["web"]["reason"]
+    assert "kubectl delete pod -n demo tool" in pods["tool"]["hint"]
+    assert doc["ok"] is False
+
+    applied = project.doit("apply", "--yes", "--prune")
+    assert applied.returncode != 0
+    text = applied.stdout + applied.stderr
+    assert "demo/fine (specs/fine.yaml): created" in text
+    assert "specs/web.yaml: Pod demo/web: the live Pod is owned by project other-99999999" in text
+    assert "specs/tool.yaml: Pod demo/tool: the live Pod was not created by kube-sentinel" in text
+    assert pods_touched(project, "web", "tool") == []  # not even a dry run
+    for name, pod in before.items():
+        assert project.kube.get_pod("demo", name) == pod, name
+    assert {r.name for r in project.audit()} == {"web", "fine"}  # web: the other project's
+
+
+def test_a_pod_kube_sentinel_made_before_project_ids_is_adopted(project: Project) -> None:
+    """managed-by kube-sentinel but no project label: made by kube-sentinel before projects had
+    ids. It is this project's to update; apply adds the project label."""
+    project.kube.add_namespace("demo")
+    write(project, "web.yaml", spec_text("web", labels={"v": "one"}))
+    ok(project.doit("apply", "--yes"))  # no project id yet
+    assert "kube-sentinel.io/project" not in live_labels(project, "demo", "web")
+    with_id(project)
+    write(project, "web.yaml", spec_text("web", labels={"v": "two"}))
+    assert "demo/web (specs/web.yaml): update: labels" in ok(project.doit("plan"))
+    ok(project.doit("apply", "--yes"))
+    labels = live_labels(project, "demo", "web")
+    assert (labels["v"], labels["kube-sentinel.io/project"]) == ("two", PROJECT_ID)
+
+
 # ---------------------------------------------------------------- server-side apply
 
 

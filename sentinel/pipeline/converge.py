@@ -11,7 +11,9 @@ server-side apply would do (one dry run each). Each Pod gets one action:
 - ``delete`` — an orphan: a live Pod labelled ``managed-by: kube-sentinel`` with this project's id
   that no current ``apply: true`` spec maps to, in a namespace the specs or the namespace ledger
   name. Pods without this project's id are never orphans;
-- ``error`` — the dry run failed (namespace missing, forbidden, a conflict with another manager).
+- ``error`` — the dry run failed (namespace missing, forbidden, a conflict with another manager),
+  or the live Pod at the spec's namespace/name is not this project's (see ``foreign_owner``):
+  apply never touches such a Pod.
 
 Nothing here trusts doit's idea of what changed or a stamp: every decision is made from the
 manifest's bytes and the live object, against the context named in the plan. ``execute`` (in
@@ -86,6 +88,7 @@ class Entry:
     reason: str = ""  # why (an orphan's reason, an error's message on one line)
     hint: str = ""
     detail: str = ""  # an error's full message, with its hint
+    owner: str = ""  # a live Pod that is not this project's: whose it is (``foreign_owner``)
     desired: Desired | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -133,6 +136,8 @@ class Entry:
             data["manifest_sha256"] = self.desired.sha256
         if self.hint:
             data["hint"] = self.hint
+        if self.owner:
+            data["owner"] = self.owner
         return data
 
 
@@ -349,7 +354,7 @@ def plan_pods(kube: Kubectl, desired: Sequence[Desired], *, project: str | None,
     for namespace in sorted(namespaces):
         here = [d for d in desired if d.namespace == namespace]
         live = live_pods(kube, namespace, [d.target() for d in here])
-        entries += _plan_namespace(kube, namespace, here, live, force)
+        entries += _plan_namespace(kube, namespace, here, live, force, project)
         if orphans and project is not None:
             entries += _orphans(namespace, here, live, project)
     order = {a: n for n, a in enumerate(ACTIONS)}
@@ -357,10 +362,17 @@ def plan_pods(kube: Kubectl, desired: Sequence[Desired], *, project: str | None,
 
 
 def _plan_namespace(kube: Kubectl, namespace: str, here: Sequence[Desired], live: LivePods,
-                    force: bool) -> list[Entry]:
+                    force: bool, project: str | None) -> list[Entry]:
     entries = [Entry("skipped", d.namespace, d.name, d.spec, desired=d) for d in here
                if not d.apply]
-    wanted = [d for d in here if d.apply]
+    wanted: list[Desired] = []
+    for d in here:  # a live Pod that is not this project's is never dry-run, let alone applied
+        current = live.get(d.name)
+        owner = foreign_owner(current, project) if current is not None and d.apply else None
+        if owner is not None:
+            entries.append(_blocked(d, owner, project))
+        elif d.apply:
+            wanted.append(d)
     if not wanted:
         return entries
     runs = ssa.dry_run(kube, namespace, [ssa.Manifest(d.target(), d.data) for d in wanted],
@@ -383,6 +395,43 @@ def _plan_namespace(kube: Kubectl, namespace: str, here: Sequence[Desired], live
             action = "update" if changed else "unchanged"
             entries.append(Entry(action, d.namespace, d.name, d.spec, tuple(changed), desired=d))
     return entries
+
+
+HAND_MADE = "hand-made"  # the owner of a live Pod without managed-by: kube-sentinel
+
+
+def foreign_owner(pod: dict[str, Any], project: str | None) -> str | None:
+    """Whose a live Pod is when it is not this project's, or ``None`` when apply may change it.
+
+    Without ``app.kubernetes.io/managed-by: kube-sentinel`` it is ``HAND_MADE`` (by hand or by
+    another tool). With it and another ``kube-sentinel.io/project`` id, it is that project's
+    (the id is returned). With it and no project label, kube-sentinel made it before project ids
+    existed: it is adopted (``None``), and apply adds this project's label.
+    """
+    labels = labels_of(pod)
+    if labels.get(MANAGED_BY_LABEL) != MANAGER:
+        return HAND_MADE
+    theirs = labels.get(PROJECT_LABEL)
+    return None if theirs is None or theirs == project else theirs
+
+
+def _blocked(d: Desired, owner: str, project: str | None) -> Entry:
+    """The error entry of a spec whose namespace/name is taken by a live Pod that is not this
+    project's: planned, reported, never dry-run nor changed."""
+    ours = f"this project ({project})" if project else "this project (no project id)"
+    if owner == HAND_MADE:
+        reason = "the live Pod was not created by kube-sentinel: apply leaves it alone"
+        adopt = (f", or label it as this project's to take it over (kubectl label pod -n "
+                 f"{d.namespace} {d.name} {MANAGED_BY_LABEL}={MANAGER} {PROJECT_LABEL}="
+                 f"{project})" if project else "")
+    else:
+        reason = f"the live Pod is owned by project {owner}, not {ours}: apply leaves it alone"
+        adopt = ""
+    hint = (f"rename the Pod in {d.spec} (name:), or delete that Pod yourself (kubectl delete "
+            f"pod -n {d.namespace} {d.name}) if it may go{adopt}")
+    return Entry("error", d.namespace, d.name, d.spec, reason=reason, hint=hint,
+                 detail=f"{d.target().where()}: {reason}\n  hint: {hint}", desired=d,
+                 owner=owner)
 
 
 def _own_words(message: str, d: Desired) -> str:
