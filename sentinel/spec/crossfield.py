@@ -59,6 +59,8 @@ def get(obj: Any, key: str) -> Any:
     if isinstance(obj, BaseModel):
         name = _field_names(type(obj)).get(key)
         return None if name is None else getattr(obj, name)
+    if obj is None or isinstance(obj, str | int | float | list):  # a leaf: not a mapping
+        return None
     if isinstance(obj, Mapping):
         return obj.get(key)
     return None
