@@ -422,17 +422,27 @@ def test_a_field_owned_by_another_manager_is_a_conflict_until_forced(project: Pr
 
 def test_a_pod_created_by_client_side_apply_is_taken_over_without_conflict(
         project: Project) -> None:
+    """A Pod first made by client-side ``kubectl apply`` of the rendered manifest: its fields
+    belong to ``kubectl-client-side-apply``. Changing one of them (the label ``v``) in the spec
+    would be a conflict with that manager, but the server lets server-side apply take over an
+    object that carries the last-applied-configuration annotation: no conflict, no force."""
     with_id(project)
-    write(project, "fe.yaml", spec_text("fe"))
+    write(project, "fe.yaml", spec_text("fe", labels={"v": "one"}))
     ok(project.doit("generate"))
     manifest = project.root / "manifests" / "demo" / "fe.yaml"
     done = subprocess.run(["kubectl", "apply", "-f", str(manifest)], env=project.env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
+    assert "kubectl-client-side-apply" in project.kube.managers("demo", "fe")
+    assert live_labels(project, "demo", "fe")["v"] == "one"
     write(project, "fe.yaml", spec_text("fe", labels={"v": "two"}))
+    planned = ok(project.doit("plan"))
+    assert "demo/fe (specs/fe.yaml): update: labels" in planned, planned
     applied = ok(project.doit("apply", "--yes"))
-    assert "demo/fe (specs/fe.yaml): configured" in applied, applied
+    assert "demo/fe (specs/fe.yaml): configured (labels changed)" in applied, applied
+    assert "conflict" not in applied.lower()
     assert live_labels(project, "demo", "fe")["v"] == "two"
+    assert "kube-sentinel" in project.kube.managers("demo", "fe")
 
 
 @pytest.mark.parametrize("flag", ["--prune", "--force-conflicts"])
