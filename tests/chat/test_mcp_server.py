@@ -64,23 +64,30 @@ Session = Callable[[ClientSession, types.InitializeResult], Awaitable[None]]
 
 
 @asynccontextmanager
-async def connected(cwd: Path, args: list[str], errlog: TextIO,
+async def connected(cwd: Path, args: list[str], errlog: TextIO, stdout_copy: Path | None = None,
                     ) -> AsyncIterator[tuple[ClientSession, types.InitializeResult]]:
-    """A ClientSession on a fresh ``sentinel mcp ARGS`` subprocess in ``cwd``, initialized."""
-    params = StdioServerParameters(command=str(BIN / "sentinel"), args=["mcp", *args],
-                                   cwd=str(cwd), env=dict(os.environ))
+    """A ClientSession on a fresh ``sentinel mcp ARGS`` subprocess in ``cwd``, initialized.
+
+    With ``stdout_copy`` the server's stdout also goes (through ``tee``) to that file, so a test
+    can check every byte the client was sent, which the SDK's reader would otherwise skip."""
+    command, argv = str(BIN / "sentinel"), ["mcp", *args]
+    if stdout_copy is not None:
+        argv = ["-c", 'out="$1"; shift; "$@" | tee "$out"', "sh", str(stdout_copy), command, *argv]
+        command = "sh"
+    params = StdioServerParameters(command=command, args=argv, cwd=str(cwd), env=dict(os.environ))
     async with (stdio_client(params, errlog=errlog) as (read, write),
                 ClientSession(read, write, client_info=CLIENT) as session):
         init = await session.initialize()
         yield session, init
 
 
-def run_session(cwd: Path, args: list[str], body: Session, stderr: Path) -> str:
+def run_session(cwd: Path, args: list[str], body: Session, stderr: Path,
+                stdout_copy: Path | None = None) -> str:
     """Run ``body`` against the server; return what the server wrote on stderr."""
 
     async def main() -> None:
         with stderr.open("w") as errlog:
-            async with connected(cwd, args, errlog) as (session, init):
+            async with connected(cwd, args, errlog, stdout_copy) as (session, init):
                 with anyio.fail_after(60):
                     await body(session, init)
 
@@ -344,3 +351,105 @@ def test_cluster_read_tools_answer_from_the_live_cluster(project: Path, tmp_path
     assert down["status"].is_error is True
     assert "cannot reach the cluster" in text_of(down["status"])
     assert down["list"].is_error is False
+
+
+def only_protocol(stdout: str) -> list[dict[str, Any]]:
+    """Every line the server wrote on stdout, each a JSON-RPC message (else the test fails)."""
+    assert stdout.endswith("\n")
+    messages = [json.loads(line) for line in stdout.splitlines()]
+    assert all(m["jsonrpc"] == "2.0" for m in messages)
+    return messages
+
+
+def diff_body(diff: str) -> list[str]:
+    """A ``kubectl diff`` without its header (temporary file names and times differ per run)."""
+    lines = diff.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("@@")):]
+
+
+def test_plan_and_diff_spec_answer_from_the_live_cluster_like_the_registry(
+        project: Path, tmp_path: Path, kube: FakeKubeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan and diff_spec through the SDK client against the loopback API with the real
+    kubectl: the same answers the chat's registry gives in this process, nothing changed on the
+    cluster, and nothing but JSON-RPC on stdout (kubectl's own output never leaks there)."""
+    kube.add_namespace("shop")
+    pod = yaml.safe_load(dump_manifest(render(load_spec(project / "specs" / "web.yaml").model,
+                                              source="specs/web.yaml")))
+    pod["metadata"]["labels"]["drift"] = "yes"  # the live Pod was changed behind our back
+    kube.put_pod(pod, manager="kube-sentinel")
+    got: dict[str, types.CallToolResult] = {}
+
+    async def body(session: ClientSession, init: types.InitializeResult) -> None:
+        got["plan"] = await session.call_tool("plan", {})
+        got["only"] = await session.call_tool("plan", {"specs": ["web"]})
+        got["diff"] = await session.call_tool("diff_spec", {"spec": "web"})
+        got["broken"] = await session.call_tool("diff_spec", {"spec": "broken"})
+
+    copy = tmp_path / "stdout"
+    log = run_session(project, [], body, tmp_path / "stderr", stdout_copy=copy)
+    monkeypatch.chdir(project)  # spec paths are shown from the working folder, as the server's
+    registry = build_registry(load_settings(project))
+
+    def own(name: str, args: dict[str, Any]) -> Any:
+        return registry.run(name, json.dumps(args), conversation_id="c", message_id="m")
+
+    for key in ("plan", "only", "diff"):
+        assert got[key].is_error is False, text_of(got[key])
+    for key, args in (("plan", {}), ("only", {"specs": ["web"]})):
+        mine = own("plan", args)
+        assert mine.ok and text_of(got[key]) == mine.content, key
+        assert got[key].structured_content == json.loads(mine.to_message_content())
+    plan = json.loads(text_of(got["plan"]))
+    assert plan["context"] == "fake" and plan["counts"]["update"] == 1
+    assert [(p["name"], p["action"]) for p in plan["pods"]] == [("web", "update")]
+    diff = json.loads(text_of(got["diff"]))
+    mine_diff = json.loads(own("diff_spec", {"spec": "web"}).content)
+    assert {k: v for k, v in diff.items() if k != "diff"} == {
+        k: v for k, v in mine_diff.items() if k != "diff"} == {
+        "spec": "specs/web.yaml", "pod": "shop/web", "context": "fake", "result": "differs"}
+    assert diff_body(diff["diff"]) == diff_body(mine_diff["diff"])
+    assert '-    drift: "yes"' in diff_body(diff["diff"])
+    broken = own("diff_spec", {"spec": "broken"})
+    assert got["broken"].is_error is True and not broken.ok
+    assert text_of(got["broken"]) == f"{broken.error}\n{broken.content}"
+    assert "cannot be rendered" in text_of(got["broken"])
+    # read-only: no real write reached the cluster, the live Pod is as it was
+    assert [r for r in kube.writes() if r.query.get("dryRun") != "All"] == []
+    live = kube.get_pod("shop", "web")
+    assert live is not None and live["metadata"]["labels"]["drift"] == "yes"
+    # stdout: JSON-RPC only; the four calls' replies among it
+    replies = [m for m in only_protocol(copy.read_text()) if "result" in m]
+    assert sum(1 for r in replies if "isError" in r["result"]) == 4
+    # and the log, one line per call, on stderr
+    assert log.splitlines()[1:] == [
+        "sentinel mcp: plan: ok", "sentinel mcp: plan web: ok", "sentinel mcp: diff_spec web: ok",
+        ("sentinel mcp: diff_spec broken: error: broken.yaml cannot be rendered, so there is "
+         "nothing to compare")]
+
+
+def test_apply_specs_called_by_name_is_refused_and_changes_nothing(
+        project: Path, tmp_path: Path, kube: FakeKubeAPI) -> None:
+    kube.add_namespace("shop")
+    got: dict[str, Any] = {}
+
+    async def body(session: ClientSession, init: types.InitializeResult) -> None:
+        got["tools"] = [t.name for t in (await session.list_tools()).tools]
+        got["apply"] = await session.call_tool("apply_specs", {})
+        got["prune"] = await session.call_tool("apply_specs", {"prune": True})
+
+    copy = tmp_path / "stdout"
+    log = run_session(project, ["--allow-write"], body, tmp_path / "stderr", stdout_copy=copy)
+    assert "apply_specs" not in got["tools"]
+    for key in ("apply", "prune"):
+        refused = got[key]
+        assert refused.is_error is True
+        assert text_of(refused) == (
+            "tool 'apply_specs' (tier 'cluster-write') is never offered over MCP: changes to a "
+            "cluster need a person's confirmation at a terminal (run 'doit apply' or "
+            "'sentinel chat')")
+        assert refused.structured_content is not None
+        assert refused.structured_content["ok"] is False
+    assert kube.pod_names() == []
+    assert kube.requests == []  # refused before the registry: kubectl never ran
+    assert log.count("apply_specs: refused:") == 2
+    only_protocol(copy.read_text())
