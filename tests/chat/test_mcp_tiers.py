@@ -18,6 +18,7 @@ from sentinel.chat.protocols import ToolOutcome
 from sentinel.chat.tools import RISK_TIERS, Tool, ToolContext, ToolRegistry
 from sentinel.cli.mcp_cmds import EPILOG
 
+CLUSTER_WRITE = "is never offered over MCP: changes to a cluster need a person's confirmation"
 EMPTY = {"type": "object", "properties": {}, "additionalProperties": False}
 
 
@@ -65,14 +66,25 @@ def test_only_allowed_tiers_are_listed() -> None:
         "t_read", "t_write", "t_cluster-read"]
 
 
-@pytest.mark.parametrize("name", ["t_exec", "t_network", "t_write"])
-def test_a_hidden_tool_called_by_name_is_refused_and_never_runs(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "allow_write", "why"),
+    [("t_exec", False, "is never offered over MCP: only the tiers"),
+     ("t_network", True, "is never offered over MCP: only the tiers"),
+     ("t_write", False, "is not offered over MCP unless the server was started with"),
+     ("t_cluster-write", False, CLUSTER_WRITE),
+     ("t_cluster-write", True, CLUSTER_WRITE)],
+    ids=["exec", "network", "write", "cluster-write", "cluster-write-allow-write"],
+)
+def test_a_hidden_tool_called_by_name_is_refused_and_never_runs(name: str, allow_write: bool,
+                                                                 why: str) -> None:
     ran: list[str] = []
-    result = McpTools(registry_with(ran), allow_write=False).call(name, {}, client="c",
-                                                                  request_id="1")
+    tools = McpTools(registry_with(ran), allow_write=allow_write)
+    assert name not in [t.name for t in tools.list_tools()]
+    result = tools.call(name, {}, client="c", request_id="1")
     assert result.is_error is True
     assert result.structured_content is not None
-    assert "offered over MCP" in result.structured_content["error"]
+    assert result.structured_content["ok"] is False
+    assert why in result.structured_content["error"]
     assert ran == []
 
 
@@ -82,7 +94,8 @@ def test_read_only_setting_still_wins_over_allow_write() -> None:
     assert [t.name for t in tools.list_tools()] == ["t_read", "t_cluster-read"]
     result = tools.call("t_write", {}, client="c", request_id="1")
     assert result.is_error is True and ran == []
-    assert "not enabled" in result.structured_content["error"]  # type: ignore[index]
+    assert result.structured_content is not None
+    assert "not enabled" in result.structured_content["error"]
 
 
 def test_a_call_runs_through_the_registry_with_mcp_origin() -> None:
