@@ -7,6 +7,7 @@ control endpoint) with the real binary, plus a few direct HTTP checks of Status 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -14,9 +15,11 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.fakes import kube_ssa as ssa
 from tests.fakes.kube_api import FakeKubeAPI
 from tests.fakes.kube_objects import pod_manifest, strategic_merge
 
@@ -228,3 +231,77 @@ def test_delay_makes_requests_slow(kube: FakeKubeAPI) -> None:
     kube.set_delay(5)
     with pytest.raises(OSError):  # urllib's timeout (socket.timeout / URLError)
         urllib.request.urlopen(f"{kube.url}/api/v1/namespaces", timeout=0.3)
+
+
+def _apply_ssa(folder: Path, labels: dict[str, str], annotations: dict[str, str],
+               *flags: str) -> subprocess.CompletedProcess[str]:
+    """``kubectl apply --server-side --field-manager=mine`` of Pod ``web`` with these labels."""
+    meta: dict[str, object] = {"name": "web", "namespace": "default", "labels": labels}
+    if annotations:
+        meta["annotations"] = annotations
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+           "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}
+    (folder / "web.json").write_text(json.dumps(pod))
+    return kubectl("apply", "--server-side", "--field-manager=mine", *flags, "-f", "web.json",
+                   cwd=folder)
+
+
+def test_server_side_apply_removes_only_what_its_manager_alone_set(kube: FakeKubeAPI,
+                                                                   tmp_path: Path) -> None:
+    def meta() -> dict[str, dict[str, str]]:
+        pod = kube.get_pod("default", "web")
+        assert pod is not None
+        return {k: pod["metadata"].get(k) or {} for k in ("labels", "annotations")}
+
+    assert _apply_ssa(tmp_path, {"app": "web", "gone": "x"}, {"note": "n"}).returncode == 0
+    assert kubectl("label", "pod", "web", "keep=y", cwd=tmp_path).returncode == 0
+    # the apply sets keep to kubectl-label's value (shared, no conflict) and drops gone and note
+    done = _apply_ssa(tmp_path, {"app": "web", "keep": "y"}, {})
+    assert done.returncode == 0, done.stderr
+    assert meta() == {"labels": {"app": "web", "keep": "y"}, "annotations": {}}
+    assert kube.managers("default", "web") == {"mine": "Apply", "kubectl-label": "Update"}
+    # dropping keep from the apply leaves it: kubectl-label still owns it
+    assert _apply_ssa(tmp_path, {"app": "web"}, {}).returncode == 0
+    assert meta()["labels"] == {"app": "web", "keep": "y"}
+
+
+def test_server_side_apply_conflicts_with_an_overwritten_label_until_forced(
+        kube: FakeKubeAPI, tmp_path: Path) -> None:
+    assert _apply_ssa(tmp_path, {"app": "web", "v": "one"}, {}).returncode == 0
+    done = kubectl("label", "pod", "web", "v=hacked", "--overwrite", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    refused = _apply_ssa(tmp_path, {"app": "web", "v": "one"}, {})
+    assert refused.returncode == 1
+    assert 'conflict with "kubectl-label"' in refused.stderr and ".metadata.labels.v" in refused.stderr
+    assert kube.get_pod("default", "web")["metadata"]["labels"]["v"] == "hacked"  # type: ignore[index]
+    forced = _apply_ssa(tmp_path, {"app": "web", "v": "one"}, {}, "--force-conflicts")
+    assert forced.returncode == 0, forced.stderr
+    assert kube.get_pod("default", "web")["metadata"]["labels"]["v"] == "one"  # type: ignore[index]
+    assert kube.managers("default", "web") == {"mine": "Apply"}
+    # a label removed by another manager is nobody's: the next apply sets it again, no conflict
+    assert kubectl("label", "pod", "web", "v-", cwd=tmp_path).returncode == 0
+    assert _apply_ssa(tmp_path, {"app": "web", "v": "one"}, {}).returncode == 0
+    assert kube.get_pod("default", "web")["metadata"]["labels"]["v"] == "one"  # type: ignore[index]
+
+
+def test_server_side_apply_drops_its_own_list_item_and_keeps_anothers() -> None:
+    def pod(env: list[tuple[str, str]]) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                "spec": {"containers": [{"name": "p", "image": "x", "env": [
+                    {"name": k, "value": v} for k, v in env]}]}}
+
+    owners = ssa.Owners()
+    first = owners.apply(None, pod([("X", "1"), ("Y", "2")]), "mine", False)
+    edited = copy.deepcopy(first)
+    edited["spec"]["containers"][0]["env"].append({"name": "Z", "value": "3"})
+    owners.update(first, edited, "other")
+    after = owners.apply(edited, pod([("X", "1")]), "mine", False)
+    assert after["spec"]["containers"][0]["env"] == [{"name": "X", "value": "1"},
+                                                     {"name": "Z", "value": "3"}]
+    # the item is found by its merge key: it goes last, whatever order a set iterates in
+    item = ("spec", "env", 'k:{"name":"Y"}')
+    assert ssa.removal_order({(*item, "name"), (*item, "value")}) == [
+        (*item, "value"), (*item, "name")]
+    partly = {"spec": {"env": [{"name": "Y", "value": "2", "valueFrom": "z"}]}}
+    ssa.remove(partly, (*item, "name"))  # another field of the item is left: the key stays
+    assert partly == {"spec": {"env": [{"name": "Y", "value": "2", "valueFrom": "z"}]}}

@@ -91,8 +91,20 @@ def _value(obj: Any, path: Path) -> Any:
 _MISSING = object()
 
 
+def _item_key_field(path: Path) -> bool:
+    """True if ``path`` ends at the merge key of a keyed list item (``…/k:{"name":"x"}/name``)."""
+    return len(path) >= 2 and path[-2].startswith("k:") and path[-1] in json.loads(path[-2][2:])
+
+
+def removal_order(paths: set[Path]) -> list[Path]:
+    """``paths`` in an order that removes cleanly: deepest first, and within an item its merge
+    key last (the item is found by it), whatever order the set iterates in."""
+    return sorted(paths, key=lambda p: (-len(p), _item_key_field(p), p))
+
+
 def remove(obj: dict[str, Any], path: Path) -> None:
-    """Delete ``path`` from ``obj``; parents left empty by it go too (list items included)."""
+    """Delete ``path`` from ``obj``; parents left empty by it go too (list items included). A
+    keyed item's merge key stays while the item has other fields (another manager's)."""
     parents: list[tuple[Any, str | int]] = []
     node: Any = obj
     for segment in path:
@@ -108,6 +120,8 @@ def remove(obj: dict[str, Any], path: Path) -> None:
             node = node[segment]
         else:
             return
+    if _item_key_field(path) and len(parents[-1][0]) > 1:
+        return
     for container, key in reversed(parents):
         del container[key]
         if container or container is obj:
@@ -171,7 +185,7 @@ class Owners:
         before = self.entries.get(manager, ("Apply", set()))[1]
         others = set().union(*(p for m, (_, p) in self.entries.items() if m != manager))
         result = copy.deepcopy(current)
-        for path in sorted(before - sent - others, key=len, reverse=True):
+        for path in removal_order(before - sent - others):
             remove(result, path)
         result = merge(result, config)
         self.entries[manager] = ("Apply", sent)
