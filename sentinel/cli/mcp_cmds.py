@@ -17,6 +17,17 @@ from typing import Any
 from sentinel.chat.mcp_tiers import tiers_help
 from sentinel.errors import EXIT_OK, UsageError
 
+# The tools by name, as the registry offers them (a test checks this against the registry).
+DESCRIPTION = """\
+A Model Context Protocol server on stdin/stdout offering the chat's tools to
+any MCP client:
+  spec tools:          list_specs, read_spec, validate_spec, render_manifest
+  cluster-read tools:  cluster_status, pod_events, pod_logs, plan, diff_spec
+                       (read-only, on the settings' kube context; in a fleet
+                       an optional 'context' argument names one of them)
+  with --allow-write:  write_spec
+apply_specs and every cluster-changing tool are never offered."""
+
 EPILOG = tiers_help() + """
 
 The tools are the chat's (sentinel chat): the same JSON Schemas, the same validation as
@@ -31,9 +42,7 @@ def register(subparsers: Any) -> None:
     """Add the ``mcp`` command."""
     p = subparsers.add_parser(
         "mcp", help="serve the spec tools to an MCP client over stdio",
-        description="A Model Context Protocol server on stdin/stdout offering the chat's tools\n"
-                    "(list, read, validate, render specs; write_spec with --allow-write) to any\n"
-                    "MCP client. apply_specs and every cluster-changing tool are never offered.",
+        description=DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--allow-write", action="store_true",

@@ -8,6 +8,7 @@ tools/list and refused when a client calls it by name anyway — its handler nev
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ import pytest
 from sentinel.chat.mcp_server import McpTools, to_call_result
 from sentinel.chat.mcp_tiers import READ_TIERS, WRITE_TIERS, mcp_refusal, offered_over_mcp
 from sentinel.chat.protocols import ToolOutcome
+from sentinel.chat.registry import build_registry
 from sentinel.chat.tools import RISK_TIERS, Tool, ToolContext, ToolRegistry
-from sentinel.cli.mcp_cmds import EPILOG
+from sentinel.cli.mcp_cmds import DESCRIPTION, EPILOG
+from sentinel.config import load_settings
 
 CLUSTER_WRITE = "is never offered over MCP: changes to a cluster need a person's confirmation"
 EMPTY = {"type": "object", "properties": {}, "additionalProperties": False}
@@ -120,3 +123,20 @@ def test_help_names_every_tier_set() -> None:
     for tier in READ_TIERS | WRITE_TIERS | {"cluster-write"}:
         assert tier in EPILOG
     assert "apply_specs" in EPILOG and "never" in EPILOG
+
+
+def test_help_description_names_the_registry_tools_by_tier(tmp_path: Path) -> None:
+    """``sentinel mcp --help`` lists the tools by name: exactly what the registry offers per
+    tier, so a tool added later shows up here or fails this test."""
+    registry = build_registry(load_settings(tmp_path, {"HOME": str(tmp_path)}))
+    by_tier: dict[str, list[str]] = {}
+    for tool in registry.offered():
+        by_tier.setdefault(tool.tier, []).append(tool.name)
+    rows = {label.strip(): names.strip() for label, _, names in
+            (line.partition(":  ") for line in DESCRIPTION.splitlines() if ":  " in line)}
+    assert rows == {"spec tools": ", ".join(by_tier.pop("read")),
+                    "cluster-read tools": ", ".join(by_tier.pop("cluster-read")),
+                    "with --allow-write": ", ".join(by_tier.pop("write"))}
+    assert by_tier == {"cluster-write": ["apply_specs"]}
+    assert DESCRIPTION.splitlines()[-1] == (
+        "apply_specs and every cluster-changing tool are never offered.")
