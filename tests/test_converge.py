@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -236,7 +237,53 @@ def test_recreate_whose_create_fails_says_so_and_the_next_apply_creates(project:
     text = failed.stdout + failed.stderr
     assert "the old Pod was deleted but the new one was not created" in text, text
     assert "run `doit apply` again to create it" in text
+    assert "nothing was changed" not in text
+    assert ("demo/wk (specs/wk.yaml): old Pod deleted; the new one was not created (see below)"
+            in failed.stdout.splitlines()), text
     assert project.kube.get_pod("demo", "wk") is None
+    again = ok(project.doit("apply", "--yes"))
+    assert "demo/wk (specs/wk.yaml): created" in again
+    assert live_env(project, "demo", "wk") == {"LEVEL": "debug"}
+
+
+def test_recreate_whose_old_pod_is_still_terminating_says_it_was_deleted(
+        project: Project) -> None:
+    """The old Pod outlives kubectl_timeout (its grace period is longer): it was deleted, the new
+    one is not created yet; the report says so plainly (not "nothing was changed"), the audit
+    log records it, and once the old Pod is gone the next apply creates the new one."""
+    with_id(project)
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "info"}))
+    write(project, "old.yaml", spec_text("old"))
+    ok(project.doit("apply", "--yes"))
+    write(project, "wk.yaml", spec_text("wk", env={"LEVEL": "debug"}))
+    (project.root / "specs" / "old.yaml").unlink()
+    project.kube.set_deletion_delay(9.0)
+    failed = project.doit("apply", "--yes", "--prune", SENTINEL_KUBECTL_TIMEOUT="3")
+    assert failed.returncode != 0
+    text = failed.stdout + failed.stderr
+    assert "nothing was changed" not in text, text
+    # a pruned orphan still terminating was deleted all the same: reported, not a failure
+    assert ("demo/old: deleted (pruned, orphan: no spec maps to it; still terminating after 3s)"
+            in failed.stdout.splitlines()), text
+    assert "Pod demo/old" not in failed.stdout.split("TaskFailed", 1)[1]
+    assert ("demo/wk (specs/wk.yaml): old Pod deleted, still terminating; the new one is not "
+            "created yet") in failed.stdout.splitlines(), text
+    assert ("specs/wk.yaml: Pod demo/wk: not recreated yet: the old Pod was deleted and is still "
+            "terminating after 3s, so the new one was not created; the next `doit apply` creates "
+            "it (once the old Pod is gone)") in text, text
+    assert "hint: raise 'kubectl_timeout'" in text
+    for name in ("wk", "old"):
+        going = project.kube.get_pod("demo", name)
+        assert going is not None and going["metadata"].get("deletionTimestamp"), going
+    records = {r.name: r for r in project.audit()[-2:]}
+    assert (records["wk"].operation, records["wk"].result) == ("apply", "error")
+    assert "still terminating" in records["wk"].message
+    assert (records["old"].operation, records["old"].result) == ("delete", "deleted")
+    deadline = time.monotonic() + 30
+    while project.kube.pod_names() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert project.kube.pod_names() == []
+    assert "demo/wk (specs/wk.yaml): create" in ok(project.doit("plan")).splitlines()
     again = ok(project.doit("apply", "--yes"))
     assert "demo/wk (specs/wk.yaml): created" in again
     assert live_env(project, "demo", "wk") == {"LEVEL": "debug"}

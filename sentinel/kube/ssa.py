@@ -126,16 +126,20 @@ def apply(kubectl: Kubectl, namespace: str, manifests: Sequence[Manifest], *,
     return outcomes(done, [m.target for m in manifests], timeout=kubectl.timeout)
 
 
+TERMINATING = "terminating"  # the action of a Pod deleted but not gone within the timeout
+
+
 def delete_and_wait(kubectl: Kubectl, namespace: str, targets: Sequence[Target]) -> list[Outcome]:
     """Delete Pods and wait until they are gone (bounded by the kubectl timeout); a Pod already
-    gone comes back as ``absent``."""
+    gone comes back as ``absent``; one deleted but still terminating when the wait ends comes
+    back with action ``TERMINATING`` and a ``KubeTimeout`` (the delete itself was made)."""
     seconds = max(1, int(kubectl.timeout))
     done = kubectl.run(["delete", "pod", "--ignore-not-found", "--wait=true",
                         f"--timeout={seconds}s", "-n", namespace, *(t.name for t in targets)],
                        timeout=kubectl.timeout + 5)
     results = outcomes(done, targets, timeout=kubectl.timeout, missing_action="absent")
     stuck = {m.group(1) for m in _STILL_THERE.finditer(done.stderr)}
-    return [Outcome(o.target, error=KubeTimeout(
+    return [Outcome(o.target, action=TERMINATING, error=KubeTimeout(
         f"{o.target.where()}: deleted, but still terminating after {seconds}s",
         argv=done.argv, returncode=done.returncode, stderr=done.stderr,
         hint="raise 'kubectl_timeout' (sentinel.toml or SENTINEL_KUBECTL_TIMEOUT), or check "

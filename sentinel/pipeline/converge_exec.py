@@ -3,10 +3,12 @@
 Order, per namespace: the Pods to recreate are deleted and waited for (bounded by
 ``kubectl_timeout``); then one server-side apply creates, updates and re-creates; then, with
 ``prune``, orphans are deleted. A recreate whose delete failed is not applied (the old Pod is
-still there); one whose delete worked but whose create failed is said plainly, and the next
-``apply`` plans it as a ``create``. Every change gets an audit record: ``created``,
-``configured``, ``recreated``, ``deleted`` (a prune), or the error, with the reason. The
-namespaces applied to are remembered per context, so orphans left there are found later.
+still there). One whose old Pod was deleted but is still terminating when the wait ends, or
+whose create failed, is said plainly (the old Pod is gone or going, the new one is not there
+yet), and the next ``apply`` plans it again and creates it. Every change gets an audit record:
+``created``, ``configured``, ``recreated``, ``deleted`` (a prune), or the error, with the
+reason. The namespaces applied to are remembered per context, so orphans left there are found
+later.
 """
 
 from __future__ import annotations
@@ -108,6 +110,13 @@ def _namespace(kube: Kubectl, plan: ClusterPlan, namespace: str, here: Sequence[
                 kube, namespace, [_target(e) for e in recreates])):
             if outcome.ok:
                 gone.add(entry.name)
+            elif outcome.action == ssa.TERMINATING:  # deleted: the cluster did change
+                result.done.append(f"{entry.who()}: old Pod deleted, still terminating; the new "
+                                   "one is not created yet")
+                _fail(result, plan, entry, f"{entry.where()}: not recreated yet: the old Pod was "
+                      f"deleted and is still terminating after {_seconds(kube)}s, so the new one "
+                      "was not created; the next `doit apply` creates it (once the old Pod is "
+                      f"gone)\n  hint: {_hint(outcome)}", note)
             else:
                 _fail(result, plan, entry, f"{entry.where()}: not recreated: deleting the old Pod "
                       f"failed: {_words(outcome, entry)}", note)
@@ -120,6 +129,8 @@ def _namespace(kube: Kubectl, plan: ClusterPlan, namespace: str, here: Sequence[
             if outcome.ok:
                 _done(result, plan, entry, note)
             elif entry.action == "recreate":
+                result.done.append(f"{entry.who()}: old Pod deleted; the new one was not "
+                                   "created (see below)")
                 _fail(result, plan, entry, f"{entry.where()}: the old Pod was deleted but the new "
                       f"one was not created: {_words(outcome, entry)}; run `doit apply` again to "
                       "create it", note)
@@ -132,9 +143,22 @@ def _namespace(kube: Kubectl, plan: ClusterPlan, namespace: str, here: Sequence[
                 kube, namespace, [_orphan_target(e) for e in orphans])):
             if outcome.ok:
                 _done(result, plan, entry, note)
+            elif outcome.action == ssa.TERMINATING:  # deleted: it goes when its grace ends
+                why = f"{_why(entry)}; still terminating after {_seconds(kube)}s"
+                result.done.append(f"{entry.who()}: deleted ({why})")
+                result.records.append(_record(plan, entry, DONE["delete"], why, note))
             else:
                 _fail(result, plan, entry, f"{entry.where()}: not deleted: "
                       f"{_words(outcome, entry)}", note)
+
+
+def _seconds(kube: Kubectl) -> int:
+    """How long ``delete_and_wait`` waited."""
+    return max(1, int(kube.timeout))
+
+
+def _hint(outcome: Outcome) -> str:
+    return (outcome.error.hint if outcome.error is not None else None) or ""
 
 
 def _target(entry: Entry) -> Target:
@@ -155,6 +179,7 @@ def _words(outcome: Outcome, entry: Entry) -> str:
 
 
 def _why(entry: Entry) -> str:
+    """What the report line shows in parentheses after the result (nothing for a create)."""
     if entry.action == "delete":
         return f"pruned, {entry.reason}"
     if entry.fields:
