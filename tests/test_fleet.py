@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.cluster_project import Project, add_context, run_on_tty
+from tests.cluster_project import Project, add_context, counting_kubectl, run_on_tty
 from tests.fakes.kube_api import FakeKubeAPI
 
 SPEC = "name: {name}\nnamespace: {ns}\nimage: nginxinc/nginx-unprivileged:1.27\n"
@@ -44,6 +46,32 @@ def real_writes(api: FakeKubeAPI) -> list[str]:
 
 def pod_lists(api: FakeKubeAPI) -> list[str]:
     return sorted(r.path for r in api.requests if r.method == "GET" and r.path.endswith("/pods"))
+
+
+def dry_runs(api: FakeKubeAPI) -> list[str]:
+    return sorted(f"{r.method} {r.path}" for r in api.writes() if r.query.get("dryRun") == "All")
+
+
+def kubectl_runs(log: Path) -> Counter[tuple[str, str, str]]:
+    """The kubectl processes a ``counting_kubectl`` wrapper started, by (context, what,
+    namespace): what is ``dry-run``, ``apply`` (a real one) or kubectl's verb."""
+    runs: Counter[tuple[str, str, str]] = Counter()
+    for line in log.read_text().splitlines():
+        argv = line.split()
+        context = argv[argv.index("--context") + 1]
+        namespace = argv[argv.index("-n") + 1] if "-n" in argv else ""
+        verb = argv[argv.index("--context") + 2]
+        runs[(context, "dry-run" if "--dry-run=server" in argv else verb, namespace)] += 1
+    return runs
+
+
+def per_context(runs: Counter[tuple[str, str, str]], context: str) -> dict[tuple[str, str], int]:
+    return {(what, ns): n for (ctx, what, ns), n in runs.items() if ctx == context}
+
+
+PODS = {"demo": ["a0", "a1", "a2"], "ops": ["b0", "b1", "b2"]}
+PATCHES = sorted(f"PATCH /api/v1/namespaces/{ns}/pods/{name}"
+                 for ns, names in PODS.items() for name in names)
 
 
 def test_plan_runs_per_context_batched_per_namespace(project: Project,
@@ -122,12 +150,82 @@ def test_dryrun_stamps_are_per_context(project: Project, staging: FakeKubeAPI) -
     assert [r.query.get("dryRun") for r in staging.writes()] == ["All"]
 
 
-def test_diff_status_and_delete_per_context(project: Project, staging: FakeKubeAPI) -> None:
+def test_dryrun_apply_and_status_are_batched_per_context_and_namespace(
+        project: Project, staging: FakeKubeAPI, tmp_path: Path) -> None:
+    """Three Pods in each of two namespaces: per context and namespace one kubectl run of each
+    kind and one Pod list on that context's server, never one per Pod."""
+    for ns, names in PODS.items():
+        for name in names:
+            spec(project, name, ns=ns)
+    script, log = counting_kubectl(tmp_path)
+
+    def run(*task: str) -> Counter[tuple[str, str, str]]:
+        for api in (project.kube, staging):
+            api.clear_requests()
+        log.unlink(missing_ok=True)
+        ok(project.doit(*task, SENTINEL_KUBECTL=str(script)))
+        return kubectl_runs(log)
+
+    dryrun = run("dryrun")
+    for context in ("fake", "staging"):
+        assert per_context(dryrun, context) == {
+            ("config", ""): 1, ("get", "demo"): 1, ("dry-run", "demo"): 1,
+            ("get", "ops"): 1, ("dry-run", "ops"): 1}, context
+    for api in (project.kube, staging):
+        assert pod_lists(api) == ["/api/v1/namespaces/demo/pods", "/api/v1/namespaces/ops/pods"]
+        assert dry_runs(api) == PATCHES  # kubectl sends each object of a batch on its own
+        assert real_writes(api) == []
+
+    applied = run("apply", "--yes")
+    for context in ("fake", "staging"):
+        assert per_context(applied, context) == {
+            ("config", ""): 1, ("get", "demo"): 1, ("dry-run", "demo"): 1, ("apply", "demo"): 1,
+            ("get", "ops"): 1, ("dry-run", "ops"): 1, ("apply", "ops"): 1}, context
+    for api in (project.kube, staging):
+        assert pod_lists(api) == ["/api/v1/namespaces/demo/pods", "/api/v1/namespaces/ops/pods"]
+        assert sorted(real_writes(api)) == PATCHES
+        assert api.pod_names() == sorted(f"{ns}/{n}" for ns, names in PODS.items() for n in names)
+
+    status = run("status")
+    for context in ("fake", "staging"):
+        # two lists per namespace: the Pods' states, then this project's orphans there
+        assert per_context(status, context) == {
+            ("config", ""): 1, ("get", "demo"): 2, ("get", "ops"): 2}, context
+    for api in (project.kube, staging):
+        assert pod_lists(api) == ["/api/v1/namespaces/demo/pods"] * 2 + [
+            "/api/v1/namespaces/ops/pods"] * 2
+        assert [r.path for r in api.requests if r.method == "GET"
+                and "/pods/" in r.path] == []  # never one Pod at a time
+        assert api.writes() == []
+
+
+def test_diff_status_and_delete_per_context(project: Project, staging: FakeKubeAPI,
+                                            tmp_path: Path) -> None:
     spec(project, "web")
     ok(project.doit("apply", "--yes"))
-    diff = ok(project.doit("diff"))
-    assert diff.count("demo/web (specs/web.yaml): same") == 2
-    assert "context 'fake':" in diff and "context 'staging':" in diff
+    # the Pod on staging changes behind kube-sentinel's back: only staging's diff may show it
+    drifted = staging.get_pod("demo", "web")
+    assert drifted is not None
+    drifted["metadata"]["labels"]["drift"] = "yes"
+    staging.put_pod(drifted, manager="kube-sentinel")
+    script, log = counting_kubectl(tmp_path)
+    for api in (project.kube, staging):
+        api.clear_requests()
+    diff = ok(project.doit("diff", SENTINEL_KUBECTL=str(script)))
+    fake_part, staging_part = diff.split("context 'staging':\n")
+    assert "context 'fake':" in fake_part
+    assert "demo/web (specs/web.yaml): same" in fake_part and "differs" not in fake_part
+    assert "demo/web (specs/web.yaml): differs" in staging_part and "same" not in staging_part
+    assert '-    drift: "yes"' in staging_part
+    # each server got the diff of its own context: one kubectl diff per context, and the Pod
+    # read and dry-run-patched on each server once
+    runs = kubectl_runs(log)
+    assert {k: n for k, n in runs.items() if k[1] == "diff"} == {
+        ("fake", "diff", "demo"): 1, ("staging", "diff", "demo"): 1}
+    for api in (project.kube, staging):
+        assert [f"{r.method} {r.path}" for r in api.requests] == [
+            "GET /api/v1/namespaces/demo/pods/web", "PATCH /api/v1/namespaces/demo/pods/web"]
+        assert [r.query.get("dryRun") for r in api.writes()] == ["All"]
     staging.set_pod_status("demo", "web", phase="Running", ready=True)
     status = ok(project.doit("status"))
     fake_part, staging_part = status.split("context 'staging':")
