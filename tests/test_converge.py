@@ -289,6 +289,33 @@ def test_recreate_whose_old_pod_is_still_terminating_says_it_was_deleted(
     assert live_env(project, "demo", "wk") == {"LEVEL": "debug"}
 
 
+def test_every_audited_change_has_its_action_and_a_reason(project: Project) -> None:
+    with_id(project)
+    for name in ("fe", "wk", "old", "bad"):
+        write(project, f"{name}.yaml", spec_text(name, labels={"v": "one"},
+                                                 env={"LEVEL": "info"}))
+    project.kube.inject(403, name="bad", verbs=("patch",), times=1, real_only=True)
+    assert project.doit("apply", "--yes").returncode != 0  # bad: forbidden, the others created
+    write(project, "fe.yaml", spec_text("fe", labels={"v": "two"}, env={"LEVEL": "info"}))
+    write(project, "wk.yaml", spec_text("wk", labels={"v": "one"}, env={"LEVEL": "debug"}))
+    (project.root / "specs" / "old.yaml").unlink()
+    ok(project.doit("apply", "--yes", "--prune"))
+    got = [(r.name, r.operation, r.action, r.result, r.reason) for r in project.audit()]
+    assert got[:4] == [
+        ("bad", "apply", "create", "error", "not on the cluster"),
+        ("fe", "apply", "create", "created", "not on the cluster"),
+        ("old", "apply", "create", "created", "not on the cluster"),
+        ("wk", "apply", "create", "created", "not on the cluster")]
+    assert sorted(got[4:]) == [
+        ("bad", "apply", "create", "created", "not on the cluster"),
+        ("fe", "apply", "update", "configured", "labels changed"),
+        ("old", "delete", "delete", "deleted", "orphan: no spec maps to it"),
+        ("wk", "apply", "recreate", "recreated", "env changed")]
+    listing = sentinel(project, "audit", "--json")
+    assert [(r["action"], r["reason"]) for r in json.loads(listing.stdout)][1] == (
+        "create", "not on the cluster")
+
+
 # ---------------------------------------------------------------- orphans and prune
 
 

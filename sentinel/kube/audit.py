@@ -1,7 +1,8 @@
 """The audit log: one JSON line per real apply or delete of a Pod, appended crash-safely.
 
 Each record says when (UTC), who, against which context, which Pod, from which spec, the
-manifest's sha256, and the result (created/configured/unchanged/deleted/absent/error + message).
+manifest's sha256, and the result (created/configured/unchanged/deleted/absent/error + message);
+records of ``doit apply``'s convergence also carry the planned action and its reason.
 Dry runs are not recorded: they change nothing.
 
 Appending is the one write here that is not temp-file-and-rename, on purpose: an audit log only
@@ -47,6 +48,8 @@ class AuditRecord:
     message: str = ""
     provenance: str = ""  # who asked besides the user, e.g. "chat conversation=... message=..."
     spec_sha256: str = ""
+    action: str = ""  # the change the plan named: create, update, recreate, delete ("" before)
+    reason: str = ""  # why the plan named it, e.g. "not on the cluster", "labels changed"
 
 
 def now() -> str:

@@ -5,10 +5,11 @@ Order, per namespace: the Pods to recreate are deleted and waited for (bounded b
 ``prune``, orphans are deleted. A recreate whose delete failed is not applied (the old Pod is
 still there). One whose old Pod was deleted but is still terminating when the wait ends, or
 whose create failed, is said plainly (the old Pod is gone or going, the new one is not there
-yet), and the next ``apply`` plans it again and creates it. Every change gets an audit record:
-``created``, ``configured``, ``recreated``, ``deleted`` (a prune), or the error, with the
-reason. The namespaces applied to are remembered per context, so orphans left there are found
-later.
+yet), and the next ``apply`` plans it again and creates it. Every change gets an audit record
+with the planned action (create, update, recreate, delete), its reason (``not on the cluster``,
+the changed fields, the orphan's reason) and the result: ``created``, ``configured``,
+``recreated``, ``deleted`` (a prune), or ``error`` with the message. The namespaces applied to
+are remembered per context, so orphans left there are found later.
 """
 
 from __future__ import annotations
@@ -187,6 +188,19 @@ def _why(entry: Entry) -> str:
     return ""
 
 
+def reason(entry: Entry) -> str:
+    """Why the plan named this change, for the audit log: never empty."""
+    if entry.action == "create":
+        return "not on the cluster"
+    if entry.action == "delete":
+        return entry.reason or "orphan: no spec maps to it"
+    if entry.fields:
+        return f"{', '.join(entry.fields)} changed"
+    if entry.action == "recreate":
+        return "a field changed that a Pod cannot change in place"
+    return "the server would store the Pod differently"
+
+
 def _done(result: ExecResult, plan: ClusterPlan, entry: Entry, note: str) -> None:
     shown = DONE[entry.action]
     why = _why(entry)
@@ -211,4 +225,4 @@ def _record(plan: ClusterPlan, entry: Entry, result: str, message: str,
             spec_sha = ""
     return audit.AuditRecord(audit.now(), audit.current_user(), operation, plan.context.name,
                              plan.context.server, entry.namespace, entry.name, entry.spec, sha,
-                             result, message, note, spec_sha)
+                             result, message, note, spec_sha, entry.action, reason(entry))
