@@ -21,7 +21,8 @@ from sentinel.errors import SpecError
 from sentinel.spec import load_spec_text, yamlparse
 from sentinel.spec.cparse import FastMap, FastSeq, fast_tree
 from tests.conftest import REPO
-from tests.test_fastyaml import CASES, PIECES
+from tests.test_fastyaml import CASES
+from tests.test_fastyaml import mutated as fastyaml_mutated
 
 SPECS = [p.read_text() for p in sorted(REPO.glob("specs/*.yaml"))]
 VALID = [p.read_text() for p in sorted(REPO.glob("samples/valid/*.yaml"))]
@@ -134,19 +135,7 @@ def test_the_odd_but_agreed_cases() -> None:
 
 
 def mutated(rng: random.Random) -> str:
-    text = rng.choice(SEEDS + CASES + UNSURE)
-    for _ in range(rng.randint(1, 4)):
-        pos = rng.randint(0, len(text))
-        roll = rng.random()
-        if roll < 0.5:
-            text = text[:pos] + rng.choice(PIECES) + text[pos:]
-        elif roll < 0.8:
-            text = text[:pos] + text[pos + rng.randint(1, 5):]
-        else:
-            lines = text.split("\n")
-            lines.insert(rng.randrange(len(lines) + 1), rng.choice(lines))
-            text = "\n".join(lines)
-    return text
+    return fastyaml_mutated(rng, SEEDS + CASES + UNSURE)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -68,8 +68,9 @@ def outcome(loader: type, text: str, allow_flow: bool) -> Any:
         return ("error", type(exc).__name__, str(exc), marks)
 
 
-def mutated(rng: random.Random) -> str:
-    text = rng.choice(SEEDS + CASES)
+def mutated(rng: random.Random, pool: list[str] | None = None) -> str:
+    """A seed text (from ``pool``, default the specs, samples and CASES) with 1-4 random edits."""
+    text = rng.choice(SEEDS + CASES if pool is None else pool)
     for _ in range(rng.randint(1, 4)):
         pos = rng.randint(0, len(text))
         roll = rng.random()
