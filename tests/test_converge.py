@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster_project import Project, run_on_tty
+from tests.cluster_project import Project, counting_kubectl, run_on_tty
 
 PROJECT_ID = "demo-0123abcd"
 
@@ -187,6 +187,51 @@ def test_plan_reads_live_pods_once_per_namespace(project: Project) -> None:
     lists = [r.path for r in project.kube.requests if r.method == "GET"
              and r.path.endswith("/pods")]
     assert sorted(lists) == ["/api/v1/namespaces/demo/pods", "/api/v1/namespaces/ops/pods"]
+
+
+def test_plan_runs_at_most_two_kubectl_per_namespace_and_one_context_lookup(
+        project: Project, tmp_path: Path) -> None:
+    """Per namespace with specs: one ``get pods`` (live objects, ownership and orphans from the
+    same read) and one dry run; once per context the context lookup; a namespace only the
+    ledger names: one ``get`` for its orphans, and none without a project id."""
+    with_id(project, ns=("demo", "ops", "old"))
+    for index in range(3):
+        write(project, f"a{index}.yaml", spec_text(f"a{index}"))
+        write(project, f"b{index}.yaml", spec_text(f"b{index}", ns="ops"))
+    write(project, "gone.yaml", spec_text("gone", ns="old"))
+    write(project, "stale.yaml", spec_text("stale"))
+    ok(project.doit("apply", "--yes"))
+    (project.root / "specs" / "gone.yaml").unlink()  # old: only the ledger names it now
+    (project.root / "specs" / "stale.yaml").unlink()  # an orphan where specs still are
+    script, log = counting_kubectl(tmp_path)
+
+    planned = ok(project.doit("plan", SENTINEL_KUBECTL=str(script)))
+    assert "old/gone: delete (orphan: no spec maps to it)" in planned, planned
+    assert "demo/stale: delete (orphan: no spec maps to it)" in planned
+    runs = [line.split(" -f ")[0] for line in log.read_text().splitlines()]
+    assert sorted(runs) == sorted([
+        "config view --minify -o json",
+        "get pods -n demo -o json", "get pods -n ops -o json", "get pods -n old -o json",
+        *(f"apply --server-side --field-manager=kube-sentinel --dry-run=server -o json -n {ns}"
+          for ns in ("demo", "ops"))]), runs
+
+    log.unlink()
+    (project.root / "specs" / "a0.yaml").write_text(spec_text("gone", ns="old"))  # old has a spec
+    ok(project.doit("plan", SENTINEL_KUBECTL=str(script)))
+    runs = log.read_text().splitlines()
+    assert len(runs) == 2 * 3 + 1, runs  # 3 namespaces with specs, the context lookup
+
+    log.unlink()
+    for spec in (project.root / "specs").glob("*.yaml"):
+        spec.unlink()
+    write(project, "fresh.yaml", spec_text("fresh", ns="ops"))
+    (project.root / "sentinel.toml").write_text("")  # no project id: no orphans to look for
+    planned = ok(project.doit("plan", SENTINEL_KUBECTL=str(script)))
+    assert "ops/fresh (specs/fresh.yaml): create" in planned
+    runs = [line.split(" -f ")[0] for line in log.read_text().splitlines()]
+    dry_ops = "apply --server-side --field-manager=kube-sentinel --dry-run=server -o json -n ops"
+    assert runs == ["config view --minify -o json", "get pods -n ops -o json", dry_ops], runs
+    # the ledger's demo and old are not read: without an id there are no orphans to find
 
 
 def test_plan_that_cannot_reach_the_cluster_exits_1(project: Project, tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """Convergence: what it takes to make the cluster match the specs, decided from the live objects.
 
 ``build_plan`` renders every valid spec (in memory, exactly as ``generate`` writes it), reads the
-live Pods of every namespace involved (one ``kubectl get`` each) and asks the API server what a
-server-side apply would do (one dry run each). Each Pod gets one action:
+live Pods of every namespace involved (one ``kubectl get`` each, which also finds the orphans)
+and asks the API server what a server-side apply would do (one dry run per namespace with
+specs). With the context lookup (``kubectl config view``, once per context) a plan runs
+``2 × namespaces + 1`` kubectl processes, plus one ``get`` per namespace that only the ledger
+names. Each Pod gets one action:
 
 - ``create`` — no live Pod; ``update`` — the dry run stores something different (in place);
 - ``recreate`` — the server refuses the update because a Pod cannot change those fields in place:
@@ -321,9 +324,12 @@ def build_plan(settings: Settings, *, specs: Sequence[str] | None = None,
     kube = kube or kubectl_for(settings)
     ident = kube.identity()
     scoped = specs is not None
-    extra = set() if scoped else nsledger.namespaces(settings.state_dir, ident.key())
+    # Namespaces only the ledger names are read for orphans alone: without a project id there
+    # are none to find, so they are not read at all.
+    orphans = not scoped and settings.project is not None
+    extra = nsledger.namespaces(settings.state_dir, ident.key()) if orphans else set()
     entries = plan_pods(kube, desired, project=settings.project, force=force_conflicts,
-                        orphans=not scoped, extra_namespaces=extra)
+                        orphans=orphans, extra_namespaces=extra)
     return ClusterPlan(ident, settings.project, tuple(entries), tuple(invalid), force_conflicts,
                        scoped)
 
@@ -348,7 +354,12 @@ def plan_pods(kube: Kubectl, desired: Sequence[Desired], *, project: str | None,
               force: bool = False, orphans: bool = True,
               extra_namespaces: set[str] | None = None) -> list[Entry]:
     """The entries of ``desired`` (and, with ``orphans``, of this project's orphans in their
-    namespaces and ``extra_namespaces``): per namespace one ``get`` and one dry run."""
+    namespaces and ``extra_namespaces``).
+
+    kubectl runs: per namespace of ``desired`` one ``get pods`` — the same read serves the
+    live objects, the ownership check and the orphan search — and one dry run; a namespace
+    only ``extra_namespaces`` names is read for its orphans (one ``get``, no dry run).
+    """
     namespaces = {d.namespace for d in desired} | (extra_namespaces or set())
     entries: list[Entry] = []
     for namespace in sorted(namespaces):

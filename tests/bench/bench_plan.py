@@ -5,7 +5,10 @@ API (real kubectl), then a quarter of the specs get a new label, so the plan has
 unchanged Pods to tell apart. Measured in the same run, with the same warm discovery cache:
 
 - ``doit plan`` (the installed doit, a subprocess as a person runs it): wall time (median of
-  ``--repeats``) and kubectl processes, counted by a wrapper set as the ``kubectl`` setting;
+  ``--repeats``) and kubectl processes, counted by a wrapper set as the ``kubectl`` setting and
+  told apart by command: per namespace one ``get pods`` (the live objects; the same read finds
+  the orphans and checks who owns each Pod) and one server-side dry run, plus the context lookup
+  (``kubectl config view``, once per context, no API request);
 - ``sentinel plan --json``, likewise;
 - baseline: one kubectl per manifest — ``kubectl apply --server-side --dry-run=server -o json``
   of each manifest alone (``sentinel.kube.ssa.dry_run`` with one manifest), in-process. The
@@ -19,6 +22,7 @@ Run: ``python tests/bench/bench_plan.py [--specs 200] [--namespaces 4] [--repeat
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import shutil
 import statistics
@@ -56,6 +60,14 @@ def timed(label: str, action: object, log: Path, repeats: int) -> tuple[float, i
         times.append(time.perf_counter() - began)
         counts.append(kubectl_starts(log) - before)
     return statistics.median(times), counts[0]
+
+
+def kinds(log: Path, last: int) -> str:
+    """The last ``last`` kubectl runs of the log, counted by what they did."""
+    runs = log.read_text().splitlines()[-last:] if last else []
+    names = {"get": "get pods", "apply": "dry runs", "config": "context lookup"}
+    counted = collections.Counter(names.get(run.split()[0], run.split()[0]) for run in runs)
+    return ", ".join(f"{n} {what}" for what, n in sorted(counted.items()))
 
 
 def main() -> None:
@@ -103,8 +115,7 @@ def main() -> None:
                 run([str(BIN / "doit"), "plan"], project, env)), log, args.repeats)
             summary = next(line for line in out[-1].splitlines() if line.startswith("plan for"))
             print(f"  doit plan:            {d_time:7.2f} s, {d_starts} kubectl processes "
-                  f"({d_starts / len(namespaces):.2f} per namespace, of which one per run is "
-                  f"the context lookup `kubectl config view`)")
+                  f"({kinds(log, d_starts)})")
             print(f"    {summary}")
             j_time, j_starts = timed("sentinel plan", lambda: run(
                 [str(BIN / "sentinel"), "plan", "--json"], project, env), log, args.repeats)
@@ -128,9 +139,10 @@ def main() -> None:
             print(f"  baseline (one kubectl per manifest): {b_time:7.2f} s, {b_starts} kubectl "
                   f"processes")
             print(f"  speed-up: doit plan {b_time / d_time:.1f}x, sentinel plan "
-                  f"{b_time / j_time:.1f}x wall time (target >= 5x); "
-                  f"{(d_starts - 1) / len(namespaces):.1f} kubectl per namespace plus 1 per context "
-                  f"(target <= 2 per namespace)")
+                  f"{b_time / j_time:.1f}x wall time (target >= 5x)")
+            print(f"  kubectl per namespace: {(d_starts - 1) / len(namespaces):.1f} (get + dry "
+                  f"run; target <= 2), plus the context lookup once per context: "
+                  f"{d_starts / len(namespaces):.2f} per namespace with it")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
