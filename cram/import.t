@@ -103,9 +103,10 @@ writes nothing.
 A workload imports its Pod template; several documents import every Pod into a folder, and
 other kinds are skipped by name.
 
-  $ sentinel import "$C/controllers/nginx-deployment.yaml" | head -5
+  $ sentinel import "$C/controllers/nginx-deployment.yaml" | head -6
   # Imported by 'sentinel import' from Deployment/nginx-deployment (line 1, spec.template).
   # Workload fields left out (a spec describes the Pod):
+  #   metadata.labels (the workload's own: the spec keeps the Pod template's metadata)
   #   spec.replicas
   #   spec.selector
   #   metadata.name: named 'nginx' after the template's app.kubernetes.io/name label

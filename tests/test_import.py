@@ -489,3 +489,19 @@ def test_a_rendered_manifest_imports_back_to_its_spec() -> None:
     assert again.split("\nname:")[1] == spec_text.split("\nname:")[1]
     body = again.split("\nname:")[1]
     assert "namespace:" not in body and "managed-by" not in body
+
+
+def test_a_workloads_own_metadata_and_status_are_listed() -> None:
+    doc = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": "web", "namespace": "shop", "labels": {"team": "a"},
+                        "annotations": {"deployment.kubernetes.io/revision": "3"}},
+           "spec": {"replicas": 2, "template": TEMPLATE}, "status": {"replicas": 2}}
+    result = import_text(yaml.safe_dump(doc), "d").pods[0]
+    header = result.text.split("\nname:")[0]
+    for line in ("metadata.labels (the workload's own: the spec keeps the Pod template's metadata)",
+                 "metadata.annotations (the workload's own",
+                 "status (the workload's, set by the server)", "spec.replicas"):
+        assert f"#   {line}" in header, line
+    assert "metadata.name (" not in header and "metadata.namespace (" not in header
+    model = load_spec_text(result.text, "d").model
+    assert model.labels == {"tier": "batch"} and not model.annotations  # the template's

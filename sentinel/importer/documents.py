@@ -116,8 +116,18 @@ def _at(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def _workload_fields(doc: Mapping[str, Any], template: tuple[str, ...]) -> list[str]:
-    """The fields of a workload's spec that describe the workload, not its Pods."""
+    """The fields of a workload that describe the workload, not its Pods: its own metadata but
+    its name and namespace (which the Pod takes when its template has none), its status, and
+    what its spec holds beside the Pod template."""
     out: list[str] = []
+    for key in _mapping(doc.get("metadata")):
+        if key not in ("name", "namespace"):
+            out.append(f"metadata.{key} (the workload's own: the spec keeps the Pod template's "
+                       "metadata)")
+    for key in doc:
+        if key not in ("apiVersion", "kind", "metadata", "spec"):
+            why = "set by the server" if key == "status" else "not part of a Pod"
+            out.append(f"{key} (the workload's, {why})")
     node: Any = doc
     for depth, key in enumerate(template[:-1]):
         node = node.get(key) if isinstance(node, Mapping) else None

@@ -14,7 +14,7 @@ from typing import Any
 
 from sentinel.kube.batch import by_namespace
 from sentinel.kube.kubectl import Kubectl
-from sentinel.kube.live import live_pods
+from sentinel.kube.live import LivePods, live_pods
 from sentinel.kube.outcomes import Target
 
 
@@ -88,11 +88,18 @@ def _join(reason: object, message: object) -> str:
     return text.replace("\n", " ")
 
 
-def pod_states(kubectl: Kubectl, targets: Sequence[Target]) -> list[PodState]:
-    """The live state of every target's Pod; raises the mapped ``KubeError`` if kubectl fails."""
+def pod_states(kubectl: Kubectl, targets: Sequence[Target],
+               reads: dict[str, LivePods] | None = None) -> list[PodState]:
+    """The live state of every target's Pod; raises the mapped ``KubeError`` if kubectl fails.
+
+    Each namespace's Pods are listed once; ``reads``, when given, receives those lists by
+    namespace so a caller can look at the same read again (e.g. for orphans).
+    """
     states: list[PodState] = []
     for namespace, group in by_namespace(targets):
         live = live_pods(kubectl, namespace, group)
+        if reads is not None:
+            reads[namespace] = live
         states += [summarize(t, live.get(t.name)) for t in group]
     order = {t.manifest: n for n, t in enumerate(targets)}
     return sorted(states, key=lambda s: order[s.target.manifest])

@@ -17,7 +17,7 @@ from doit.exceptions import TaskFailed
 from sentinel.errors import SentinelError, SpecError
 from sentinel.kube import batch
 from sentinel.kube.kubectl import Kubectl
-from sentinel.kube.live import live_pods
+from sentinel.kube.live import LivePods, live_pods
 from sentinel.kube.outcomes import Target, is_immutable
 from sentinel.kube.status import PodState, pod_states, summarize
 from sentinel.pipeline import fleet
@@ -101,12 +101,14 @@ def _status(items: list[Item], wait: bool, timeout: float, interval: float) -> T
         kube = kubectl()
         identity()  # a missing kubeconfig/context is a configuration problem, say so first
         while True:
-            states = [_unmanaged(s, managed) for s in pod_states(kube, [i.target() for i in items])]
+            reads: dict[str, LivePods] = {}  # each namespace listed once a round, reused below
+            states = [_unmanaged(s, managed)
+                      for s in pod_states(kube, [i.target() for i in items], reads)]
             waiting = [s for s in states if not s.done and s.target.manifest in managed]
             if not wait or all(s.stuck for s in waiting) or time.monotonic() >= deadline:
                 break
             time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
-        orphans = _orphan_states(kube, items, managed)
+        orphans = _orphan_states(kube, items, managed, reads)
     except SentinelError as err:
         return run_failed(err, "not read", items)
     print(table([*states, *orphans]))
@@ -126,9 +128,11 @@ def _status(items: list[Item], wait: bool, timeout: float, interval: float) -> T
     return None
 
 
-def _orphan_states(kube: Kubectl, items: Sequence[Item], managed: set[Path]) -> list[PodState]:
+def _orphan_states(kube: Kubectl, items: Sequence[Item], managed: set[Path],
+                   reads: dict[str, LivePods]) -> list[PodState]:
     """Rows for this project's orphans (none without a project id): live Pods with its labels
-    that no ``apply: true`` spec maps to, in the specs' and the ledger's namespaces."""
+    that no ``apply: true`` spec maps to, in the specs' and the ledger's namespaces (a
+    namespace already listed for the states, in ``reads``, is not listed again)."""
     from sentinel.pipeline import nsledger
     from sentinel.pipeline.converge import find_orphans
 
@@ -142,7 +146,7 @@ def _orphan_states(kube: Kubectl, items: Sequence[Item], managed: set[Path]) -> 
         here = [i for i in items if i.namespace == namespace]
         applied = {i.name for i in here if Path(i.manifest).absolute() in managed}
         skipped = {i.name: i.spec for i in here if i.name not in applied}
-        live = live_pods(kube, namespace)
+        live = reads[namespace] if namespace in reads else live_pods(kube, namespace)
         for entry in find_orphans(namespace, live, settings.project, applied, skipped):
             target = Target(Path("/nonexistent") / namespace / entry.name, namespace,
                             entry.name, "orphan")
