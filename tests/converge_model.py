@@ -66,6 +66,8 @@ FORCE_HINT = "doit apply --force-conflicts"
 STEPS: Counter[str] = Counter()
 #: How often apply performed each action (from ``sentinel audit``-style records), likewise.
 PERFORMED: Counter[str] = Counter()
+#: How often an apply had to report a Pod it could not converge, by why (likewise).
+REFUSED: Counter[str] = Counter()
 #: How many machines (sequences) were started in this process.
 MACHINES = 0
 
@@ -243,6 +245,8 @@ class ConvergeMachine(RuleBasedStateMachine):
                 live[key] = LivePod(rendered, {k: v for k, v in before.hand.items()
                                                if k not in clashes})
         self.live = live  # the rest were pruned (orphans)
+        REFUSED["Pod in a missing namespace"] += len(self.blocked)
+        REFUSED["Pod in conflict (409)"] += len(self.conflicts)
 
     def audit_lines(self) -> list[str]:
         path = self.root / ".sentinel" / "audit.jsonl"
@@ -274,11 +278,13 @@ class ConvergeMachine(RuleBasedStateMachine):
         self.plan_has_nothing_to_do()
 
     # -- rules: the specs ---------------------------------------------------------------------
-    @rule(name=st.sampled_from(NAMES), namespace=st.sampled_from(NAMESPACES))
-    def add_spec(self, name: str, namespace: str) -> None:
+    @rule(name=st.sampled_from(NAMES), namespace=st.sampled_from(NAMESPACES),
+          optional=st.fixed_dictionaries({k: st.none() | st.sampled_from(VALUES)
+                                          for k in OPTIONAL}))
+    def add_spec(self, name: str, namespace: str, optional: dict[str, str | None]) -> None:
         if self.used(namespace, name):
             return
-        self.save(self.new_file(name), SpecModel(name, namespace))
+        self.save(self.new_file(name), SpecModel(name, namespace, **optional))
         self.converge("add a spec")
 
     @precondition(lambda self: self.files)

@@ -1,9 +1,11 @@
 """Long run of the convergence model (``tests/converge_model.py``): many random sequences of
 spec and cluster edits, each step followed by ``doit apply --yes --prune`` and checked (the live
-Pods of the project are exactly the rendered manifests of the ``apply: true`` specs; ``doit plan``
-has nothing to do).
+Pods of the project are exactly what the model predicts — the rendered manifests of the
+``apply: true`` specs plus the labels other field managers own, conflicts left alone until
+``--force-conflicts``; ``doit plan`` has nothing to do).
 
-Prints: sequences run, steps per kind, what apply performed (from the audit log), failures (the
+Prints: sequences run, steps per kind, what apply performed (from the audit log), the Pods it
+reported it could not converge (missing namespace, 409 conflict) as predicted, failures (the
 first falsifying example is printed by hypothesis and the run exits 1), wall time and time per
 step.
 
@@ -47,10 +49,13 @@ def main() -> int:
           f"steps each)")
     print(f"steps: {steps}, each followed by doit apply --yes --prune and doit plan")
     for kind, count in sorted(converge_model.STEPS.items()):
-        print(f"  {kind:32} {count:6}")
+        print(f"  {kind:40} {count:6}")
     print("apply performed (audit results):")
     for result, count in sorted(converge_model.PERFORMED.items()):
-        print(f"  {result:32} {count:6}")
+        print(f"  {result:40} {count:6}")
+    print("apply reported, as the model predicted:")
+    for why, count in sorted(converge_model.REFUSED.items()):
+        print(f"  {why:40} {count:6}")
     print(f"wall: {wall:.0f} s, {wall / max(steps, 1):.2f} s per step")
     print("result:", "every step converged" if ok else "a sequence did NOT converge")
     return 0 if ok else 1
