@@ -332,10 +332,13 @@ class SchedulingGate(SpecModel):
 
 
 class HostAlias(SpecModel):
-    """An /etc/hosts entry."""
+    """An /etc/hosts entry: as in Kubernetes (ValidateHostAliases), the IP and each host name
+    are checked, and the host names may be left out."""
 
     ip: IpAddress = Field(description="IP address.")
-    hostnames: list[DnsSubdomain] = Field(min_length=1, description="Host names for it.")
+    hostnames: list[DnsSubdomain] | None = Field(
+        default=None, min_length=1, description="Host names for it (DNS-1123 subdomains)."
+    )
 
 
 class DnsOption(SpecModel):

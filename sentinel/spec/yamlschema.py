@@ -398,7 +398,7 @@ SPEC_SCHEMA = Map(
         Optional("affinity"): _AFFINITY,
         Optional("topologySpreadConstraints"): Seq(_SPREAD),
         Optional("schedulingGates"): Seq(Map({"name": Str()})),
-        Optional("hostAliases"): Seq(Map({"ip": Str(), "hostnames": Seq(Str())})),
+        Optional("hostAliases"): Seq(Map({"ip": Str(), Optional("hostnames"): Seq(Str())})),
         Optional("dnsPolicy"): Enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
         Optional("dnsConfig"): _DNS_CONFIG,
         Optional("hostUsers"): Bool(),

@@ -1,0 +1,101 @@
+"""The layers agree where an audit of issue 9 found them apart.
+
+The published JSON Schema refuses what the loader refuses on plain init containers (probes,
+lifecycle hooks) and still allows both on sidecars; both take an emptyDir ``medium`` of huge
+pages (``HugePages``, ``HugePages-<size>``) and refuse the same misspellings; ``hostAliases``
+entries need no ``hostnames``, as in Kubernetes' ValidateHostAliases; and lists or strings
+outside their bounds (``dnsConfig.nameservers`` ≤ 3, ``searches`` ≤ 32, non-empty lists) are
+reported in the loader's words with a hint, never in pydantic's ("List should have at most 3
+items after validation").
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from sentinel import render
+from sentinel.errors import SpecError
+from sentinel.spec import load_spec_text, validate_data
+from sentinel.spec.schema import json_schema
+
+KUBERNETES_VERSION = kubernetes_validate.latest_version()
+SCHEMA = Draft202012Validator(json_schema())
+PROBES = {"liveness": {"tcp": {"port": 9000}}}
+LIFECYCLE = {"preStop": {"sleep": {"seconds": 5}}}
+
+
+def pod(**extra: Any) -> dict[str, Any]:
+    return {"name": "web", "image": "nginxinc/nginx-unprivileged:1.27", **extra}
+
+
+def schema_errors(data: dict[str, Any]) -> list[str]:
+    return [e.message for e in SCHEMA.iter_errors(data)]
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        validate_data(data, "data")
+    return [f"{p.field}: {p.message} (hint: {p.hint})" for p in info.value.problems]
+
+
+# --- hostAliases ----------------------------------------------------------------------------------
+
+ALIASES = """\
+    name: web
+    namespace: shop
+    image: nginxinc/nginx-unprivileged:1.27
+    hostAliases:
+      - ip: 10.0.0.10
+      - ip: 10.0.0.11
+        hostnames:
+          - db.internal
+"""
+
+
+def test_host_alias_without_hostnames_is_accepted_as_kubernetes_does() -> None:
+    loaded = load_spec_text(textwrap.dedent(ALIASES), "t.yaml")
+    manifest = render.render(loaded.model)
+    assert manifest["spec"]["hostAliases"] == [
+        {"ip": "10.0.0.10"}, {"ip": "10.0.0.11", "hostnames": ["db.internal"]}]
+    reloaded = yaml.safe_load(render.dump_manifest(manifest))
+    assert kubernetes_validate.validate(reloaded, KUBERNETES_VERSION, strict=True)
+    assert schema_errors(pod(hostAliases=[{"ip": "10.0.0.10"}])) == []
+    alias = json_schema()["$defs"]["HostAlias"]
+    assert alias["required"] == ["ip"]
+
+
+def test_host_alias_hostnames_are_still_checked() -> None:
+    text = textwrap.dedent(ALIASES).replace("db.internal", "DB_internal")
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, "t.yaml")
+    assert [p.format() for p in info.value.problems] == [
+        ("t.yaml:8:9: hostAliases[1].hostnames[0]: 'DB_internal' is not a valid DNS-1123 "
+        "subdomain (hint: use lowercase letters, digits, '-' and '.', each part starting and "
+        "ending alphanumeric)")]
+
+
+# --- emptyDir medium ------------------------------------------------------------------------------
+
+MEDIA = {
+    "": True, "Memory": True, "HugePages": True, "HugePages-2Mi": True, "HugePages-1Gi": True,
+    "HugePages-512Ki": True, "memory": False, "Disk": False, "hugepages-2Mi": False,
+    "HugePages-": False, "HugePages-0": False, "HugePages-2MiB": False, "HugePages2Mi": False,
+}
+
+
+@pytest.mark.parametrize(("medium", "valid"), list(MEDIA.items()), ids=[m or "disk" for m in MEDIA])
+def test_empty_dir_medium_loader_and_schema_agree(medium: str, valid: bool) -> None:
+    data = pod(volumes=[{"name": "pages", "mountPath": "/pages", "emptyDir": {"medium": medium}}])
+    assert (schema_errors(data) == []) is valid
+    if valid:
+        validate_data(data, "data")
+    else:
+        [problem] = problems(data)
+        assert problem.startswith("volumes[0].emptyDir.medium: ")
+        assert "HugePages" in problem or "write Memory" in problem
