@@ -78,7 +78,7 @@ Validate the gallery of valid specs: every file passes, the summary comes last.
   valid/volumes.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
   valid/volumes.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
   valid/volumes.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
-  all 28 specs valid (76 warnings)
+  all 29 specs valid (76 warnings)
 
 A folder and a file can be mixed; each spec is counted once.
 
@@ -159,7 +159,7 @@ A folder and a file can be mixed; each spec is counted once.
   valid/volumes.yaml:3:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
   valid/volumes.yaml:4:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
   valid/volumes.yaml:4:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
-  all 28 specs valid (76 warnings)
+  all 29 specs valid (76 warnings)
 
 --json prints a machine-readable report on stdout instead.
 

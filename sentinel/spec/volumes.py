@@ -17,6 +17,7 @@ the Pod (a downward-API file naming a container of the Pod, hostPath under eithe
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Annotated, Any, Literal, Self
 
@@ -67,6 +68,34 @@ def _signer(value: str) -> str:
 SignerName = Annotated[str, AfterValidator(_signer), Field(json_schema_extra={
     "pattern": "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"})]
 
+# HugePages-<size>: the kubelet reads the size as a quantity, as in the hugepages-<size> resource
+# it must match (v1helper.HugePageSizeFromMedium); bare HugePages takes the Pod's one page size.
+_PAGE_SIZE = r"[1-9][0-9]*(?:[KMGTPE]i|[kMGTPE])?"
+MEDIUM = rf"(|Memory|HugePages|HugePages-{_PAGE_SIZE})"
+_MEDIUM = re.compile(MEDIUM)
+
+
+def _medium(value: str) -> str:
+    """An emptyDir medium: "" (the node's disk), Memory, HugePages or HugePages-<size>."""
+    if _MEDIUM.fullmatch(value):
+        return value
+    if value.lower() == "memory":
+        fail(Violation(f"expected Memory, found {shown(value)}",
+                       "values are case-sensitive: write Memory"))
+    if value.lower().startswith("hugepages"):
+        size = value[len("hugepages"):].lstrip("-")
+        example = f"HugePages-{size if re.fullmatch(_PAGE_SIZE, size) else '2Mi'}"
+        fail(Violation(f"{shown(value)} is not a huge page medium",
+                       f"write HugePages-<size> with the size of a hugepages-<size> request "
+                       f"(e.g. {example}), or HugePages when the Pod requests one page size"))
+    fail(Violation(f"expected '' or 'Memory' for disk or tmpfs, or 'HugePages' / "
+                   f"'HugePages-<size>' for huge pages, found {shown(value)}",
+                   "leave medium out for the node's disk, or write Memory or e.g. HugePages-2Mi"))
+
+
+Medium = Annotated[str, AfterValidator(_medium), Field(json_schema_extra={
+    "pattern": f"^{MEDIUM}$"})]
+
 VOLUME_SOURCES = ("emptyDir", "configMap", "secret", "persistentVolumeClaim", "downwardAPI",
                   "projected", "ephemeral", "image", "hostPath")
 PROJECTED_SOURCES = ("configMap", "secret", "downwardAPI", "serviceAccountToken",
@@ -107,8 +136,11 @@ class KeyToPath(SpecModel):
 class EmptyDir(SpecModel):
     """A scratch folder that lives as long as the Pod (write `emptyDir:` with no value)."""
 
-    medium: Literal["", "Memory"] | None = Field(
-        default=None, description='"" (disk) or Memory (tmpfs).'
+    medium: Medium | None = Field(
+        default=None, description='"" (the node\'s disk), Memory (tmpfs, counted as the '
+        "containers' memory), or huge pages: HugePages-<size> (e.g. HugePages-2Mi, HugePages-1Gi;"
+        " a container of the Pod requests hugepages-<size>) or HugePages (the Pod requests one "
+        "page size)."
     )
     sizeLimit: Quantity | None = Field(default=None, description="Maximum size, e.g. 1Gi.")
     mode: DirMode | None = Field(
