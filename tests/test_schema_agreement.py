@@ -99,3 +99,41 @@ def test_empty_dir_medium_loader_and_schema_agree(medium: str, valid: bool) -> N
         [problem] = problems(data)
         assert problem.startswith("volumes[0].emptyDir.medium: ")
         assert "HugePages" in problem or "write Memory" in problem
+
+
+# --- bounds in the loader's words -----------------------------------------------------------------
+
+
+def test_too_many_items_in_a_spec_file_have_a_message_hint_and_line() -> None:
+    servers = "".join(f"    - 10.0.0.{i}\n" for i in range(1, 5))
+    searches = "".join(f"    - s{i}.example.com\n" for i in range(33))
+    text = (f"name: web\nimage: nginx:1.27\ndnsConfig:\n  nameservers:\n{servers}"
+            f"  searches:\n{searches}")
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, "t.yaml")
+    assert [p.format() for p in info.value.problems] == [
+        ("t.yaml:5:5: dnsConfig.nameservers: has 4 items; at most 3 are allowed "
+        "(hint: remove 1, keep at most 3 items)"),
+        ("t.yaml:10:5: dnsConfig.searches: has 33 items; at most 32 are allowed "
+        "(hint: remove 1, keep at most 32 items)"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"command": []}, "command: must not be empty (hint: add at least one item)"),
+        ({"dnsConfig": {"nameservers": [f"10.0.0.{i}" for i in range(1, 6)]}},
+         ("dnsConfig.nameservers: has 5 items; at most 3 are allowed "
+         "(hint: remove 2, keep at most 3 items)")),
+        ({"dnsConfig": {"options": [{"name": ""}]}},
+         "dnsConfig.options[0].name: must not be empty (hint: write a value)"),
+        ({"volumes": [{"name": "roots", "mountPath": "/roots", "projected": {"sources": [
+            {"clusterTrustBundle": {"path": "roots.pem", "name": "b" * 300}}]}}]},
+         ("volumes[0].projected.sources[0].clusterTrustBundle.name: is 300 characters long "
+         "(max 253) (hint: shorten it to at most 253 characters)")),
+    ],
+    ids=["empty-list", "too-many", "empty-string", "long-string"],
+)
+def test_bounds_of_plain_data_have_a_message_and_hint(extra: dict[str, Any], expected: str) -> None:
+    assert problems(pod(**extra)) == [expected]

@@ -312,8 +312,25 @@ def _describe(err: Any, loc: Loc) -> tuple[str, str]:
             f"expected {ctx['expected']}, found {value}",
             f"use one of {ctx['expected']} (case-sensitive)",
         )
-    if kind == "too_short":
-        return "must not be empty", "add at least one item"
+    if kind in ("too_short", "too_long"):  # lists (the model bounds no maps by size)
+        low, high, count = ctx.get("min_length"), ctx.get("max_length"), ctx.get("actual_length")
+        if kind == "too_long":
+            over = count - high if isinstance(count, int) and isinstance(high, int) else None
+            drop = f"remove {over}, " if over else ""
+            return (f"has {count} items; at most {high} are allowed",
+                    f"{drop}keep at most {high} items")
+        if low == 1:
+            return "must not be empty", "add at least one item"
+        return f"has {count} items; at least {low} are needed", f"list at least {low} items"
+    if kind in ("string_too_short", "string_too_long"):
+        low, high = ctx.get("min_length"), ctx.get("max_length")
+        if kind == "string_too_long":
+            given = err.get("input")
+            size = f"is {len(given)} characters long" if isinstance(given, str) else "is too long"
+            return f"{size} (max {high})", f"shorten it to at most {high} characters"
+        if low == 1:
+            return "must not be empty", "write a value"
+        return f"is shorter than {low} characters", f"write at least {low} characters"
     if kind == "extra_forbidden":
         return f"unknown key '{name}'", "remove it; 'sentinel schema' lists the allowed keys"
     return err["msg"], "see 'sentinel schema' for the spec format"
