@@ -6,6 +6,12 @@ goes to stdout, with a comment saying what was dropped and what kube-sentinel ad
   # Imported by 'sentinel import' from Pod/goproxy (line 1).
   # security: baseline, because as written it would not pass restricted:
   #   spec.containers[0]: no evidence it runs as non-root (image registry.k8s.io/goproxy:0.1): set runAsNonRoot: true or a non-zero runAsUser to import it as restricted
+  # Capabilities: kube-sentinel drops ALL, so these containers, which may run as root, keep the
+  # container runtime's default capabilities that baseline allows in capabilities.add (images
+  # that start as root and switch user, like nginx or redis, need SETUID, SETGID, CHOWN, ...;
+  # NET_RAW, also a runtime default, is not allowed under baseline).
+  # Trim each list to what the image needs:
+  #   spec.containers[0] (goproxy)
   # Dropped (added by the server, or a Kubernetes default):
   #   spec.containers[0].livenessProbe.periodSeconds (Kubernetes default 10)
   #   spec.containers[0].readinessProbe.periodSeconds (Kubernetes default 10)
@@ -14,6 +20,7 @@ goes to stdout, with a comment saying what was dropped and what kube-sentinel ad
   #   metadata.namespace: 'default' (the namespace made explicit)
   #   spec.containers[0].ports[0].protocol: 'TCP' (the default protocol (TCP) made explicit)
   #   spec.containers[0].securityContext.allowPrivilegeEscalation: false (hardening: no privilege escalation)
+  #   spec.containers[0].securityContext.capabilities.add: [AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT] (the container runtime's default capabilities that baseline allows, which the container had: kept, since kube-sentinel drops ALL)
   #   spec.containers[0].securityContext.capabilities.drop: [ALL] (hardening: every capability dropped)
   #   spec.automountServiceAccountToken: false (no service-account token unless the spec names an account)
   #   spec.securityContext.seccompProfile.type: 'RuntimeDefault' (hardening: RuntimeDefault seccomp profile)
@@ -30,6 +37,22 @@ goes to stdout, with a comment saying what was dropped and what kube-sentinel ad
       tcp:
         port: 8080
       initialDelaySeconds: 15
+  securityContext:
+    capabilities:
+      add:
+      - AUDIT_WRITE
+      - CHOWN
+      - DAC_OVERRIDE
+      - FOWNER
+      - FSETID
+      - KILL
+      - MKNOD
+      - NET_BIND_SERVICE
+      - SETFCAP
+      - SETGID
+      - SETPCAP
+      - SETUID
+      - SYS_CHROOT
   security: baseline
 
 With -o the spec is written atomically; it loads and renders like any hand-written spec, and
@@ -38,9 +61,9 @@ import never overwrites.
   $ sentinel import "$C/pods/probe/tcp-liveness-readiness.yaml" -o specs/goproxy.yaml
   wrote specs/goproxy.yaml
   $ sentinel validate specs/goproxy.yaml
-  specs/goproxy.yaml:15:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
-  specs/goproxy.yaml:16:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
-  specs/goproxy.yaml:16:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/goproxy.yaml:22:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/goproxy.yaml:23:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/goproxy.yaml:23:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
   all 1 spec valid (3 warnings)
   $ sentinel render specs/goproxy.yaml | grep -A4 readinessProbe
       readinessProbe:
@@ -59,12 +82,15 @@ import never overwrites.
   Pod/task-pv-pod (line 1) -> spec 'task-pv-pod', security: baseline
     why baseline:
       spec.containers[0]: no evidence it runs as non-root (image nginx): set runAsNonRoot: true or a non-zero runAsUser to import it as restricted
+    capabilities.add keeps the container runtime's defaults that baseline allows (they may run as root; kube-sentinel drops ALL):
+      spec.containers[0] (task-pv-container)
     added by kube-sentinel when rendering:
       metadata.namespace: 'default' (the namespace made explicit)
       metadata.labels["app.kubernetes.io/name"]: 'task-pv-pod' (kube-sentinel's label, by which it finds its Pods)
       metadata.labels["app.kubernetes.io/managed-by"]: 'kube-sentinel' (kube-sentinel's label, by which it finds its Pods)
       spec.containers[0].ports[0].protocol: 'TCP' (the default protocol (TCP) made explicit)
       spec.containers[0].securityContext.allowPrivilegeEscalation: false (hardening: no privilege escalation)
+      spec.containers[0].securityContext.capabilities.add: [AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT] (the container runtime's default capabilities that baseline allows, which the container had: kept, since kube-sentinel drops ALL)
       spec.containers[0].securityContext.capabilities.drop: [ALL] (hardening: every capability dropped)
       spec.automountServiceAccountToken: false (no service-account token unless the spec names an account)
       spec.securityContext.seccompProfile.type: 'RuntimeDefault' (hardening: RuntimeDefault seccomp profile)
@@ -88,17 +114,45 @@ writes nothing.
   warning: node.yaml: Pod/nginx (line 2): 1 field(s) not imported, listed in the spec's comment
   wrote specs/nginx.yaml
   $ sed -n '/NOT IMPORTED/,/^#   spec.nodeName/p' specs/nginx.yaml
-  # NOT IMPORTED (no spec key for them; imported with --allow-loss):
+  # NOT IMPORTED as written (a spec cannot express them; imported with --allow-loss):
   #   spec.nodeName: not expressible in a spec (was 'foo-node')
   $ sentinel validate specs
-  specs/goproxy.yaml:15:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
-  specs/goproxy.yaml:16:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
-  specs/goproxy.yaml:16:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
-  specs/nginx.yaml:14:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
-  specs/nginx.yaml:15:1: warning: image: image 'nginx' has no tag (means :latest); the same spec can run different code [W104] (hint: pin a version tag (e.g. :1.27) or a digest (@sha256:...))
-  specs/nginx.yaml:15:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
-  specs/nginx.yaml:15:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/goproxy.yaml:22:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/goproxy.yaml:23:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/goproxy.yaml:23:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
+  specs/nginx.yaml:21:1: warning: namespace: the Pod goes to the 'default' namespace [W105] (hint: set namespace: to a namespace of its own (quotas, RBAC and clean-up per app))
+  specs/nginx.yaml:22:1: warning: image: image 'nginx' has no tag (means :latest); the same spec can run different code [W104] (hint: pin a version tag (e.g. :1.27) or a digest (@sha256:...))
+  specs/nginx.yaml:22:1: warning: resources.limits.memory: the main container has no memory limit [W102] (hint: set resources.limits.memory so a leak cannot starve the node)
+  specs/nginx.yaml:22:1: warning: resources.requests: the main container requests no cpu or memory [W101] (hint: set resources.requests (e.g. cpu: 100m, memory: 128Mi) so the scheduler reserves room for it)
   all 2 specs valid (7 warnings)
+
+Order is part of what a Pod does: init containers run one after the other. A spec renders its
+init containers first, then its sidecars, so a native sidecar listed before a plain init
+container cannot keep its place, and the import says so.
+
+  $ cat > sidecar-first.yaml <<'EOF'
+  > apiVersion: v1
+  > kind: Pod
+  > metadata:
+  >   name: app
+  > spec:
+  >   securityContext:
+  >     runAsUser: 1000
+  >   initContainers:
+  >   - name: proxy
+  >     image: envoyproxy/envoy:v1.31.0
+  >     restartPolicy: Always
+  >   - name: migrate
+  >     image: example.com/app:1.0
+  >   containers:
+  >   - name: app
+  >     image: example.com/app:1.0
+  > EOF
+  $ sentinel import sidecar-first.yaml
+  sidecar-first.yaml: Pod/app (line 1): cannot be imported without loss:
+    spec.initContainers[0]: a sidecar listed before init container 'migrate': a spec renders init containers first, then sidecars
+  nothing written; run with --allow-loss to import it anyway (the lost fields are listed in the spec's comment)
+  [1]
 
 A workload imports its Pod template; several documents import every Pod into a folder, and
 other kinds are skipped by name.

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from sentinel.cli import main
 from sentinel.errors import SpecError
 from sentinel.importer import import_text
+from sentinel.importer.compare import Difference, compare
 from sentinel.render import dump_manifest, render
 from sentinel.spec import load_spec, load_spec_text
+from sentinel.spec.rules import BASELINE_CAPABILITIES
 from tests.conftest import BIN
 from tests.fakes.kube_api import FakeKubeAPI
 
@@ -256,7 +258,7 @@ def test_explain_lists_hardening_and_round_trip(
     assert "spec.automountServiceAccountToken: false" in out
     assert "round trip:" in out
     code, out, _ = run(capsys, "import", "--explain", str(write(tmp_path / "l.yaml", LOSSY)))
-    assert code == 1 and "lost (no spec key):" in out and "round trip" not in out
+    assert code == 1 and "lost (a spec cannot express it):" in out and "round trip" not in out
     code, _, err = run(capsys, "import", "--explain", str(source), "-o", str(tmp_path / "x"))
     assert code == 2 and "takes no -o" in err
 
@@ -491,6 +493,187 @@ def test_a_rendered_manifest_imports_back_to_its_spec() -> None:
     assert "namespace:" not in body and "managed-by" not in body
 
 
+# ---------------------------------------------------------------- order, capabilities, env
+
+
+SIDECAR_FIRST = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  securityContext:
+    runAsUser: 1000
+  initContainers:
+  - name: proxy
+    image: envoyproxy/envoy:v1.31.0
+    restartPolicy: Always
+  - name: migrate
+    image: example.com/app:1.0
+    command: [migrate]
+  containers:
+  - name: app
+    image: example.com/app:1.0
+"""
+
+
+def test_sidecar_before_an_init_container_is_a_loss(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A spec renders init containers, then sidecars: [proxy (sidecar), migrate] would become
+    [migrate, proxy], and migrate would run before the proxy it may need."""
+    result = import_text(SIDECAR_FIRST, "s").pods[0]
+    assert not result.lossless
+    assert [str(d) for d in result.lost] == [
+        ("spec.initContainers[0]: a sidecar listed before init container 'migrate': a spec "
+         "renders init containers first, then sidecars")]
+    source = write(tmp_path / "pod.yaml", SIDECAR_FIRST)
+    code, out, err = run(capsys, "import", str(source))
+    assert code == 1 and out == "" and "spec.initContainers[0]: a sidecar listed" in err
+    code, out, _ = run(capsys, "import", "--explain", str(source))
+    assert code == 1 and "round trip" not in out and "spec.initContainers[0]: a sidecar" in out
+    code, out, err = run(capsys, "import", "--allow-loss", str(source))
+    assert code == 0 and "1 field(s) not imported" in err
+    header = out.split("\nname:")[0]
+    assert "NOT IMPORTED as written" in header
+    assert "#   spec.initContainers[0]: a sidecar listed before init container 'migrate'" in header
+    # the spec keeps both containers (only their order changed), and the profile is restricted
+    assert result.profile == "restricted"
+    model = load_spec_text(out, "s").model
+    assert [c.name for c in model.initContainers or ()] == ["migrate"]
+    assert [c.name for c in model.sidecars or ()] == ["proxy"]
+
+
+def test_init_containers_in_renderable_order_are_lossless() -> None:
+    text = SIDECAR_FIRST.replace(
+        "  - name: proxy\n    image: envoyproxy/envoy:v1.31.0\n    restartPolicy: Always\n", "")
+    text = text.replace("    command: [migrate]\n", "    command: [migrate]\n  - name: proxy\n"
+                        "    image: envoyproxy/envoy:v1.31.0\n    restartPolicy: Always\n")
+    spec = only(text)
+    manifest = render(load_spec_text(spec, "s").model)
+    assert [(c["name"], c.get("restartPolicy")) for c in manifest["spec"]["initContainers"]] == [
+        ("migrate", None), ("proxy", "Always")]
+
+
+def test_compare_checks_the_order_of_containers_and_init_containers() -> None:
+    def pod(inits: list[str], containers: list[str]) -> dict[str, object]:
+        return {"spec": {"initContainers": [{"name": n, "image": "i"} for n in inits],
+                         "containers": [{"name": n, "image": "i"} for n in containers]}}
+
+    lost, _ = compare(pod(["a", "b", "c"], ["m"]), pod(["b", "c", "a"], ["m"]))
+    assert lost == [Difference("spec.initContainers[0]", "listed before 'b', which renders "
+                                                         "ahead of it")]
+    assert lost[0].kept  # the container is in the spec: only its place differs
+    lost, _ = compare(pod([], ["m", "x", "y"]), pod([], ["m", "y", "x"]))
+    assert [d.path for d in lost] == ["spec.containers[1].name", "spec.containers[2].name"]
+    assert compare(pod(["a", "b"], ["m"]), pod(["a", "b"], ["m"]))[0] == []
+
+
+ROOT_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  initContainers:
+  - name: chown
+    image: busybox:1.36
+    command: [chown, -R, "101", /cache]
+  - name: exporter
+    image: nginx/nginx-prometheus-exporter:1.3
+    restartPolicy: Always
+    securityContext:
+      runAsUser: 65534
+  containers:
+  - name: web
+    image: nginx:1.27
+  - name: cache
+    image: redis:7.4
+    securityContext:
+      capabilities:
+        add: [SYS_NICE]
+        drop: [NET_RAW, MKNOD]
+  - name: tidy
+    image: busybox:1.36
+    securityContext:
+      capabilities:
+        drop: [ALL]
+"""
+DEFAULTS = sorted(BASELINE_CAPABILITIES)
+
+
+def test_root_containers_under_baseline_keep_the_runtime_default_capabilities() -> None:
+    """nginx and redis start as root and switch user (SETUID, SETGID, CHOWN, ...): drop ALL
+    alone would break them, so the import adds back the defaults that baseline allows."""
+    result = import_text(ROOT_POD, "r").pods[0]
+    assert result.profile == "baseline"
+    # SYS_NICE is beyond baseline: refused, and the only loss
+    assert [d.path for d in result.lost] == ["spec.containers[1].securityContext.capabilities.add"]
+    manifest = render(load_spec_text(result.text, "r").model)
+    caps = {c["name"]: c["securityContext"]["capabilities"]
+            for kind in ("initContainers", "containers") for c in manifest["spec"][kind]}
+    assert caps["web"] == {"add": DEFAULTS, "drop": ["ALL"]}
+    assert caps["chown"] == {"add": DEFAULTS, "drop": ["ALL"]}
+    assert caps["cache"] == {"add": [c for c in DEFAULTS if c not in ("MKNOD",)],
+                             "drop": ["ALL"]}  # less what it dropped itself
+    assert caps["exporter"] == {"drop": ["ALL"]}  # runs as 65534: needs none
+    assert caps["tidy"] == {"drop": ["ALL"]}  # dropped ALL itself
+    header = result.text.split("\nname:")[0]
+    assert "Capabilities: kube-sentinel drops ALL" in header
+    assert "Trim each list to what the image needs:" in header
+    for line in ("spec.initContainers[0] (chown)", "spec.containers[0] (web)",
+                 "spec.containers[1] (cache)"):
+        assert f"#   {line}\n" in header
+    assert "(exporter)" not in header and "(tidy)" not in header
+    assert ("spec.containers[0].securityContext.capabilities.add: [" + ", ".join(DEFAULTS)
+            + "] (the container runtime's default capabilities") in header
+
+
+def test_runtime_default_capabilities_keep_the_containers_own_and_the_round_trip() -> None:
+    text = ROOT_POD.replace("add: [SYS_NICE]", "add: [NET_BIND_SERVICE, SYS_CHROOT]")
+    result = import_text(text, "r").pods[0]
+    assert result.lossless, result.lost
+    model = load_spec_text(result.text, "r").model
+    cache = next(c for c in model.containers or () if c.name == "cache")
+    assert cache.securityContext is not None and cache.securityContext.capabilities is not None
+    own = ["NET_BIND_SERVICE", "SYS_CHROOT"]
+    assert cache.securityContext.capabilities.add == own + [
+        c for c in DEFAULTS if c not in own and c != "MKNOD"]
+    assert model.securityContext is not None and model.securityContext.capabilities is not None
+    assert model.securityContext.capabilities.add == DEFAULTS  # the main container (web)
+
+
+def test_restricted_and_non_root_containers_get_no_capabilities() -> None:
+    assert "capabilities" not in only(POD).split("\nname:")[1]
+    text = ROOT_POD.replace("spec:\n  initContainers:", "spec:\n  securityContext:\n"
+                            "    runAsNonRoot: true\n  initContainers:")
+    result = import_text(text, "r").pods[0]
+    assert result.kept_capabilities == []  # every container runs as non-root
+    windows = ROOT_POD.replace("spec:\n  initContainers:", "spec:\n  os:\n    name: windows\n"
+                               "  initContainers:")  # a Windows Pod has no Linux capabilities
+    result = import_text(windows, "w").pods[0]
+    assert result.kept_capabilities == [] and "capabilities.add: [AUDIT" not in result.text
+
+
+def test_compare_refuses_capabilities_beyond_the_runtime_defaults() -> None:
+    def pod(caps: dict[str, list[str]] | None) -> dict[str, object]:
+        context = {} if caps is None else {"securityContext": {"capabilities": caps}}
+        return {"spec": {"containers": [{"name": "a", "image": "i", **context}]}}
+
+    lost, added = compare(pod(None), pod({"add": ["CHOWN"], "drop": ["ALL"]}))
+    assert lost == [] and [d.path for d in added] == [
+        "spec.containers[0].securityContext.capabilities.add",
+        "spec.containers[0].securityContext.capabilities.drop"]
+    for want, got in (
+            (None, {"add": ["SYS_ADMIN"], "drop": ["ALL"]}),  # not a runtime default
+            ({"drop": ["CHOWN"]}, {"add": ["CHOWN"], "drop": ["ALL"]}),  # it dropped CHOWN
+            ({"drop": ["ALL"]}, {"add": ["CHOWN"], "drop": ["ALL"]}),  # it dropped ALL
+            ({"add": ["KILL"]}, {"drop": ["ALL"]})):  # its own capability is gone
+        lost, _ = compare(pod(want), pod(got))
+        assert lost, (want, got)
+    lost, _ = compare(pod({"drop": ["NET_RAW"]}), pod({"add": ["CHOWN"], "drop": ["ALL"]}))
+    assert lost == []
+
+
 def test_a_workloads_own_metadata_and_status_are_listed() -> None:
     doc = {"apiVersion": "apps/v1", "kind": "Deployment",
            "metadata": {"name": "web", "namespace": "shop", "labels": {"team": "a"},
@@ -505,3 +688,16 @@ def test_a_workloads_own_metadata_and_status_are_listed() -> None:
     assert "metadata.name (" not in header and "metadata.namespace (" not in header
     model = load_spec_text(result.text, "d").model
     assert model.labels == {"tier": "batch"} and not model.annotations  # the template's
+
+
+def test_env_var_without_a_value_is_the_empty_string() -> None:
+    text = POD.replace("    ports:\n", "    env:\n    - name: EMPTY\n    - name: SET\n"
+                       "      value: x\n    ports:\n", 1)
+    result = import_text(text, "e").pods[0]
+    assert result.lossless, result.lost
+    model = load_spec_text(result.text, "e").model
+    assert model.env == {"EMPTY": "", "SET": "x"}
+    assert render(model)["spec"]["containers"][0]["env"] == [
+        {"name": "EMPTY", "value": ""}, {"name": "SET", "value": "x"}]
+    assert "spec.containers[0].env[0].value: '' (a variable with no value is the empty string)" \
+        in result.text

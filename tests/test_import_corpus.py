@@ -100,7 +100,8 @@ def _seg(key: str) -> str:
 
 
 def leaves(node: Any, path: str = "") -> dict[str, Any]:
-    """Every leaf of a manifest by path; lists of named items keyed by name (order-free)."""
+    """Every leaf of a manifest by path; lists of named items keyed by name (order-free), but
+    containers and init containers by position: they start in list order."""
     out: dict[str, Any] = {}
     if isinstance(node, dict) and node:
         for key, value in node.items():
@@ -108,8 +109,9 @@ def leaves(node: Any, path: str = "") -> dict[str, Any]:
     elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
         key = next((k for k in _KEYS if all(k in v for v in node)
                     and len({str(v[k]) for v in node}) == len(node)), None)
+        ordered = path in ("spec.containers", "spec.initContainers")
         for i, value in enumerate(node):
-            tag = f"[{key}={value[key]}]" if key and not path.endswith("containers") else f"[{i}]"
+            tag = f"[{key}={value[key]}]" if key and not ordered else f"[{i}]"
             out.update(leaves(value, path + tag))
     elif isinstance(node, list):
         out[path] = tuple(node)
@@ -124,6 +126,27 @@ def _generic(path: str) -> str:
     return re.sub(r"\[[^\]]*=[^\]]*\]|\[\d+\]", "[*]", path)
 
 
+# the container runtime's default capabilities (containerd, CRI-O) less NET_RAW, which baseline
+# forbids: what a container that may run as root keeps under baseline, kube-sentinel dropping ALL
+RUNTIME_DEFAULTS = ("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+                    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT")
+
+
+def expected_add(pod: dict[str, Any], container: str, profile: str) -> tuple[str, ...]:
+    """The capabilities.add the rendered ``container`` (``spec.containers[0]``) should have."""
+    kind, index = container.removeprefix("spec.").rstrip("]").split("[")
+    spec = pod["spec"]
+    own = spec[kind][int(index)].get("securityContext") or {}
+    caps = own.get("capabilities") or {}
+    add, drop = list(caps.get("add") or ()), list(caps.get("drop") or ())
+    pod_context = spec.get("securityContext") or {}
+    uid = own.get("runAsUser", pod_context.get("runAsUser"))
+    non_root = own.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is True or (uid or 0) > 0
+    if profile == "restricted" or non_root or "ALL" in drop:
+        return tuple(add)
+    return tuple(add + [c for c in RUNTIME_DEFAULTS if c not in add and c not in drop])
+
+
 def check_round_trip(path: Path) -> None:
     text = decode(path.read_bytes(), _rel(path))
     result = import_text(text, _rel(path))
@@ -134,14 +157,24 @@ def check_round_trip(path: Path) -> None:
             assert item in header, f"dropped {item!r} is not named in the comment"
         rendered = render(load_spec_text(pod.text, _rel(path)).model)
         want, got = leaves(cleaned), leaves(rendered)
+        for leaf in [*want, *got]:
+            if leaf.endswith(".securityContext.capabilities.add"):
+                container = leaf.split(".securityContext")[0]
+                assert got.get(leaf, ()) == expected_add(cleaned, container, pod.profile), leaf
         for leaf, value in want.items():
+            if leaf.endswith("capabilities.add"):
+                continue  # checked above
             if leaf in got and got[leaf] != value and "ALL" in (got[leaf] or ()) and \
                     leaf.endswith("capabilities.drop"):
                 continue  # every capability dropped: hardening
             assert got.get(leaf, "<missing>") == value, f"{_rel(path)}: {leaf}"
-        for leaf in set(got) - set(want):
+        added = set(got) - set(want)
+        for leaf in added:
+            if leaf.endswith("capabilities.add") or (re.search(r"\.env\[[^]]*\]\.value$", leaf)
+                                                     and got[leaf] == ""):
+                continue  # the runtime's default capabilities (above); a variable with no value
             assert hardening_reason(_generic(leaf)) is not None, f"{_rel(path)} adds {leaf}"
-        assert ("kube-sentinel adds when rendering:" in header) == bool(set(got) - set(want))
+        assert ("kube-sentinel adds when rendering:" in header) == bool(added)
 
 
 # ---------------------------------------------------------------- tests

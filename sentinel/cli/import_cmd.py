@@ -64,13 +64,18 @@ def _read(arg: str) -> tuple[bytes, str]:
                          hint="check the file's permissions") from None
 
 
+KEPT_CAPABILITIES = ("capabilities.add keeps the container runtime's defaults that baseline "
+                     "allows (they may run as root; kube-sentinel drops ALL)")
+
+
 def _explain(pod: Imported) -> list[str]:
     lines = [f"{pod.origin} -> spec {pod.name!r}, security: {pod.profile}"]
     sections: list[tuple[str, list[str]]] = [
         ("why baseline", pod.profile_reasons),
+        (KEPT_CAPABILITIES, pod.kept_capabilities),
         ("workload fields left out", pod.workload_fields),
         ("dropped (server-added or Kubernetes default)", pod.dropped),
-        ("lost (no spec key)", [str(d) for d in pod.lost]),
+        ("lost (a spec cannot express it)", [str(d) for d in pod.lost]),
         ("refused by the spec's rules", pod.refused),
         ("added by kube-sentinel when rendering", [str(d) for d in pod.added]),
     ]

@@ -2,8 +2,9 @@
 
 The package is a layer of its own beside render and policy: it reads untrusted manifests
 (``documents``), drops what the server added and what only spells out a default (``clean``),
-keeps the Pod's security profile (``profile``), maps Kubernetes fields onto spec keys (``convert``
-with ``fit``), and proves the result by rendering it and comparing (``compare``), so that a field
+keeps the Pod's security profile (``profile``) and, under baseline, the capabilities its root
+containers had (``capabilities``), maps Kubernetes fields onto spec keys (``convert`` with
+``fit``), and proves the result by rendering it and comparing (``compare``), so that a field
 the spec cannot hold is never lost silently. It imports ``spec``, ``render``, ``policy``,
 ``errors`` and ``fsutil`` only, never ``pipeline``, ``chat`` or ``kube`` (tests/test_layers.py).
 """

@@ -4,8 +4,11 @@ The first regular container is the spec's main container, whose fields are the s
 keys (``image``, ``env``, ``probes``, …); the Pod's volumes join their first mount in the main
 container as the spec's ``volumes`` entries, and its further mounts (a volume mounted again) are
 the spec's ``volumeMounts``. Further containers, init containers and sidecars go
-to their own keys when the spec has them. Everything else is copied to the spec key of the same
-name, fitted to the spec's model (``fit``), when one exists.
+to their own keys when the spec has them (a spec renders its init containers before its
+sidecars: ``compare`` reports an input that lists a sidecar first). Under ``baseline``, a
+container that may run as root keeps the runtime's default capabilities (``capabilities``). An
+env var with a name and no value is the empty string, as in Kubernetes. Everything else is
+copied to the spec key of the same name, fitted to the spec's model (``fit``), when one exists.
 
 Nothing here decides what is lost: what the spec cannot hold is simply not copied, and
 ``compare`` finds it missing from the rendered Pod.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from sentinel.importer.capabilities import with_runtime_defaults
 from sentinel.importer.fit import field_keys, fit, item_annotation
 from sentinel.spec import MANAGED_BY_LABEL, MANAGER, NAME_LABEL
 from sentinel.spec.model import PodSpec, Volume
@@ -55,6 +59,8 @@ def _env(items: Any) -> Any:
             out[item["name"]] = item["valueFrom"]
         elif "value" in item:
             out[item["name"]] = item["value"]
+        else:  # a name alone: Kubernetes sets the variable to the empty string
+            out[item["name"]] = ""
     return out
 
 
@@ -147,6 +153,8 @@ def _item(key: str) -> Any:
 
 def to_spec_data(pod: dict[str, Any], profile: str) -> dict[str, Any]:
     """Spec data (not yet validated) for the cleaned Pod ``pod`` under ``profile``."""
+    if profile != "restricted":  # containers that may run as root keep the runtime's defaults
+        pod = with_runtime_defaults(pod)
     fields = _fields()
     meta = _map(pod.get("metadata"))
     spec = _map(pod.get("spec"))

@@ -10,10 +10,12 @@ spells differently) is taken out, its reason kept, and shows up as lost.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sentinel import policy
 from sentinel.errors import Problem, SpecError
+from sentinel.importer.capabilities import keepers
 from sentinel.importer.clean import clean
 from sentinel.importer.compare import Difference, compare
 from sentinel.importer.convert import to_spec_data
@@ -44,6 +46,8 @@ class Imported:
     added: list[Difference]
     refused: list[str] = field(default_factory=list)  # spec values the validator refused, why
     workload_fields: list[str] = field(default_factory=list)
+    # containers (path and name) whose capabilities.add keeps the runtime's defaults
+    kept_capabilities: list[str] = field(default_factory=list)
 
     @property
     def lossless(self) -> bool:
@@ -110,6 +114,29 @@ def _valid_text(data: dict[str, Any], source: str) -> tuple[str, list[str]]:
             seen.append(problem.field)
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """The spec of a Pod under one profile, and how its rendering differs from the Pod."""
+
+    body: str
+    refused: list[str]
+    lost: list[Difference]
+    added: list[Difference]
+
+
+def _attempt(pod: dict[str, Any], profile: str, label: str) -> _Attempt:
+    body, refused = _valid_text(to_spec_data(pod, profile), label)
+    spec = load_spec_text(body, label)
+    lost, added = compare(pod, render(spec.model, source=label))
+    return _Attempt(body, refused, lost, added)
+
+
+def _profile(pod: dict[str, Any], label: str) -> tuple[str, list[str], _Attempt]:
+    """(profile, its reasons, the spec under the profile)."""
+    profile, reasons = choose_profile(pod)
+    return profile, reasons, _attempt(pod, profile, label)
+
+
 def import_pod(found: Found, source: str) -> Imported:
     """Import ``found`` (one Pod of ``source``); ``SpecError`` if it cannot become a spec at all."""
     pod, dropped = clean(found.pod)
@@ -120,32 +147,47 @@ def import_pod(found: Found, source: str) -> Imported:
         raise SpecError([Problem(source, None, None, "metadata.name",
                                  f"{found.origin}: the Pod has no name",
                                  "give it metadata.name (a spec names its Pod)")])
-    profile, reasons = choose_profile(pod)
-    data = to_spec_data(pod, profile)
-    body, refused = _valid_text(data, label)
-    spec = load_spec_text(body, label)
-    lost, added = compare(pod, render(spec.model, source=label))
-    text = header(found, profile, reasons, dropped, lost, added, refused) + body
+    profile, reasons, done = _profile(pod, label)
+    kept = [f"{path} ({_container_name(pod, path)})" for path, _ in keepers(pod)
+            if any(d.path == f"{path}.securityContext.capabilities.add" for d in done.added)]
+    result = Imported(found.origin, name, "", profile, reasons, dropped, done.lost, done.added,
+                      done.refused, list(found.workload_fields), kept)
+    text = header(found, result) + done.body
     load_spec_text(text, label)  # the file as written must load too
-    return Imported(found.origin, name, text, profile, reasons, dropped, lost, added, refused,
-                    list(found.workload_fields))
+    return replace(result, text=text)
+
+
+def _container_name(pod: dict[str, Any], path: str) -> str:
+    kind, index = path.removeprefix("spec.").rstrip("]").split("[")
+    return str(pod["spec"][kind][int(index)].get("name"))
 
 
 def _block(title: str, lines: list[str]) -> list[str]:
     return [f"# {title}", *(f"#   {line}" for line in lines)] if lines else []
 
 
-def header(found: Found, profile: str, reasons: list[str], dropped: list[str],
-           lost: list[Difference], added: list[Difference], refused: list[str]) -> str:
+CAPABILITIES_NOTE = (
+    "Capabilities: kube-sentinel drops ALL, so these containers, which may run as root, keep the",
+    "container runtime's default capabilities that baseline allows in capabilities.add (images",
+    "that start as root and switch user, like nginx or redis, need SETUID, SETGID, CHOWN, ...;",
+    "NET_RAW, also a runtime default, is not allowed under baseline).",
+    "Trim each list to what the image needs:",
+)
+
+
+def header(found: Found, pod: Imported) -> str:
     """The comment at the top of an imported spec: where it came from and what changed."""
     out = [f"# Imported by 'sentinel import' from {found.origin}."]
-    out += _block("Workload fields left out (a spec describes the Pod):", found.workload_fields)
-    if profile != "restricted":
+    out += _block("Workload fields left out (a spec describes the Pod):", pod.workload_fields)
+    if pod.profile != policy.RESTRICTED:
         out += _block("security: baseline, because as written it would not pass restricted:",
-                      reasons)
-    out += _block("Dropped (added by the server, or a Kubernetes default):", dropped)
-    out += _block("NOT IMPORTED (no spec key for them; imported with --allow-loss):",
-                  [str(d) for d in lost])
-    out += _block("Refused by the spec's rules:", refused)
-    out += _block("kube-sentinel adds when rendering:", [str(d) for d in added])
+                      pod.profile_reasons)
+    if pod.kept_capabilities:
+        out += [f"# {line}" for line in CAPABILITIES_NOTE[:-1]]
+        out += _block(CAPABILITIES_NOTE[-1], pod.kept_capabilities)
+    out += _block("Dropped (added by the server, or a Kubernetes default):", pod.dropped)
+    out += _block("NOT IMPORTED as written (a spec cannot express them; imported with "
+                  "--allow-loss):", [str(d) for d in pod.lost])
+    out += _block("Refused by the spec's rules:", pod.refused)
+    out += _block("kube-sentinel adds when rendering:", [str(d) for d in pod.added])
     return "\n".join(line.rstrip() for line in out) + "\n"

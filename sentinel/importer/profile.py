@@ -39,8 +39,10 @@ def _hardened(pod: dict[str, Any]) -> dict[str, Any]:
             sc.setdefault("allowPrivilegeEscalation", False)
             _non_root_by_uid(sc)
             caps = sc.setdefault("capabilities", {})
-            if isinstance(caps, dict):
-                caps.setdefault("drop", ["ALL"])
+            if isinstance(caps, dict):  # the renderer drops ALL whatever else is dropped
+                drop: list[Any] = caps["drop"] if isinstance(caps.get("drop"), list) else []
+                if "ALL" not in drop:
+                    caps["drop"] = [*drop, "ALL"]
     return pod
 
 
