@@ -44,6 +44,39 @@ def problems(data: dict[str, Any]) -> list[str]:
     return [f"{p.field}: {p.message} (hint: {p.hint})" for p in info.value.problems]
 
 
+# --- init containers and sidecars ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "value"), [("probes", PROBES), ("lifecycle", LIFECYCLE)])
+def test_schema_refuses_on_init_containers_what_the_loader_refuses(key: str, value: Any) -> None:
+    data = pod(initContainers=[{"name": "setup", "image": "busybox:1.36", key: value}])
+    [error] = SCHEMA.iter_errors(data)
+    assert list(error.absolute_path) == ["initContainers", 0, key]
+    [problem] = problems(data)
+    assert problem.startswith(f"initContainers[0].{key}: ") and "sidecars" in problem
+
+
+@pytest.mark.parametrize("kind", ["sidecars", "containers"])
+def test_schema_and_loader_allow_probes_and_hooks_on_sidecars(kind: str) -> None:
+    entry = {"name": "proxy", "image": "busybox:1.36", "probes": PROBES, "lifecycle": LIFECYCLE}
+    data = pod(**{kind: [entry]})
+    assert schema_errors(data) == []
+    validate_data(data, "data")
+
+
+def test_published_init_container_allows_no_value_for_probes_or_hooks() -> None:
+    """The keys stay (the spec format knows them; the strictyaml shape has them too) with a
+    description saying why, but ``not: {}`` lets no value through; sidecars keep them."""
+    defs = json_schema()["$defs"]
+    init, other = defs["InitContainer"]["properties"], defs["Container"]["properties"]
+    assert set(init) == set(other)
+    for key in ("probes", "lifecycle"):
+        assert init[key]["not"] == {} and "Not allowed on an init container" in (
+            init[key]["description"])
+        assert "not" not in other[key]
+    assert "not" not in defs["InitContainer"]  # refused at the key, not the whole container
+
+
 # --- hostAliases ----------------------------------------------------------------------------------
 
 ALIASES = """\

@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from sentinel.spec.crossfield import Found, exactly_one, get, not_empty, unique_ports
 from sentinel.spec.fields import (
@@ -268,10 +269,10 @@ class Container(SpecModel):
         "container; one entry per resource.",
     )
     probes: Probes | None = Field(
-        default=None, description="Health checks (not on plain init containers)."
+        default=None, description="Health checks: liveness, readiness, startup."
     )
     lifecycle: Lifecycle | None = Field(
-        default=None, description="postStart/preStop hooks (not on plain init containers)."
+        default=None, description="postStart/preStop hooks."
     )
     securityContext: ContainerSecurity | None = Field(
         default=None, description="This container's user, group, root filesystem, capabilities."
@@ -308,12 +309,29 @@ def _init_check(raw: Any) -> list[Found]:
     return not_on_init_container(raw)
 
 
-class InitContainer(Container):
-    """A container that runs to completion before the others start, in list order."""
+NOT_ON_INIT = {
+    "probes": "Not allowed on an init container: it runs to completion (a sidecar may have "
+    "probes).",
+    "lifecycle": "Not allowed on an init container: it runs to completion (a sidecar may have "
+    "lifecycle hooks).",
+}
 
-    model_config = ConfigDict(
-        json_schema_extra={"not": {"anyOf": [{"required": ["probes"]}, {"required": ["lifecycle"]}]}}
-    )
+
+def _init_schema(schema: JsonDict) -> None:
+    """Publish what the loader enforces: an init container's probes and lifecycle keys exist
+    (the loader names them and says why they are refused) but no value is valid for them."""
+    properties = schema.get("properties")
+    for key, why in NOT_ON_INIT.items():
+        node = properties.get(key) if isinstance(properties, dict) else None
+        if isinstance(node, dict):
+            node["not"] = {}
+            node["description"] = why
+
+
+class InitContainer(Container):
+    """Runs to completion before the others start, in list order; no probes or lifecycle hooks."""
+
+    model_config = ConfigDict(json_schema_extra=_init_schema)
 
     @model_validator(mode="wrap")
     @classmethod
