@@ -392,9 +392,13 @@ def test_capability_keeps_its_profile_or_is_lost() -> None:
     assert result.profile == "restricted" and result.lossless, result.lost
     bad = ok.replace("NET_BIND_SERVICE", "NET_ADMIN")
     result = import_text(bad, "c").pods[0]
-    assert result.profile == "baseline"
-    assert any("NET_ADMIN" in r for r in result.profile_reasons)
     assert [d.path for d in result.lost] == ["spec.containers[0].securityContext.capabilities.add"]
+    # NET_ADMIN is not in the spec, so it keeps the spec from restricted no more: it is named
+    # as not counted, and the rest (runAsUser 101) passes restricted
+    assert result.profile == "restricted" and result.profile_reasons == []
+    assert any("NET_ADMIN" in r for r in result.uncounted)
+    assert "Not counted for the profile (security: restricted), since not imported:" in \
+        result.text
 
 
 # ---------------------------------------------------------------- bad input
@@ -537,7 +541,7 @@ def test_sidecar_before_an_init_container_is_a_loss(
     assert "NOT IMPORTED as written" in header
     assert "#   spec.initContainers[0]: a sidecar listed before init container 'migrate'" in header
     # the spec keeps both containers (only their order changed), and the profile is restricted
-    assert result.profile == "restricted"
+    assert result.profile == "restricted" and result.uncounted == []
     model = load_spec_text(out, "s").model
     assert [c.name for c in model.initContainers or ()] == ["migrate"]
     assert [c.name for c in model.sidecars or ()] == ["proxy"]
@@ -647,7 +651,7 @@ def test_restricted_and_non_root_containers_get_no_capabilities() -> None:
     text = ROOT_POD.replace("spec:\n  initContainers:", "spec:\n  securityContext:\n"
                             "    runAsNonRoot: true\n  initContainers:")
     result = import_text(text, "r").pods[0]
-    assert result.kept_capabilities == []  # every container runs as non-root
+    assert result.profile == "restricted" and result.kept_capabilities == []
     windows = ROOT_POD.replace("spec:\n  initContainers:", "spec:\n  os:\n    name: windows\n"
                                "  initContainers:")  # a Windows Pod has no Linux capabilities
     result = import_text(windows, "w").pods[0]
@@ -688,6 +692,56 @@ def test_a_workloads_own_metadata_and_status_are_listed() -> None:
     assert "metadata.name (" not in header and "metadata.namespace (" not in header
     model = load_spec_text(result.text, "d").model
     assert model.labels == {"tier": "batch"} and not model.annotations  # the template's
+
+
+PRIVILEGED = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+spec:
+  hostNetwork: true
+  securityContext:
+    runAsUser: 1000
+  containers:
+  - name: agent
+    image: example.com/agent:2.1
+    securityContext:
+      privileged: true
+"""
+
+
+def test_the_profile_counts_only_what_the_spec_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """hostNetwork and privileged are not imported: the spec as written passes restricted."""
+    result = import_text(PRIVILEGED, "p").pods[0]
+    assert sorted(d.path for d in result.lost) == [
+        "spec.containers[0].securityContext.privileged", "spec.hostNetwork"]
+    assert result.profile == "restricted" and result.profile_reasons == []
+    assert [r.split(":")[0] for r in result.uncounted] == [
+        "spec.hostNetwork", "spec.containers[0].securityContext.privileged"]
+    code, out, _ = run(capsys, "import", "--allow-loss", str(write(tmp_path / "p.yaml",
+                                                                    PRIVILEGED)))
+    assert code == 0
+    assert "security: baseline" not in out
+    assert "# Not counted for the profile (security: restricted), since not imported:\n" \
+           "#   spec.hostNetwork: host namespaces are forbidden" in out
+    assert load_spec_text(out, "p").model.security == "restricted"
+    code, out, _ = run(capsys, "import", "--explain", str(tmp_path / "p.yaml"))
+    assert "security: restricted" in out and "not counted for the profile" in out
+    # a root image keeps baseline, for that reason only; Pod-level runAsNonRoot: true (which only
+    # restricted renders) is evidence enough
+    root = PRIVILEGED.replace("  securityContext:\n    runAsUser: 1000\n", "")
+    result = import_text(root, "p").pods[0]
+    assert result.profile == "baseline"
+    assert [r.split(":")[0] for r in result.profile_reasons] == ["spec.containers[0]"]
+    assert "no evidence it runs as non-root" in result.profile_reasons[0]
+    assert len(result.uncounted) == 2
+    evidence = PRIVILEGED.replace("runAsUser: 1000", "runAsNonRoot: true")
+    result = import_text(evidence, "p").pods[0]
+    assert result.profile == "restricted"
+    assert sorted(d.path for d in result.lost) == [
+        "spec.containers[0].securityContext.privileged", "spec.hostNetwork"]
 
 
 def test_env_var_without_a_value_is_the_empty_string() -> None:

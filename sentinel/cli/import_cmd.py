@@ -72,6 +72,8 @@ def _explain(pod: Imported) -> list[str]:
     lines = [f"{pod.origin} -> spec {pod.name!r}, security: {pod.profile}"]
     sections: list[tuple[str, list[str]]] = [
         ("why baseline", pod.profile_reasons),
+        (f"not counted for the profile (security: {pod.profile}), since not imported",
+         pod.uncounted),
         (KEPT_CAPABILITIES, pod.kept_capabilities),
         ("workload fields left out", pod.workload_fields),
         ("dropped (server-added or Kubernetes default)", pod.dropped),

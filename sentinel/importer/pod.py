@@ -4,7 +4,9 @@ The spec text is produced by ``sentinel.spec.dump_spec`` (the one spec writer) a
 the real loader; the manifest it renders is compared with the input (``compare``), so what an
 import reports as lost, and as added by kube-sentinel, is what rendering the written spec really
 does. A spec value the validator refuses (a port name Kubernetes would refuse too, a key the spec
-spells differently) is taken out, its reason kept, and shows up as lost.
+spells differently) is taken out, its reason kept, and shows up as lost. The profile counts only
+what the spec holds: when every reason a Pod would not pass ``restricted`` is about a field that
+is not imported, it is imported again as ``restricted`` (``_profile``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sentinel.importer.clean import clean
 from sentinel.importer.compare import Difference, compare
 from sentinel.importer.convert import to_spec_data
 from sentinel.importer.documents import Found
-from sentinel.importer.profile import choose_profile
+from sentinel.importer.profile import choose_profile, without
 from sentinel.render import render
 from sentinel.spec import dump_spec, load_spec_text
 
@@ -46,6 +48,8 @@ class Imported:
     added: list[Difference]
     refused: list[str] = field(default_factory=list)  # spec values the validator refused, why
     workload_fields: list[str] = field(default_factory=list)
+    # profile reasons about fields the spec does not hold (lost), so not counted
+    uncounted: list[str] = field(default_factory=list)
     # containers (path and name) whose capabilities.add keeps the runtime's defaults
     kept_capabilities: list[str] = field(default_factory=list)
 
@@ -131,10 +135,27 @@ def _attempt(pod: dict[str, Any], profile: str, label: str) -> _Attempt:
     return _Attempt(body, refused, lost, added)
 
 
-def _profile(pod: dict[str, Any], label: str) -> tuple[str, list[str], _Attempt]:
-    """(profile, its reasons, the spec under the profile)."""
+def _profile(pod: dict[str, Any], label: str) -> tuple[str, list[str], list[str], _Attempt]:
+    """(profile, its reasons, reasons about fields not imported, the spec under the profile).
+
+    The profile is decided from what the spec holds: reasons about lost fields do not count,
+    and when none else remain the Pod is imported again as ``restricted``."""
     profile, reasons = choose_profile(pod)
-    return profile, reasons, _attempt(pod, profile, label)
+    done = _attempt(pod, profile, label)
+    gone = [d.path for d in done.lost if not d.kept]
+    if profile == policy.RESTRICTED or not gone:
+        return profile, reasons, [], done
+    _, counted = choose_profile(without(pod, gone))
+    uncounted = [r for r in reasons if r not in counted]
+    if counted:
+        return profile, counted, uncounted, done
+    try:
+        strict = _attempt(pod, policy.RESTRICTED, label)
+    except SpecError:
+        return profile, reasons, [], done
+    if {d.path for d in strict.lost} <= {d.path for d in done.lost}:
+        return policy.RESTRICTED, [], uncounted, strict
+    return profile, reasons, [], done  # restricted would lose more: keep what works
 
 
 def import_pod(found: Found, source: str) -> Imported:
@@ -147,11 +168,11 @@ def import_pod(found: Found, source: str) -> Imported:
         raise SpecError([Problem(source, None, None, "metadata.name",
                                  f"{found.origin}: the Pod has no name",
                                  "give it metadata.name (a spec names its Pod)")])
-    profile, reasons, done = _profile(pod, label)
+    profile, reasons, uncounted, done = _profile(pod, label)
     kept = [f"{path} ({_container_name(pod, path)})" for path, _ in keepers(pod)
             if any(d.path == f"{path}.securityContext.capabilities.add" for d in done.added)]
     result = Imported(found.origin, name, "", profile, reasons, dropped, done.lost, done.added,
-                      done.refused, list(found.workload_fields), kept)
+                      done.refused, list(found.workload_fields), uncounted, kept)
     text = header(found, result) + done.body
     load_spec_text(text, label)  # the file as written must load too
     return replace(result, text=text)
@@ -182,6 +203,8 @@ def header(found: Found, pod: Imported) -> str:
     if pod.profile != policy.RESTRICTED:
         out += _block("security: baseline, because as written it would not pass restricted:",
                       pod.profile_reasons)
+    out += _block(f"Not counted for the profile (security: {pod.profile}), since not imported:",
+                  pod.uncounted)
     if pod.kept_capabilities:
         out += [f"# {line}" for line in CAPABILITIES_NOTE[:-1]]
         out += _block(CAPABILITIES_NOTE[-1], pod.kept_capabilities)

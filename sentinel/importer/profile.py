@@ -6,11 +6,17 @@ one changes what a Pod does if its image runs as root, so an import keeps ``rest
 Pods that already show they run as non-root (``runAsNonRoot: true`` or a non-zero ``runAsUser``)
 and ask for nothing else the profile forbids; any other Pod imports as ``security: baseline``
 with the reasons named, which is how it runs today.
+
+The profile is decided from what the spec holds: a field the import cannot express (``hostNetwork``,
+a ``privileged`` container, listed as lost) is not in the spec, so ``without`` takes it out of
+the Pod before the profile is chosen again, and it keeps no Pod from ``restricted``.
 """
 
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from sentinel import policy
@@ -75,3 +81,48 @@ def choose_profile(pod: dict[str, Any]) -> tuple[str, list[str]]:
         else:
             reasons.append(f"{path}: {reason}")
     return (policy.BASELINE, reasons) if reasons else (policy.RESTRICTED, [])
+
+
+_STEP = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]')
+# What the restricted profile renders itself: lost under baseline only because baseline does not.
+_RESTRICTED_RENDERS = {"spec.securityContext.runAsNonRoot": True}
+
+
+def _steps(path: str) -> list[str | int] | None:
+    steps: list[str | int] = []
+    at = 0
+    while at < len(path):
+        m = _STEP.match(path, at)
+        if m is None:
+            return None
+        key, index, quoted = m.groups()
+        steps.append(int(index) if index is not None else key if key is not None else quoted)
+        at = m.end()
+    return steps
+
+
+def without(pod: dict[str, Any], paths: Iterable[str]) -> dict[str, Any]:
+    """A copy of ``pod`` without the fields at ``paths`` (the import's notation); a list item
+    becomes None, so the paths of the items after it stay the same."""
+    pod = copy.deepcopy(pod)
+    for path in paths:
+        steps = _steps(path)
+        if not steps:
+            continue
+        node: Any = pod
+        for step in steps[:-1]:
+            node = node[step] if _has(node, step) else None
+        last = steps[-1]
+        if not _has(node, last):
+            continue
+        if isinstance(node, list) and isinstance(last, int):
+            node[last] = None
+        elif not (path in _RESTRICTED_RENDERS and node[last] == _RESTRICTED_RENDERS[path]):
+            del node[last]  # (what restricted renders itself is kept for it)
+    return pod
+
+
+def _has(node: Any, step: str | int) -> bool:
+    if isinstance(node, dict):
+        return step in node
+    return isinstance(node, list) and isinstance(step, int) and step < len(node)
