@@ -133,6 +133,42 @@ def test_dump_refuses_invalid_data_with_all_problems() -> None:
     ]
 
 
+def test_json_numbers_for_extended_resources_and_hugepages_round_trip() -> None:
+    """A chat model sends ``nvidia.com/gpu: 1`` as a JSON number (the JSON Schema allows it):
+    the model keeps it as quantity text, as it does cpu's, so the dump can write it and the file
+    reads back to the same model."""
+    text = roundtrip({
+        "name": "trainer",
+        "image": "nginx:1.27",
+        "resources": {"requests": {"nvidia.com/gpu": 1},
+                      "limits": {"nvidia.com/gpu": 1, "hugepages-2Mi": 134217728,
+                                 "memory": "1Gi"}},
+        "podResources": {"limits": {"hugepages-2Mi": 134217728, "memory": "2Gi"}},
+    })
+    assert "    nvidia.com/gpu: 1\n" in text and "    hugepages-2Mi: 134217728\n" in text
+    model = validate_data({"name": "a", "image": "b", "resources": {"limits": {"x.io/y": 2}}}, "d")
+    assert model.resources is not None and model.resources.limits is not None
+    assert model.resources.limits.model_extra == {"x.io/y": "2"}
+
+
+def test_empty_maps_and_lists_inside_entries_are_left_out() -> None:
+    """``env: {}`` or ``ports: []`` of a sidecar (JSON data) mean "none", as at the top level;
+    ``emptyDir: {}`` still means an emptyDir."""
+    text = roundtrip({
+        "name": "web",
+        "image": "nginx:1.27",
+        "sidecars": [{"name": "proxy", "image": "envoy", "env": {}, "ports": [],
+                      "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    })
+    assert text == (
+        "name: web\nimage: nginx:1.27\n"
+        "volumes:\n- name: tmp\n  emptyDir:\n"
+        "sidecars:\n- name: proxy\n  image: envoy\n  volumeMounts:\n  - name: tmp\n"
+        "    mountPath: /tmp\n"
+    )
+
+
 # --- property: every valid spec survives dump → load ---------------------------------------------
 
 label = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,12}[a-z0-9])?", fullmatch=True)

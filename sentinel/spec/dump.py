@@ -26,18 +26,22 @@ from sentinel.spec.yamlschema import SPEC_SCHEMA
 
 
 def _prune(data: dict[str, Any]) -> dict[str, Any]:
-    # An explicit null means "not set", and empty top-level maps and lists mean the same as
-    # leaving the key out; block-style YAML has no way to write either.
-    return {
-        k: _drop_none(v)
-        for k, v in data.items()
-        if v is not None and not (isinstance(v, dict | list) and not v)
-    }
+    # An explicit null means "not set", and so do empty maps and lists (a container's env: {}
+    # from JSON data); block-style YAML has no way to write either. `emptyDir: {}` is the one
+    # empty map that says something, and strictyaml writes it (`emptyDir:` with no value).
+    pruned: dict[str, Any] = _drop_none(data)
+    return pruned
 
 
 def _drop_none(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+        out = {}
+        for key, item in value.items():
+            item = _drop_none(item)
+            if item is None or (isinstance(item, dict | list) and not item and key != "emptyDir"):
+                continue
+            out[key] = item
+        return out
     if isinstance(value, list):
         return [_drop_none(v) for v in value]
     return value

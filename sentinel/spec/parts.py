@@ -237,6 +237,20 @@ def _amount(value: Any, *, whole: bool, name: str) -> Violation | None:
     return None
 
 
+def amounts_as_text(raw: Any) -> Any:
+    """A resource list with its numbers (JSON data: ``nvidia.com/gpu: 1``) as quantity text.
+
+    Named fields (cpu, memory, …) are ``Quantity`` and keep text already; hugepages-<size> and
+    domain/name amounts are extra keys, kept as given. Written out here, the same spec read from
+    JSON and from YAML (where every scalar is text) makes the same model, and dump_spec can
+    write it (the strictyaml resource list holds text).
+    """
+    if not isinstance(raw, dict):
+        return raw
+    return {k: text if (text := quantity_text(v)) is not None and not isinstance(v, str) else v
+            for k, v in raw.items()}
+
+
 class ResourceList(SpecModel):
     """Amounts per resource, in Kubernetes quantity syntax (250m, 0.5, 128Mi, 1Gi): cpu, memory,
     ephemeral-storage, hugepages-<size>, and extended resources (domain/name, whole numbers)."""
@@ -271,7 +285,7 @@ class ResourceList(SpecModel):
     @model_validator(mode="wrap")
     @classmethod
     def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, _resource_names)
+        return checked(amounts_as_text(value), handler, _resource_names)
 
 
 class Resources(SpecModel):
@@ -355,7 +369,7 @@ class PodResourceList(SpecModel):
     @model_validator(mode="wrap")
     @classmethod
     def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, _pod_resource_names)
+        return checked(amounts_as_text(value), handler, _pod_resource_names)
 
 
 class PodLimitList(PodResourceList):
@@ -370,7 +384,7 @@ class PodLimitList(PodResourceList):
     @model_validator(mode="wrap")
     @classmethod
     def _some(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        return checked(value, handler, partial(_pod_resource_names, limits=True))
+        return checked(amounts_as_text(value), handler, partial(_pod_resource_names, limits=True))
 
 
 class PodResources(SpecModel):
