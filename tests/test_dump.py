@@ -178,7 +178,7 @@ def test_empty_maps_and_lists_inside_entries_are_left_out() -> None:
 # hooks only where allowed, named ports their own), scheduling (tolerations, affinity, spreading,
 # priority, gates, pull secrets, host aliases, DNS), lifecycle hooks within the grace period,
 # envFrom and downward-API env, downwardAPI / projected / ephemeral volumes and huge-page
-# emptyDirs, extended resources and hugepages. Each draw keeps to the rules, so every example
+# emptyDirs (their page size requested), extended resources and hugepages. Each draw keeps to the rules, so every example
 # must load, dump and load back to the same model. Random specs set about a quarter of the
 # optional keys; ``specs(full=True)`` sets every key, with every volume kind and every kind of
 # container, probe and hook (hypothesis favours early choices deep inside a composite, so a rare
@@ -806,6 +806,36 @@ def specs(draw: st.DrawFn, full: bool = False) -> dict[str, Any]:
     for name, kind, ports in zip(others, kinds, groups[1:], strict=True):
         data.setdefault(kind, []).append(
             draw(container(name, kind, ports, volume_names, grace, full)))
+    return pages_requested(data)
+
+
+def pages_requested(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each huge page medium's size requested, as the kubelet needs: the main
+    container asks for a size no container asks for; plain HugePages names the size when the Pod
+    asks for more than one (or asks for 2Mi when it asks for none)."""
+    media = [v["emptyDir"] for v in data.get("volumes", ()) if
+             str(v.get("emptyDir", {}).get("medium", "")).startswith("HugePages")]
+    entries = [data, *(e for k in CONTAINER_LISTS for e in data.get(k, ()))]
+    sizes = {k.removeprefix("hugepages-") for e in entries
+             for part in e.get("resources", {}).values() for k in part
+             if k.startswith("hugepages-")}
+
+    def request(size: str) -> None:
+        resources = data.setdefault("resources", {})
+        resources.setdefault("limits", {})[f"hugepages-{size}"] = "128Mi"
+        if not any(k in part for part in resources.values() for k in ("cpu", "memory")):
+            resources["limits"]["memory"] = "1Gi"  # hugepages come with a cpu or memory amount
+        sizes.add(size)
+
+    for medium in media:
+        size = medium["medium"].removeprefix("HugePages").removeprefix("-")
+        if size and size not in sizes:
+            request(size)
+    for medium in media:
+        if medium["medium"] == "HugePages" and not sizes:
+            request("2Mi")
+        elif medium["medium"] == "HugePages" and len(sizes) > 1:
+            medium["medium"] = f"HugePages-{min(sizes)}"
     return data
 
 

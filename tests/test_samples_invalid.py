@@ -34,7 +34,8 @@ FAMILIES = {
     "token-envfrom": ("envFrom[0].prefix",
                       "volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds"),
     "hugepages-request-medium": ("resources.requests.hugepages-2Mi",
-                                 "resources.limits.hugepages-2Mi", "volumes[0].emptyDir.medium"),
+                                 "resources.limits.hugepages-2Mi", "volumes[0].emptyDir.medium",
+                                 "volumes[1].emptyDir.medium"),
     "probe-other-container-port": ("probes.readiness.http.port",
                                    "sidecars[0].probes.liveness.http.port"),
 }

@@ -4,22 +4,27 @@ A spec's main container is its top level; ``containers``, ``initContainers`` and
 hold the others. Names must be unique across all of them, and ports across the Pod; a probe's or
 hook's named port must be its own container's; mounts must name a volume of the Pod; capabilities
 and users must suit the Pod Security profile (``security``); a lifecycle ``sleep`` must end within
-the grace period. Each check returns ``Found`` entries located from the spec's root.
+the grace period; an emptyDir of huge pages needs its page size requested. Each check returns
+``Found`` entries located from the spec's root.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
-from sentinel.spec.crossfield import Found, Loc, get, probe_ports_exist
+from sentinel.spec.crossfield import Found, Loc, _keys, get, probe_ports_exist
 from sentinel.spec.quantity import QuantityError, parse_quantity, quantity_text
 from sentinel.spec.rules import (
     BASELINE_CAPABILITIES,
+    PAGE_SIZE,
     RESTRICTED_CAPABILITIES,
     Violation,
     check_capability,
     check_port_name,
+    resource_kind,
     shown,
 )
 
@@ -28,6 +33,7 @@ DEFAULT_GRACE_SECONDS = 30
 _CPU_DIVISORS = ("1m", "1")
 _BYTE_DIVISORS = ("1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi",
                   "1Ei")
+_HUGE_MEDIUM = re.compile(rf"HugePages(?:-({PAGE_SIZE}))?")  # a misspelling has its own error
 
 
 def _items(raw: Any) -> list[Any]:
@@ -265,11 +271,62 @@ def sleep_within_grace(raw: Any) -> list[Found]:
     return out
 
 
+def _page_sizes(raw: Any) -> dict[Fraction, str]:
+    """Each huge page size the Pod requests → the first ``hugepages-<size>`` name asking for it."""
+    # The kubelet reads every container's and init container's (so sidecar's) requests, and the
+    # Pod-level ones; a limit alone counts, as the API server defaults the request to it.
+    lists = [get(raw, "podResources"), *(get(entry, "resources") for _, entry in containers(raw))]
+    sizes: dict[Fraction, str] = {}
+    for resources in lists:
+        for kind in ("requests", "limits"):
+            for key in _keys(get(resources, kind)):
+                if resource_kind(key) != "hugepages":
+                    continue
+                try:
+                    sizes.setdefault(parse_quantity(key.removeprefix("hugepages-")), key)
+                except QuantityError:
+                    continue  # the resource name's own check reports it
+    return dict(sorted(sizes.items()))
+
+
+def huge_page_media_requested(raw: Any) -> list[Found]:
+    """An emptyDir of ``HugePages-<size>`` has that page size requested in the Pod; one of plain
+    ``HugePages`` has exactly one size requested (the kubelet's getPageSizeMountOption)."""
+    media = [(i, medium, match[1]) for i, volume in enumerate(_items(get(raw, "volumes")))
+             if isinstance(medium := get(get(volume, "emptyDir"), "medium"), str)
+             and (match := _HUGE_MEDIUM.fullmatch(medium))]
+    if not media:
+        return []
+    sizes = _page_sizes(raw)
+    sized = " or ".join(f"HugePages-{k.removeprefix('hugepages-')}" for k in sizes.values())
+    out = []
+    for i, medium, size in media:
+        if size is not None and parse_quantity(size) not in sizes:
+            message = f"{medium} needs a container requesting hugepages-{size}; none does"
+            hint = f"add resources.requests/limits hugepages-{size} to the container that mounts it"
+            hint += f", or use the size the Pod requests: {sized}" if sizes else ""
+        elif size is None and len(sizes) != 1:
+            if sizes:
+                message = ("HugePages needs the Pod to request one huge page size; it requests "
+                           + " and ".join(sizes.values()))
+                hint = f"name the size: {sized}"
+            else:
+                message = "HugePages needs a container requesting hugepages-<size>; none does"
+                hint = ("add resources.requests/limits hugepages-<size> (e.g. hugepages-2Mi) to "
+                        "the container that mounts it")
+        else:
+            continue
+        out.append(Found(("volumes", i, "emptyDir", "medium"), Violation(
+            f"{message} (the kubelet cannot mount it)", hint),
+            ("resources", "podResources", *CONTAINER_LISTS)))
+    return out
+
+
 def pod_rules(raw: Any) -> list[Found]:
     """Every rule across the Pod's containers."""
     return (unique_container_names(raw) + unique_pod_ports(raw) + mounts_name_volumes(raw)
             + security_per_profile(raw) + root_filesystem_once(raw) + env_containers_exist(raw)
-            + sleep_within_grace(raw) + no_host_path(raw))
+            + sleep_within_grace(raw) + no_host_path(raw) + huge_page_media_requested(raw))
 
 
 # --- one container ------------------------------------------------------------------------------

@@ -236,6 +236,9 @@ def check_relative_path(value: str) -> Violation | None:
 HTTP_HEADER_NAME = r"[-A-Za-z0-9]+"
 CAPABILITY = r"[A-Z][A-Z0-9_]*"
 HUGEPAGES = r"hugepages-[0-9]+(?:[KMGTPE]i|[kMGTPE])?"
+# A huge page size in an emptyDir medium (HugePages-<size>); volumes.py checks the medium,
+# podrules.py that the Pod requests that size.
+PAGE_SIZE = r"[1-9][0-9]*(?:[KMGTPE]i|[kMGTPE])?"
 # pkg/apis/core/validation: validEnvDownwardAPIFieldPathExpressions (plus the label/annotation
 # subscripts), and the container resources a resourceFieldRef may read.
 ENV_FIELD_PATHS = (

@@ -50,7 +50,7 @@ from sentinel.spec.fields import (
     fail,
 )
 from sentinel.spec.parts import ResourceFieldRef, SpecModel, one_of
-from sentinel.spec.rules import Violation, check_label_key, shown
+from sentinel.spec.rules import PAGE_SIZE, Violation, check_label_key, shown
 from sentinel.spec.scheduling import LabelSelector
 
 
@@ -70,8 +70,8 @@ SignerName = Annotated[str, AfterValidator(_signer), Field(json_schema_extra={
 
 # HugePages-<size>: the kubelet reads the size as a quantity, as in the hugepages-<size> resource
 # it must match (v1helper.HugePageSizeFromMedium); bare HugePages takes the Pod's one page size.
-_PAGE_SIZE = r"[1-9][0-9]*(?:[KMGTPE]i|[kMGTPE])?"
-MEDIUM = rf"(|Memory|HugePages|HugePages-{_PAGE_SIZE})"
+# That the Pod requests the size is a rule across the Pod (podrules.huge_page_media_requested).
+MEDIUM = rf"(|Memory|HugePages|HugePages-{PAGE_SIZE})"
 _MEDIUM = re.compile(MEDIUM)
 
 
@@ -84,7 +84,7 @@ def _medium(value: str) -> str:
                        "values are case-sensitive: write Memory"))
     if value.lower().startswith("hugepages"):
         size = value[len("hugepages"):].lstrip("-")
-        example = f"HugePages-{size if re.fullmatch(_PAGE_SIZE, size) else '2Mi'}"
+        example = f"HugePages-{size if re.fullmatch(PAGE_SIZE, size) else '2Mi'}"
         fail(Violation(f"{shown(value)} is not a huge page medium",
                        f"write HugePages-<size> with the size of a hugepages-<size> request "
                        f"(e.g. {example}), or HugePages when the Pod requests one page size"))
