@@ -141,3 +141,34 @@ def test_drawn_mounts_render_unique_and_import_back(mounts: list[dict[str, objec
     again = render.render(load_spec_text(back.text, "spec.yaml").model)
     assert again["spec"]["containers"][0]["volumeMounts"] == [
         {k: v for k, v in m.items() if v is not False} for m in rendered]
+
+
+def test_import_keeps_the_order_of_mounts_that_are_not_in_volume_order() -> None:
+    """Found by the test above: mounts config:/etc/app, config:/b, data:/a. Giving data its
+    volume mountPath would render /a before /b; the import keeps data's mount in volumeMounts."""
+    pod = dedent("""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: app
+        spec:
+          securityContext:
+            runAsUser: 1000
+          containers:
+          - name: app
+            image: busybox:1.36
+            volumeMounts:
+            - {name: config, mountPath: /etc/app}
+            - {name: config, mountPath: /b}
+            - {name: data, mountPath: /a}
+          volumes:
+          - {name: config, configMap: {name: c}}
+          - {name: data, emptyDir: {}}
+        """)
+    (back,) = import_text(pod, "pod.yaml").pods
+    assert not back.lost
+    spec = load_spec_text(back.text, "spec.yaml")
+    assert spec.model.volumes[1].mountPath is None
+    mounts = render.render(spec.model)["spec"]["containers"][0]["volumeMounts"]
+    assert [(m["name"], m["mountPath"]) for m in mounts] == [
+        ("config", "/etc/app"), ("config", "/b"), ("data", "/a")]

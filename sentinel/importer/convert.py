@@ -114,28 +114,43 @@ def _main(container: dict[str, Any], pod_name: str, fields: dict[str, str]) -> d
 
 
 def _volumes(volumes: Any, mounts: Any) -> tuple[list[dict[str, Any]], list[Any]]:
-    """The spec's volume entries: each Pod volume with its first mount in the main container;
-    and the main container's further mounts (a volume mounted again), for ``volumeMounts``."""
+    """The spec's volume entries, each Pod volume with its mount in the main container where
+    the order allows; and the main container's other mounts, for ``volumeMounts``.
+
+    A spec renders the volumes' own mounts first (in volume order), then ``volumeMounts``. So
+    only the leading run of mounts that name distinct volumes in volume order becomes the
+    volumes' ``mountPath``; every later mount stays in ``volumeMounts``, in its place. The
+    rendered container then lists its mounts exactly as the input did (server-side apply keys
+    them by path, and a reordered list would make a live Pod look changed).
+    """
     if not isinstance(volumes, list):
         return [], []
     mounts = [m for m in mounts if isinstance(m, dict)] if isinstance(mounts, list) else []
     mount_optional = not Volume.model_fields["mountPath"].is_required()
+    index = {v.get("name"): n for n, v in enumerate(volumes) if isinstance(v, dict)}
+    lead: dict[Any, int] = {}  # volume name -> its mount's index, for the leading run
+    last = -1
+    for i, mount in enumerate(mounts):
+        at = index.get(mount.get("name"))
+        if at is None or at <= last or mount.get("name") in lead:
+            break
+        lead[mount.get("name")] = i
+        last = at
     out = []
-    first: list[int] = []
     for volume in volumes:
         if not isinstance(volume, dict):
             continue
         entry = fit(volume, Volume)
-        mine = [i for i, m in enumerate(mounts) if m.get("name") == volume.get("name")]
-        if mine:
-            first.append(mine[0])
+        if volume.get("name") in lead:
+            mount = mounts[lead[volume.get("name")]]
             for key in ("mountPath", "readOnly", "subPath"):
-                if key in mounts[mine[0]]:
-                    entry[key] = mounts[mine[0]][key]
+                if key in mount:
+                    entry[key] = mount[key]
         elif not mount_optional:
             continue  # not mounted by the main container: compare reports it lost
         out.append(entry)
-    again = [m for i, m in enumerate(mounts) if i not in first]
+    taken = set(lead.values())
+    again = [m for i, m in enumerate(mounts) if i not in taken]
     if again and "volumeMounts" in _fields():
         return out, fit(again, _annotation("volumeMounts"))
     return out, []
